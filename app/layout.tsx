@@ -1,0 +1,20 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { NetworkProvider } from "@/components/network/NetworkProvider";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "x402 Chat",
+  description: "Chat with AI agents that charge per message over x402, paid in USDC from a wallet in your browser.",
+  icons: { icon: "/favicon.svg" },
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans">
+        <NetworkProvider>{children}</NetworkProvider>
+      </body>
+    </html>
+  );
+}

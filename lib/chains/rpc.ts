@@ -1,0 +1,24 @@
+import "server-only";
+import { createPublicClient, http, type PublicClient } from "viem";
+import type { Network } from "./networks";
+
+/** Server-side RPC URL of a network: its environment override, else the default. */
+export function rpcUrlOf(network: Network): string {
+  const fromEnv = process.env[network.rpcEnv]?.trim();
+  return fromEnv ? fromEnv : network.defaultRpcUrl;
+}
+
+const clients = new Map<string, PublicClient>();
+
+/** One cached viem client per network and URL; no retries so a dead RPC fails fast. */
+export function publicClientOf(network: Network, opts: { timeoutMs?: number } = {}): PublicClient {
+  const url = rpcUrlOf(network);
+  const timeout = opts.timeoutMs ?? 10_000;
+  const cacheKey = `${network.chainId}|${url}|${timeout}`;
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = createPublicClient({ transport: http(url, { timeout, retryCount: 0 }) }) as PublicClient;
+    clients.set(cacheKey, client);
+  }
+  return client;
+}

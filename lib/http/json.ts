@@ -1,0 +1,15 @@
+import { NextResponse } from "next/server";
+import type { ZodError } from "zod";
+
+/** A JSON error every route answers in the same shape: `{error: {code, message}}`. */
+export function jsonError(status: number, code: string, message: string, extra?: Record<string, unknown>) {
+  return NextResponse.json({ error: { code, message, ...extra } }, { status });
+}
+
+/** The first few issues of a zod error as one readable line: `messages.0.role: Invalid enum value…`. */
+export function formatZodError(error: ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
+    .join("; ");
+}

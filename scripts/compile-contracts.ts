@@ -1,0 +1,109 @@
+/**
+ * Compiles contracts/src/*.sol with solc-js (offline) into contracts/artifacts/<Name>.json, and writes
+ * lib/chains/local-deployment.json: where the local chain's contracts live. The addresses are CREATE2
+ * addresses, so they follow from the bytecode alone and the app can ship them before any chain runs.
+ * Deterministic: the same sources give byte-identical files, so the outputs are committed.
+ *
+ *   npx tsx scripts/compile-contracts.ts
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import solc from "solc";
+import {
+  encodeDeployData,
+  getContractAddress,
+  keccak256,
+  stringToHex,
+  type Abi,
+  type Address,
+  type Hex,
+} from "viem";
+import type { ContractArtifact, LocalDeployment } from "./devchain/deploy";
+
+const root = path.resolve(import.meta.dirname, "..");
+const CONTRACTS = ["LocalUSDC", "Multicall3", "PriceFeed"] as const;
+type ContractName = (typeof CONTRACTS)[number];
+
+/** The deterministic-deployment proxy that anvil has at genesis (also on most public chains). */
+const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
+/** Anvil's default account #0: its key is public, which is fine for a chain that only ever runs locally. */
+const OWNER: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const SALT: Hex = keccak256(stringToHex("x402-chat/local-devchain"));
+const MULTICALL3: Address = "0xcA11bde05977b3631167028862bE2a173976CA11";
+const INITIAL_ETH_USD_PRICE = 3000_00000000n; // 8 decimals
+const LOCAL_CHAIN_ID = 31337;
+
+interface SolcOutput {
+  errors?: { severity: "error" | "warning" | "info"; formattedMessage: string }[];
+  contracts?: Record<
+    string,
+    Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+  >;
+}
+
+function compile(): Record<ContractName, ContractArtifact> {
+  const sources = Object.fromEntries(
+    CONTRACTS.map((name) => {
+      // Source keys are repo-relative so the metadata hash (part of the bytecode) is the same on every machine.
+      const key = `contracts/src/${name}.sol`;
+      return [key, { content: readFileSync(path.join(root, key), "utf8") }];
+    }),
+  );
+  const input = {
+    language: "Solidity",
+    sources,
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: "cancun",
+      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
+
+  const problems = output.errors ?? [];
+  for (const problem of problems.filter((p) => p.severity !== "error")) console.warn(problem.formattedMessage);
+  const errors = problems.filter((p) => p.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+
+  const artifacts = {} as Record<ContractName, ContractArtifact>;
+  for (const name of CONTRACTS) {
+    const compiled = output.contracts?.[`contracts/src/${name}.sol`]?.[name];
+    if (!compiled) throw new Error(`solc produced no output for ${name}`);
+    artifacts[name] = {
+      contractName: name,
+      abi: compiled.abi,
+      bytecode: `0x${compiled.evm.bytecode.object}`,
+      deployedBytecode: `0x${compiled.evm.deployedBytecode.object}`,
+    };
+  }
+  return artifacts;
+}
+
+function create2Address(artifact: ContractArtifact, args: readonly unknown[]): Address {
+  const bytecode = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode, args });
+  return getContractAddress({ opcode: "CREATE2", from: CREATE2_FACTORY, salt: SALT, bytecode });
+}
+
+function writeJson(relativePath: string, value: unknown): void {
+  const file = path.join(root, relativePath);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  console.log(`wrote ${relativePath}`);
+}
+
+const artifacts = compile();
+for (const artifact of Object.values(artifacts)) {
+  writeJson(`contracts/artifacts/${artifact.contractName}.json`, artifact);
+}
+
+const deployment: LocalDeployment = {
+  chainId: LOCAL_CHAIN_ID,
+  create2Factory: CREATE2_FACTORY,
+  salt: SALT,
+  owner: OWNER,
+  usdc: create2Address(artifacts.LocalUSDC, [OWNER]),
+  priceFeed: create2Address(artifacts.PriceFeed, [OWNER, INITIAL_ETH_USD_PRICE]),
+  multicall3: MULTICALL3,
+  initialEthUsdPrice: INITIAL_ETH_USD_PRICE.toString(),
+};
+writeJson("lib/chains/local-deployment.json", deployment);

@@ -1,0 +1,122 @@
+/**
+ * Starts the whole app on its embedded default: a local anvil chain (state kept
+ * in DATA_DIR), our contracts deployed or reloaded, then Next.js on
+ * http://HOST:PORT. `--dev` runs `next dev` instead of a production build.
+ * Ctrl-C (or SIGTERM) stops everything this script started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { ensureLocalContracts, startAnvil } from "./devchain";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dev = process.argv.includes("--dev");
+const host = process.env.HOST ?? "127.0.0.1";
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = path.resolve(root, process.env.DATA_DIR ?? ".data");
+const anvilPort = Number(process.env.ANVIL_PORT ?? 8545);
+
+const nextBin = path.join(root, "node_modules", ".bin", "next");
+const stoppers: Array<() => Promise<void>> = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    // Stop in reverse start order: the app first, the chain (which dumps its state) last.
+    for (const stop of stoppers.reverse()) {
+      await stop().catch((err) => console.error(`[start] while stopping: ${(err as Error).message}`));
+    }
+  }
+  process.exit(code);
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => void stopAll(0));
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(cmd, args, { cwd: root, env, stdio: "inherit" });
+}
+
+function waitForExit(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  child.kill("SIGTERM");
+  const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  return waitForExit(child).then(() => clearTimeout(killer));
+}
+
+/** Newest modification time under the inputs of a production build. */
+function newestSourceMtime(): number {
+  const inputs = ["app", "components", "lib", "public", "next.config.js", "tailwind.config.ts", "postcss.config.mjs", "package.json"];
+  let newest = 0;
+  const visit = (p: string) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) for (const entry of readdirSync(p)) visit(path.join(p, entry));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const input of inputs) visit(path.join(root, input));
+  return newest;
+}
+
+function buildIsFresh(): boolean {
+  const buildId = path.join(root, ".next", "BUILD_ID");
+  return existsSync(buildId) && statSync(buildId).mtimeMs > newestSourceMtime();
+}
+
+async function main() {
+  mkdirSync(dataDir, { recursive: true });
+
+  let rpcUrl = process.env.LOCAL_RPC_URL;
+  if (rpcUrl) {
+    console.log(`[start] using the local chain at ${rpcUrl} (LOCAL_RPC_URL)`);
+  } else {
+    const anvil = await startAnvil({
+      host: "127.0.0.1",
+      port: anvilPort,
+      stateFile: path.join(dataDir, "anvil-state.json"),
+      silent: true, // one line per RPC call would drown the app's own log
+    });
+    stoppers.push(anvil.stop);
+    rpcUrl = anvil.rpcUrl;
+    console.log(`[start] anvil on ${rpcUrl} (state in ${path.relative(root, dataDir)}/anvil-state.json)`);
+  }
+
+  const deployment = await ensureLocalContracts(rpcUrl);
+  console.log(`[start] contracts: USDC ${deployment.usdc}, ETH/USD feed ${deployment.priceFeed}`);
+
+  const env = { ...process.env, LOCAL_RPC_URL: rpcUrl, DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
+
+  if (!dev && !buildIsFresh()) {
+    console.log("[start] building the app (next build)…");
+    const build = run(nextBin, ["build"], env);
+    stoppers.push(() => stopChild(build));
+    const code = await waitForExit(build);
+    if (code !== 0) {
+      console.error(`[start] next build failed with exit code ${code}`);
+      await stopAll(code);
+    }
+  }
+
+  const server = run(nextBin, [dev ? "dev" : "start", "--hostname", host, "--port", String(port)], env);
+  stoppers.push(() => stopChild(server));
+  console.log(`[start] x402 Chat on http://${host}:${port} (${dev ? "dev server" : "production build"}); Ctrl-C stops everything`);
+  const code = await waitForExit(server);
+  if (!stopping) {
+    console.error(`[start] the app server exited (code ${code}); stopping the chain`);
+    await stopAll(code === 0 ? 1 : code);
+  }
+}
+
+main().catch(async (err) => {
+  console.error(`[start] ${(err as Error).message}`);
+  await stopAll(1);
+});
