@@ -37,7 +37,8 @@ export async function startPostgres(): Promise<TestPostgres> {
         return await startServer(bin, root, owner);
       } catch (err) {
         // Another process can take the port between our probe and the server's bind.
-        if (attempt === PORT_ATTEMPTS || !/could not bind|address already in use/i.test(String(err))) throw err;
+        const portTaken = /could not bind|address already in use/i.test(String(err));
+        if (!portTaken || attempt === PORT_ATTEMPTS) throw err;
       }
     }
   } catch (err) {
@@ -91,16 +92,12 @@ function serverUser(): OsUser | undefined {
 /** The cluster lives in <root>/data; <root> also holds the server's Unix socket. */
 const dataDirOf = (root: string) => path.join(root, "data");
 
-function initdb(bin: string, root: string, owner: OsUser | undefined): Promise<void> {
-  const args = ["-D", dataDirOf(root), "-U", "postgres", "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"];
-  const child = spawn(path.join(bin, "initdb"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...owner });
-  const output = collectOutput(child);
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`initdb exited with ${code}:\n${output()}`)),
-    );
-  });
+async function initdb(bin: string, root: string, owner: OsUser | undefined): Promise<void> {
+  const args = ["-D", dataDirOf(root), "-U", "postgres", "--auth=trust", "--no-sync"];
+  const child = spawnServerTool(bin, "initdb", [...args, "--encoding=UTF8", "--locale=C"], root, owner);
+  const watched = watch(child);
+  await watched.ended;
+  if (child.exitCode !== 0) throw new Error(`initdb ${watched.endReason()}:\n${watched.output()}`);
 }
 
 async function startServer(bin: string, root: string, owner: OsUser | undefined): Promise<TestPostgres> {
@@ -111,38 +108,36 @@ async function startServer(bin: string, root: string, owner: OsUser | undefined)
     // A throwaway server: durability only costs time.
     ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
   ].flat();
-  const server = spawn(path.join(bin, "postgres"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...owner });
-  const output = collectOutput(server);
-  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  const server = spawnServerTool(bin, "postgres", args, root, owner);
+  const watched = watch(server);
   // If the test process ends without stop() (a crash, a timeout), take the server down with it.
   const killOnExit = () => server.kill("SIGQUIT");
   process.once("exit", killOnExit);
 
   const stop = async () => {
     process.off("exit", killOnExit);
-    if (isRunning(server)) server.kill("SIGINT"); // fast shutdown: disconnect clients, then exit
-    await exited;
+    if (!watched.endReason()) server.kill("SIGINT"); // fast shutdown: disconnect clients, then exit
+    await watched.ended;
     await rm(root, { recursive: true, force: true });
   };
 
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   try {
-    await waitUntilReady(url, server, output);
+    await waitUntilReady(url, watched);
   } catch (err) {
     process.off("exit", killOnExit);
-    if (isRunning(server)) server.kill("SIGQUIT");
-    await exited;
+    if (!watched.endReason()) server.kill("SIGQUIT");
+    await watched.ended;
     throw err;
   }
   return { url, stop };
 }
 
-async function waitUntilReady(url: string, server: ChildProcess, output: () => string): Promise<void> {
+async function waitUntilReady(url: string, server: Watched): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (!isRunning(server)) {
-      throw new Error(`postgres exited (${server.exitCode ?? server.signalCode}) before it was ready:\n${output()}`);
-    }
+    const ended = server.endReason();
+    if (ended) throw new Error(`postgres ${ended} before it was ready:\n${server.output()}`);
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
     try {
       await client.connect();
@@ -152,26 +147,54 @@ async function waitUntilReady(url: string, server: ChildProcess, output: () => s
     } catch (err) {
       await client.end().catch(() => undefined);
       if (Date.now() > deadline) {
-        throw new Error(`postgres not ready after ${READY_TIMEOUT_MS} ms: ${String(err)}\n${output()}`);
+        const last = String(err);
+        throw new Error(`postgres not ready after ${READY_TIMEOUT_MS} ms (${last}):\n${server.output()}`);
       }
     }
     await delay(POLL_INTERVAL_MS);
   }
 }
 
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
+/** Runs from <root>, which the server user can enter, as that user when we are root. */
+function spawnServerTool(
+  bin: string,
+  tool: "initdb" | "postgres",
+  args: string[],
+  root: string,
+  owner: OsUser | undefined,
+): ChildProcess {
+  return spawn(path.join(bin, tool), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...owner });
 }
 
-/** Keeps the tail of a child's output for error messages, and drains its pipes so it never blocks. */
-function collectOutput(child: ChildProcess): () => string {
+interface Watched {
+  /** The tail of the child's output, for error messages. */
+  output(): string;
+  /** Settles once the child has exited, or failed to start. */
+  ended: Promise<void>;
+  /** How it ended; undefined while it runs. */
+  endReason(): string | undefined;
+}
+
+/** Follows a child to its end and drains its pipes, so it never blocks on a full one. */
+function watch(child: ChildProcess): Watched {
   let tail = "";
+  let reason: string | undefined;
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-8_000);
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  return () => tail;
+  const ended = new Promise<void>((resolve) => {
+    child.once("error", (err) => {
+      reason ??= `failed to start (${err.message})`;
+      resolve();
+    });
+    child.once("exit", (code, signal) => {
+      reason ??= `exited with ${code ?? signal}`;
+      resolve();
+    });
+  });
+  return { output: () => tail, ended, endReason: () => reason };
 }
 
 function freePort(): Promise<number> {

@@ -1,0 +1,132 @@
+// No "server-only" marker: clients may validate a request with the same schema before paying for it.
+import { convertToModelMessages, validateUIMessages, type ModelMessage } from "ai";
+import { z } from "zod";
+
+export const MAX_MESSAGES = 100;
+export const MAX_MESSAGE_CHARS = 16_000;
+
+const Role = z.enum(["user", "assistant", "system"], {
+  errorMap: () => ({ message: 'role must be "user", "assistant" or "system"' }),
+});
+const tooLong = `must be at most ${MAX_MESSAGE_CHARS} characters`;
+
+/** `{role, content}`: what scripts and curl send. */
+const SimpleMessageSchema = z.object({ role: Role, content: z.string().max(MAX_MESSAGE_CHARS, tooLong) });
+
+const TextPartSchema = z.object({ type: z.enum(["text", "reasoning"]), text: z.string() }).passthrough();
+const ToolPartSchema = z.object({ type: z.string(), toolCallId: z.string(), state: z.string() }).passthrough();
+const PassThroughPartSchema = z.object({ type: z.string() }).passthrough();
+
+/** The parts useChat sends back: text and reasoning, tool calls of earlier turns, step markers, data parts (receipts). */
+const UIPartSchema = byShape<z.infer<typeof PassThroughPartSchema>>((part) => {
+  const type = isRecord(part) && typeof part.type === "string" ? part.type : undefined;
+  if (type === undefined) return "each part needs a string type";
+  if (type === "text" || type === "reasoning") return TextPartSchema;
+  if (type.startsWith("tool-")) return ToolPartSchema;
+  if (type === "step-start" || type.startsWith("data-")) return PassThroughPartSchema;
+  return `unsupported part type "${type}"`;
+});
+
+/** An AI SDK UI message, as useChat sends it. */
+const UIMessageSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    role: Role,
+    parts: z.array(UIPartSchema).max(100, "at most 100 parts per message"),
+    metadata: z.unknown().optional(),
+  })
+  .superRefine(({ parts }, ctx) => {
+    const chars = parts.reduce((sum, part) => sum + (typeof part.text === "string" ? part.text.length : 0), 0);
+    if (chars > MAX_MESSAGE_CHARS) ctx.addIssue({ code: "custom", path: ["parts"], message: `text ${tooLong}` });
+  });
+
+const MessageSchema = byShape<z.infer<typeof SimpleMessageSchema> | z.infer<typeof UIMessageSchema>>((message) =>
+  isRecord(message) && "parts" in message
+    ? UIMessageSchema
+    : isRecord(message) && "content" in message
+      ? SimpleMessageSchema
+      : 'each message needs "content" (a string) or "parts" (an AI SDK UI message)',
+);
+
+/** The body of a chat request. Unknown keys (useChat adds `trigger`, `messageId`) are dropped. */
+export const ChatRequestSchema = z
+  .object({
+    messages: z
+      .array(MessageSchema)
+      .min(1, "at least one message is required")
+      .max(MAX_MESSAGES, `at most ${MAX_MESSAGES} messages`),
+    id: z.string().max(200).optional(),
+    userId: z.string().max(200).optional(),
+    selectedToolkits: z.array(z.string().max(50)).max(20).optional(),
+  })
+  .superRefine(({ messages }, ctx) => {
+    // A paid reply answers the user: a conversation ending on the agent's own words has nothing to answer.
+    const last = messages.length - 1;
+    // No role means that message is invalid and already reported.
+    const role = messages[last]?.role;
+    if (role && role !== "user") {
+      ctx.addIssue({ code: "custom", path: ["messages", last, "role"], message: "the last message must be the user's" });
+    }
+  });
+
+export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+export type ChatMessage = ChatRequest["messages"][number];
+
+/**
+ * The messages of a validated request as model messages. UI messages go through the AI SDK's own validation
+ * and conversion, which throws (a TypeValidationError) on a tool part it cannot read: answer that with a 400.
+ */
+export async function toModelMessages(messages: readonly ChatMessage[]): Promise<ModelMessage[]> {
+  const converted = await Promise.all(
+    messages.map(async (message): Promise<ModelMessage[]> => {
+      if ("content" in message) return [message];
+      const ui = await validateUIMessages({ messages: [message] });
+      // A turn cut off mid tool call leaves a call without result, which the next request must still accept.
+      return convertToModelMessages(ui, { ignoreIncompleteToolCalls: true });
+    }),
+  );
+  return converted.flat();
+}
+
+/**
+ * Validates with the schema that the value's shape calls for, so an error names what is wrong with that shape
+ * instead of zod's "Invalid input" for a union. `choose` returns a schema or the error message.
+ */
+function byShape<T>(choose: (value: unknown) => z.ZodType<T, z.ZodTypeDef, unknown> | string) {
+  return z.unknown().transform((value, ctx): T => {
+    const schema = choose(value);
+    if (typeof schema === "string") {
+      ctx.addIssue({ code: "custom", message: schema });
+      return z.NEVER;
+    }
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) ctx.addIssue(issue);
+    return z.NEVER;
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The request body as JSON Schema, for discovery documents (Bazaar, OpenAPI). */
+export const chatRequestJsonSchema = {
+  type: "object",
+  required: ["messages"],
+  properties: {
+    messages: {
+      type: "array",
+      minItems: 1,
+      maxItems: MAX_MESSAGES,
+      description: "Simple {role, content} messages or AI SDK UI messages {id, role, parts}; the last is the user's.",
+      items: {
+        type: "object",
+        properties: { role: { enum: ["user", "assistant", "system"] }, content: { type: "string", maxLength: MAX_MESSAGE_CHARS } },
+      },
+    },
+    id: { type: "string" },
+    userId: { type: "string" },
+    selectedToolkits: { type: "array", items: { enum: ["chainlink", "defillama", "wallet", "coinbase"] } },
+  },
+} as const;

@@ -1,0 +1,227 @@
+import "server-only";
+
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
+import type { LedgerDb } from "./db";
+import { payments, usage } from "./schema";
+
+export type Payment = typeof payments.$inferSelect;
+export type PaymentStatus = Payment["status"];
+/** What a route knows once the facilitator has verified a payment. */
+export type NewPayment = Omit<
+  typeof payments.$inferInsert,
+  "id" | "status" | "txHash" | "error" | "createdAt" | "updatedAt" | "settledAt"
+>;
+export type Usage = typeof usage.$inferSelect;
+export type NewUsage = Omit<typeof usage.$inferInsert, "id" | "createdAt">;
+
+export type ClaimResult = { claimed: true; payment: Payment } | { claimed: false; existing: Payment };
+/** When nothing moved, `current` is the row as it is now (undefined: no such payment). */
+export type TransitionResult =
+  | { moved: true; payment: Payment }
+  | { moved: false; current: Payment | undefined };
+
+export interface AuthorizationKey {
+  network: string;
+  asset: string;
+  payer: string;
+  nonce: string;
+}
+
+export interface ListPaymentsOptions {
+  agentId?: string;
+  payer?: string;
+  status?: PaymentStatus;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface AgentUsageSummary {
+  agentId: string;
+  messages: number;
+  inputTokens: number;
+  outputTokens: number;
+  toolCalls: number;
+  /** Atomic units of settled payments only: verified, failed or voided money never arrived. */
+  revenue: string;
+}
+
+const DEFAULT_LIST_LIMIT = 100;
+const MAX_LIST_LIMIT = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The only moves a payment can make; each is one conditional UPDATE, so only one process makes it. */
+const ALLOWED_FROM = {
+  settling: ["verified", "failed"],
+  settled: ["settling"],
+  failed: ["settling"],
+  voided: ["verified"],
+} as const satisfies Partial<Record<PaymentStatus, readonly PaymentStatus[]>>;
+
+// EVM addresses and nonces are hex, whose case carries no meaning (at most a checksum):
+// one spelling keeps the uniqueness of an authorization from being dodged by re-casing it.
+const lower = (hex: string) => hex.toLowerCase();
+
+/** All database access of the server's payment ledger. */
+export class Ledger {
+  constructor(private readonly db: LedgerDb) {}
+
+  /** Records a verified payment, unless the same authorization was claimed before (by any process). */
+  async claimPayment(p: NewPayment): Promise<ClaimResult> {
+    const row = {
+      ...p,
+      payer: lower(p.payer),
+      payTo: lower(p.payTo),
+      asset: lower(p.asset),
+      nonce: lower(p.nonce),
+    };
+    const [payment] = await this.db
+      .insert(payments)
+      .values({ ...row, status: "verified" })
+      .onConflictDoNothing({ target: [payments.network, payments.asset, payments.payer, payments.nonce] })
+      .returning();
+    if (payment) return { claimed: true, payment };
+    const existing = await this.findPaymentByNonce(row);
+    // Rows are never deleted, so the row that conflicted is still there.
+    if (!existing) throw new Error(`ledger: payment conflict on nonce ${row.nonce} but no row found`);
+    return { claimed: false, existing };
+  }
+
+  markSettling(id: string): Promise<TransitionResult> {
+    // A retry starts clean: `error` describes the current failure only.
+    return this.transition(id, "settling", { error: null });
+  }
+
+  markSettled(id: string, settlement: { txHash: string; payer?: string }): Promise<TransitionResult> {
+    return this.transition(id, "settled", {
+      txHash: settlement.txHash,
+      settledAt: sql`now()`,
+      ...(settlement.payer === undefined ? {} : { payer: lower(settlement.payer) }),
+    });
+  }
+
+  markFailed(id: string, error: string): Promise<TransitionResult> {
+    return this.transition(id, "failed", { error });
+  }
+
+  /** The agent failed before any output: the payment is released, never settled. */
+  markVoided(id: string, reason: string): Promise<TransitionResult> {
+    return this.transition(id, "voided", { error: reason });
+  }
+
+  async recordUsage(u: NewUsage): Promise<Usage> {
+    const [row] = await this.db.insert(usage).values(u).returning();
+    if (!row) throw new Error("ledger: usage insert returned no row");
+    return row;
+  }
+
+  async getPayment(id: string): Promise<Payment | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const [row] = await this.db.select().from(payments).where(eq(payments.id, id));
+    return row;
+  }
+
+  async findPaymentByNonce(key: AuthorizationKey): Promise<Payment | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(payments)
+      .where(
+        and(
+          eq(payments.network, key.network),
+          eq(payments.asset, lower(key.asset)),
+          eq(payments.payer, lower(key.payer)),
+          eq(payments.nonce, lower(key.nonce)),
+        ),
+      );
+    return row;
+  }
+
+  /** Newest first. */
+  listPayments(opts: ListPaymentsOptions = {}): Promise<Payment[]> {
+    const filters: SQL[] = [];
+    if (opts.agentId !== undefined) filters.push(eq(payments.agentId, opts.agentId));
+    if (opts.payer !== undefined) filters.push(eq(payments.payer, lower(opts.payer)));
+    if (opts.status !== undefined) filters.push(eq(payments.status, opts.status));
+    const limit = Math.min(Math.max(Math.trunc(opts.limit ?? DEFAULT_LIST_LIMIT), 1), MAX_LIST_LIMIT);
+    return this.db
+      .select()
+      .from(payments)
+      .where(and(...filters))
+      // id breaks ties so that paging through equal timestamps is stable.
+      .orderBy(desc(payments.createdAt), desc(payments.id))
+      .limit(limit);
+  }
+
+  /**
+   * Payments a crash may have left half done (verified or settling), oldest first, for reconciliation.
+   * Age counts from the last transition by the database's clock: a retry that just began is not stuck.
+   */
+  listUnfinishedPayments(opts: { olderThanMs?: number } = {}): Promise<Payment[]> {
+    const filters: SQL[] = [inArray(payments.status, ["verified", "settling"])];
+    if (opts.olderThanMs !== undefined) {
+      filters.push(sql`${payments.updatedAt} <= now() - ${opts.olderThanMs} * interval '1 millisecond'`);
+    }
+    return this.db
+      .select()
+      .from(payments)
+      .where(and(...filters))
+      .orderBy(asc(payments.updatedAt), asc(payments.id));
+  }
+
+  /** Totals per agent, ordered by agent id. */
+  async usageSummary(opts: { agentId?: string } = {}): Promise<AgentUsageSummary[]> {
+    const replies = await this.db
+      .select({
+        agentId: usage.agentId,
+        messages: count(),
+        // sum() of int is bigint, which the drivers return as a string or a BigInt.
+        inputTokens: sql<number>`coalesce(sum(${usage.inputTokens}), 0)`.mapWith(Number),
+        outputTokens: sql<number>`coalesce(sum(${usage.outputTokens}), 0)`.mapWith(Number),
+        toolCalls: sql<number>`coalesce(sum(${usage.toolCalls}), 0)`.mapWith(Number),
+      })
+      .from(usage)
+      .where(opts.agentId === undefined ? undefined : eq(usage.agentId, opts.agentId))
+      .groupBy(usage.agentId);
+    const revenues = await this.db
+      .select({
+        agentId: payments.agentId,
+        revenue: sql<string>`sum(${payments.amount})::text`,
+      })
+      .from(payments)
+      .where(
+        and(
+          eq(payments.status, "settled"),
+          opts.agentId === undefined ? undefined : eq(payments.agentId, opts.agentId),
+        ),
+      )
+      .groupBy(payments.agentId);
+
+    const byAgent = new Map<string, AgentUsageSummary>();
+    const entry = (agentId: string) => {
+      let summary = byAgent.get(agentId);
+      if (!summary) {
+        summary = { agentId, messages: 0, inputTokens: 0, outputTokens: 0, toolCalls: 0, revenue: "0" };
+        byAgent.set(agentId, summary);
+      }
+      return summary;
+    };
+    for (const r of replies) Object.assign(entry(r.agentId), r);
+    for (const r of revenues) entry(r.agentId).revenue = r.revenue;
+    return [...byAgent.values()].sort((a, b) => a.agentId.localeCompare(b.agentId));
+  }
+
+  private async transition(
+    id: string,
+    to: keyof typeof ALLOWED_FROM,
+    set: PgUpdateSetSource<typeof payments>,
+  ): Promise<TransitionResult> {
+    if (!UUID.test(id)) return { moved: false, current: undefined };
+    const [payment] = await this.db
+      .update(payments)
+      .set({ ...set, status: to, updatedAt: sql`now()` })
+      .where(and(eq(payments.id, id), inArray(payments.status, [...ALLOWED_FROM[to]])))
+      .returning();
+    if (payment) return { moved: true, payment };
+    return { moved: false, current: await this.getPayment(id) };
+  }
+}

@@ -1,0 +1,81 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+/**
+ * verified → settling → settled | failed, failed → settling (retry), verified → voided.
+ * Voided: the agent failed before any output, so the payment was never settled.
+ */
+export const PAYMENT_STATUSES = ["verified", "settling", "settled", "failed", "voided"] as const;
+
+/** Token amounts are uint256 atomic units: numeric(78,0) holds any of them, read back as exact strings. */
+const atomic = (name: string) => numeric(name, { precision: 78, scale: 0, mode: "string" });
+
+export const payments = pgTable(
+  "payments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    agentId: text("agent_id").notNull(),
+    /** Lower-case 0x address of the authorization's signer. */
+    payer: text("payer").notNull(),
+    payTo: text("pay_to").notNull(),
+    asset: text("asset").notNull(),
+    /** CAIP-2, e.g. "eip155:31337". */
+    network: text("network").notNull(),
+    amount: atomic("amount").notNull(),
+    /** EIP-3009 nonce: lower-case 0x-prefixed 32-byte hex. */
+    nonce: text("nonce").notNull(),
+    /** Unix seconds; a uint256 in the signed authorization, hence numeric. */
+    validBefore: atomic("valid_before").notNull(),
+    x402Version: integer("x402_version").notNull(),
+    resource: text("resource").notNull(),
+    status: text("status", { enum: PAYMENT_STATUSES }).notNull().default("verified"),
+    txHash: text("tx_hash"),
+    /** Why the payment failed or was voided. */
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+  },
+  (t) => [
+    // One signed authorization can be claimed once, whichever server process sees it first.
+    unique("payments_authorization_unique").on(t.network, t.asset, t.payer, t.nonce),
+    check(
+      "payments_status_check",
+      sql.raw(`"status" in (${PAYMENT_STATUSES.map((s) => `'${s}'`).join(", ")})`),
+    ),
+    index("payments_status_idx").on(t.status),
+    index("payments_agent_id_idx").on(t.agentId),
+    index("payments_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export const usage = pgTable(
+  "usage",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Null for replies that were not paid for. */
+    paymentId: uuid("payment_id").references(() => payments.id),
+    agentId: text("agent_id").notNull(),
+    model: text("model").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    toolCalls: integer("tool_calls").notNull(),
+    /** Time to the full reply. */
+    latencyMs: integer("latency_ms").notNull(),
+    firstTokenMs: integer("first_token_ms"),
+    /** Quoted price in atomic units. */
+    price: atomic("price").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("usage_agent_id_idx").on(t.agentId), index("usage_payment_id_idx").on(t.paymentId)],
+);
