@@ -1,0 +1,69 @@
+/**
+ * The OpenAPI 3.1 description of every route this app serves (/openapi.json).
+ * test/openapi.test.ts checks that each route handler under app/ appears here.
+ */
+
+import { chatRequestJsonSchema } from "@/lib/agents/request";
+
+const json = (schema: object, description = "OK") => ({ description, content: { "application/json": { schema } } });
+const error = (description: string) =>
+  json(
+    { type: "object", properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } } } },
+    description,
+  );
+const agentIdParam = { name: "agentId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+
+const paidChat = {
+  summary: "Chat with an agent, paid per message over x402",
+  parameters: [
+    agentIdParam,
+    { name: "PAYMENT-SIGNATURE", in: "header", required: false, schema: { type: "string" }, description: "x402 v2 payment proof (base64 JSON)" },
+    { name: "X-PAYMENT", in: "header", required: false, schema: { type: "string" }, description: "x402 v1 payment proof (base64 JSON)" },
+  ],
+  requestBody: { required: true, content: { "application/json": { schema: chatRequestJsonSchema } } },
+  responses: {
+    "200": {
+      description:
+        "The reply as an AI SDK UI message stream (text, reasoning, tool calls, data-usage, data-receipt); with Accept: application/json, the whole reply and a PAYMENT-RESPONSE header.",
+      content: { "text/event-stream": { schema: { type: "string" } }, "application/json": { schema: { type: "object" } } },
+    },
+    "400": error("Invalid body"),
+    "402": json({ type: "object", properties: { x402Version: { type: "integer" }, error: { type: "string" }, accepts: { type: "array" } } }, "Payment required: the quote (PAYMENT-REQUIRED header, v1-style body)"),
+    "404": error("Unknown agent"),
+    "409": error("This payment authorization was already used"),
+    "503": error("The agent or the facilitator is unavailable"),
+  },
+};
+
+const facilitatorRequest = {
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: { type: "object", required: ["x402Version", "paymentPayload", "paymentRequirements"], properties: { x402Version: { type: "integer" }, paymentPayload: { type: "object" }, paymentRequirements: { type: "object" } } },
+      },
+    },
+  },
+};
+
+export function openApiDocument(origin: string) {
+  return {
+    openapi: "3.1.0",
+    info: { title: "x402 Chat", version: "0.1.0", description: "Pay-per-message AI agents over x402, with their facilitator and discovery." },
+    servers: [{ url: origin }],
+    paths: {
+      "/api/agents": { get: { summary: "The free agent catalog", responses: { "200": json({ type: "object", properties: { agents: { type: "array" } } }) } } },
+      "/api/x402/{agentId}/chat": { post: paidChat },
+      "/agent/{agentId}/v1/chat": { post: { ...paidChat, summary: "Same as /api/x402/{agentId}/chat" } },
+      "/api/facilitator/verify": { post: { summary: "Verify a payment (x402 facilitator)", ...facilitatorRequest, responses: { "200": json({ type: "object", properties: { isValid: { type: "boolean" }, invalidReason: { type: "string" }, payer: { type: "string" } } }), "400": error("Malformed request") } } },
+      "/api/facilitator/settle": { post: { summary: "Settle a payment on chain (x402 facilitator)", ...facilitatorRequest, responses: { "200": json({ type: "object", properties: { success: { type: "boolean" }, transaction: { type: "string" }, network: { type: "string" }, payer: { type: "string" } } }), "400": error("Malformed request") } } },
+      "/api/facilitator/supported": { get: { summary: "Payment kinds this facilitator serves", responses: { "200": json({ type: "object", properties: { kinds: { type: "array" }, extensions: { type: "array" }, signers: { type: "object" } } }) } } },
+      "/api/networks/{chainId}/status": { get: { summary: "Live status of a network's RPC", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], responses: { "200": json({ type: "object", properties: { connected: { type: "boolean" }, blockNumber: { type: "string" }, error: { type: "string" } } }), "404": error("Unknown network") } } },
+      "/api/wallet/balances": { get: { summary: "ETH and USDC balance of an address on a network", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }, { name: "address", in: "query", required: true, schema: { type: "string" } }], responses: { "200": json({ type: "object" }), "400": error("Bad chain id or address"), "503": error("RPC unreachable") } } },
+      "/api/faucet": { post: { summary: "Test funds: local chain mints USDC and sends gas ETH; Base Sepolia uses CDP's faucet when configured", requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["address", "chainId"], properties: { address: { type: "string" }, chainId: { type: "integer" } } } } } }, responses: { "200": json({ type: "object" }), "400": error("Bad request or no faucet on this network"), "429": error("Too many requests for this address") } } },
+      "/api/rpc/{chainId}": { post: { summary: "Read-only JSON-RPC proxy to a network (allow-listed methods)", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": json({ type: "object" }) } } },
+      "/.well-known/x402": { get: { summary: "x402 discovery manifest: paid routes, prices, networks, facilitator", responses: { "200": json({ type: "object" }) } } },
+      "/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },
+    } as Record<string, Record<string, object>>,
+  };
+}

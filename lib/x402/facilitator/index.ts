@@ -1,0 +1,49 @@
+import "server-only";
+import { HTTPFacilitatorClient, type FacilitatorClient } from "@x402/core/server";
+import type { x402Facilitator } from "@x402/core/facilitator";
+import type { SupportedResponse } from "@x402/core/types";
+import { createLocalFacilitator } from "./local";
+
+/**
+ * Which facilitators the paid routes use, in order of preference:
+ * our own (in process, no HTTP hop) for the networks it serves, then the one at
+ * FACILITATOR_URL (e.g. x402.org's for Base Sepolia), then CDP's when CDP keys are set.
+ */
+
+const globalForFacilitator = globalThis as unknown as { x402LocalFacilitator?: x402Facilitator };
+
+/** One instance per process: its viem nonce manager must see every settlement. */
+export function getLocalFacilitator(): x402Facilitator {
+  globalForFacilitator.x402LocalFacilitator ??= createLocalFacilitator();
+  return globalForFacilitator.x402LocalFacilitator;
+}
+
+/** Adapts the in-process facilitator to the client interface the resource server expects. */
+class InProcessFacilitatorClient implements FacilitatorClient {
+  constructor(private readonly facilitator: x402Facilitator) {}
+  verify: FacilitatorClient["verify"] = (payload, requirements) => this.facilitator.verify(payload, requirements);
+  settle: FacilitatorClient["settle"] = (payload, requirements) => this.facilitator.settle(payload, requirements);
+  // The facilitator types networks as plain strings; they are the CAIP-2 ids it was registered with.
+  getSupported = async () => this.facilitator.getSupported() as SupportedResponse;
+}
+
+export async function facilitatorClients(): Promise<FacilitatorClient[]> {
+  const clients: FacilitatorClient[] = [new InProcessFacilitatorClient(getLocalFacilitator())];
+  const url = process.env.FACILITATOR_URL?.trim();
+  if (url) clients.push(new HTTPFacilitatorClient({ url }));
+  if (process.env.CDP_API_KEY_ID?.trim() && process.env.CDP_API_KEY_SECRET?.trim()) {
+    // Loaded only when configured: the CDP SDK is large and needs its keys.
+    const { createCdpFacilitatorClient } = await import("@coinbase/cdp-sdk/x402");
+    clients.push(createCdpFacilitatorClient());
+  }
+  return clients;
+}
+
+/** Describes the facilitators in use, for discovery documents. */
+export function facilitatorDescription(): { local: true; remote: string | null; cdp: boolean } {
+  return {
+    local: true,
+    remote: process.env.FACILITATOR_URL?.trim() || null,
+    cdp: Boolean(process.env.CDP_API_KEY_ID?.trim() && process.env.CDP_API_KEY_SECRET?.trim()),
+  };
+}

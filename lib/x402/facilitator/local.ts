@@ -1,0 +1,72 @@
+import "server-only";
+import { x402Facilitator } from "@x402/core/facilitator";
+import { toFacilitatorEvmSigner } from "@x402/evm";
+import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
+import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
+import { createWalletClient, http, publicActions, type Hex } from "viem";
+import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/networks";
+import { rpcUrlOf } from "@/lib/chains/rpc";
+
+/**
+ * Our own facilitator, on the official SDK: verifies EIP-3009 authorizations
+ * and settles them by sending `transferWithAuthorization` from its key.
+ *
+ * It serves the local chain always (with anvil's account #1 unless
+ * FACILITATOR_PRIVATE_KEY is set) and Base Sepolia / Base only when
+ * FACILITATOR_PRIVATE_KEY is set, since there the key pays real gas.
+ */
+
+/** anvil's well-known account #1: holds 10,000 ETH on every fresh local chain. */
+const ANVIL_FACILITATOR_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/** Receipt waits are bounded so a stuck chain reports `settlement_pending` instead of hanging the request. */
+const CONFIRMATION_TIMEOUT_MS = 30_000;
+
+export function facilitatorNetworks(): Network[] {
+  return process.env.FACILITATOR_PRIVATE_KEY?.trim()
+    ? [NETWORKS.local, NETWORKS["base-sepolia"], NETWORKS.base]
+    : [NETWORKS.local];
+}
+
+function facilitatorKey(): Hex {
+  const key = process.env.FACILITATOR_PRIVATE_KEY?.trim();
+  if (!key) return ANVIL_FACILITATOR_KEY;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("FACILITATOR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
+  return key as Hex;
+}
+
+export function createLocalFacilitator(): x402Facilitator {
+  // One account object for every network: viem's nonceManager then hands out
+  // nonces per chain, so concurrent settlements do not collide.
+  const account = privateKeyToAccount(facilitatorKey(), { nonceManager });
+  const facilitator = new x402Facilitator();
+  for (const network of facilitatorNetworks()) {
+    const rpcUrl = rpcUrlOf(network);
+    const client = createWalletClient({
+      account,
+      chain: viemChainOf(network, rpcUrl),
+      transport: http(rpcUrl, { retryCount: 0, timeout: 15_000 }),
+      // anvil mines on each transaction: poll receipts often rather than every 4 s.
+      pollingInterval: network.key === "local" ? 25 : 1_000,
+    }).extend(publicActions);
+    const signer = toFacilitatorEvmSigner(
+      {
+        address: account.address,
+        readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
+        verifyTypedData: (args) => client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
+        writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
+        sendTransaction: (args) => client.sendTransaction(args),
+        waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
+        getCode: (args) => client.getCode(args),
+      },
+      { confirmationTimeoutMs: CONFIRMATION_TIMEOUT_MS },
+    );
+    // Registered per network (not with registerExactEvmScheme, which gives every
+    // v1 network one signer): each signer's client is bound to its own chain.
+    facilitator.register(network.caip2, new ExactEvmScheme(signer));
+    // v1 names networks with plain names ("base-sepolia"); the SDK types them as CAIP-2 anyway.
+    if (network.x402V1Name) facilitator.registerV1(network.x402V1Name as Caip2, new ExactEvmSchemeV1(signer));
+  }
+  return facilitator;
+}

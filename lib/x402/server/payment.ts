@@ -1,0 +1,167 @@
+import "server-only";
+import type { x402ResourceServer } from "@x402/core/server";
+import { decodePaymentSignatureHeader } from "@x402/core/http";
+import type { PaymentPayload, PaymentRequirements, SettleResponse } from "@x402/core/types";
+import { z } from "zod";
+import type { AgentQuote } from "./quote";
+
+/**
+ * Reads the payment proof of a request (v2 PAYMENT-SIGNATURE or v1 X-PAYMENT),
+ * checks it against the agent's quote, and verifies it through the facilitator.
+ * Every refusal says why, and nothing here moves money.
+ */
+
+const hex = (bytes?: number) =>
+  z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]+$/, "must be 0x-prefixed hex");
+const uint = z.union([z.string().regex(/^\d+$/, "must be an unsigned integer"), z.number().int().nonnegative()]);
+
+const Eip3009PayloadSchema = z.object({
+  signature: hex(),
+  authorization: z.object({
+    from: hex(20),
+    to: hex(20),
+    value: uint,
+    validAfter: uint,
+    validBefore: uint,
+    nonce: hex(32),
+  }),
+});
+
+export type Eip3009Authorization = z.infer<typeof Eip3009PayloadSchema>["authorization"];
+
+export interface VerifiedPayment {
+  x402Version: 1 | 2;
+  payload: PaymentPayload;
+  requirements: PaymentRequirements;
+  authorization: Eip3009Authorization;
+  payer: string;
+}
+
+export type PaymentCheck =
+  | { ok: true; payment: VerifiedPayment }
+  | { ok: false; status: 402 | 409 | 503; error: string; message: string };
+
+const refuse = (error: string, message: string): PaymentCheck => ({ ok: false, status: 402, error, message });
+
+export function readPaymentHeader(req: Request): { x402Version: 1 | 2; value: string } | null {
+  const v2 = req.headers.get("PAYMENT-SIGNATURE");
+  if (v2) return { x402Version: 2, value: v2 };
+  const v1 = req.headers.get("X-PAYMENT");
+  if (v1) return { x402Version: 1, value: v1 };
+  return null;
+}
+
+/** Looks an authorization up among the payments already claimed (the ledger). */
+export type FindClaimed = (key: { network: string; asset: string; payer: string; nonce: string }) => Promise<unknown>;
+
+export async function verifyPaymentHeader(
+  server: x402ResourceServer,
+  quote: AgentQuote,
+  header: { x402Version: 1 | 2; value: string },
+  findClaimed: FindClaimed,
+): Promise<PaymentCheck> {
+  let payload: PaymentPayload;
+  try {
+    payload = decodePaymentSignatureHeader(header.value);
+  } catch {
+    return refuse("invalid_payment_header", "The payment header is not base64-encoded JSON.");
+  }
+  if (typeof payload !== "object" || payload === null || payload.x402Version !== header.x402Version) {
+    const name = header.x402Version === 2 ? "PAYMENT-SIGNATURE" : "X-PAYMENT";
+    return refuse("invalid_payment_header", `${name} must carry an x402 version ${header.x402Version} payload.`);
+  }
+  const scheme = Eip3009PayloadSchema.safeParse(payload.payload);
+  if (!scheme.success) {
+    return refuse("invalid_payment_payload", "The payment is not an EIP-3009 authorization with a signature.");
+  }
+  const authorization = scheme.data.authorization;
+
+  const requirements = header.x402Version === 2 ? quote.requirements : v1Requirements(quote);
+  if (header.x402Version === 1) {
+    const v1Name = quote.network.x402V1Name;
+    const network = (payload as unknown as { network?: unknown }).network;
+    if (!v1Name || network !== v1Name) {
+      return refuse(
+        "unsupported_network",
+        `x402 v1 cannot pay on ${quote.network.name}; send a v2 PAYMENT-SIGNATURE for ${quote.network.caip2}.`,
+      );
+    }
+  } else {
+    const mismatch = describeMismatch(quote.requirements, payload.accepted);
+    if (mismatch) return refuse("payment_mismatch", mismatch);
+  }
+  // The facilitator checks these too; saying it here gives the clearest reason.
+  if (authorization.to.toLowerCase() !== quote.requirements.payTo.toLowerCase()) {
+    return refuse("payment_mismatch", `The authorization pays ${authorization.to}, not this agent (${quote.requirements.payTo}).`);
+  }
+  if (BigInt(authorization.value) !== BigInt(quote.requirements.amount)) {
+    return refuse(
+      "payment_mismatch",
+      `The authorization is for ${authorization.value} atomic units; this agent's price is ${quote.requirements.amount}.`,
+    );
+  }
+
+  // A proof seen before is refused without asking the facilitator (the ledger's unique claim still decides races).
+  const claimed = await findClaimed({
+    network: quote.network.caip2,
+    asset: quote.requirements.asset,
+    payer: authorization.from,
+    nonce: authorization.nonce,
+  });
+  if (claimed) {
+    return { ok: false, status: 409, error: "payment_already_used", message: "This payment authorization was already used; sign a new one." };
+  }
+
+  let verdict: Awaited<ReturnType<x402ResourceServer["verifyPayment"]>>;
+  try {
+    verdict = await server.verifyPayment(payload, requirements);
+  } catch (err) {
+    return { ok: false, status: 503, error: "facilitator_unavailable", message: `The facilitator could not verify the payment: ${(err as Error).message}` };
+  }
+  if (!verdict.isValid) {
+    const reason = verdict.invalidReason ?? "invalid_payment";
+    return refuse(reason, `The facilitator rejected the payment: ${verdict.invalidMessage ?? reason}.`);
+  }
+  return {
+    ok: true,
+    payment: {
+      x402Version: header.x402Version,
+      payload,
+      requirements,
+      authorization,
+      payer: (verdict.payer ?? authorization.from).toLowerCase(),
+    },
+  };
+}
+
+export async function settleVerifiedPayment(server: x402ResourceServer, payment: VerifiedPayment): Promise<SettleResponse> {
+  return server.settlePayment(payment.payload, payment.requirements);
+}
+
+/** The first field of the accepted quote that differs from the agent's, in words; null when they match. */
+function describeMismatch(expected: PaymentRequirements, accepted: PaymentRequirements | undefined): string | null {
+  if (!accepted) return "The payment does not say which quote it accepts (payload.accepted).";
+  if (accepted.scheme !== expected.scheme) return `This agent takes the "${expected.scheme}" scheme, not "${accepted.scheme}".`;
+  if (accepted.network !== expected.network) return `This agent is paid on ${expected.network}, not ${accepted.network}.`;
+  if (accepted.asset.toLowerCase() !== expected.asset.toLowerCase()) return `This agent is paid in ${expected.asset}, not ${accepted.asset}.`;
+  if (accepted.payTo.toLowerCase() !== expected.payTo.toLowerCase()) return `The payment is for ${accepted.payTo}, not this agent (${expected.payTo}).`;
+  if (accepted.amount !== expected.amount) return `The payment accepts a price of ${accepted.amount}; this agent's price is ${expected.amount}.`;
+  return null;
+}
+
+/** The same quote in v1's shape, for facilitators verifying a v1 payment. */
+function v1Requirements(quote: AgentQuote): PaymentRequirements {
+  const { requirements, network, resource } = quote;
+  return {
+    scheme: requirements.scheme,
+    network: network.x402V1Name ?? network.caip2,
+    maxAmountRequired: requirements.amount,
+    resource: resource.url,
+    description: resource.description ?? "",
+    mimeType: resource.mimeType ?? "",
+    payTo: requirements.payTo,
+    maxTimeoutSeconds: requirements.maxTimeoutSeconds,
+    asset: requirements.asset,
+    extra: requirements.extra,
+  } as unknown as PaymentRequirements;
+}

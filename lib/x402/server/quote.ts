@@ -1,0 +1,125 @@
+import "server-only";
+import type { x402ResourceServer } from "@x402/core/server";
+import { encodePaymentRequiredHeader } from "@x402/core/http";
+import type { PaymentRequired, PaymentRequirements, ResourceInfo } from "@x402/core/types";
+import { declareDiscoveryExtension } from "@x402/extensions/bazaar";
+import { NETWORKS, type Network } from "@/lib/chains/networks";
+import { priceAtomic, type AgentConfig } from "@/lib/agents/registry";
+import { chatRequestJsonSchema } from "@/lib/agents/request";
+import { corsHeaders } from "./cors";
+
+/** How long a signed authorization for an agent's reply may stay valid. */
+const MAX_TIMEOUT_SECONDS = 300;
+
+export interface AgentQuote {
+  agent: AgentConfig;
+  network: Network;
+  requirements: PaymentRequirements;
+  resource: ResourceInfo;
+}
+
+/** Bazaar discovery: how to call a paid agent route and what it answers. */
+const chatDiscovery = declareDiscoveryExtension({
+  bodyType: "json",
+  input: { messages: [{ role: "user", content: "What is the current price of ETH?" }] },
+  inputSchema: chatRequestJsonSchema,
+  output: {
+    example: { messages: [{ role: "assistant", content: "ETH/USD is $3,000.00 …" }], usage: { inputTokens: 42 } },
+    schema: {
+      type: "object",
+      properties: {
+        messages: { type: "array" },
+        reasoning: { type: "string" },
+        toolCalls: { type: "array" },
+        usage: { type: "object" },
+        payment: { type: "object" },
+      },
+    },
+  },
+});
+
+/** What one reply of an agent costs: its price in its network's USDC, to its payTo. */
+export function agentPrice(agent: AgentConfig) {
+  const network = NETWORKS[agent.network];
+  return {
+    scheme: "exact",
+    network: network.caip2,
+    payTo: agent.payTo,
+    amount: priceAtomic(agent).toString(),
+    asset: network.usdc.address,
+    // The EIP-712 domain the client signs with must be the token's own.
+    extra: { name: network.usdc.eip712Name, version: network.usdc.eip712Version },
+    maxTimeoutSeconds: MAX_TIMEOUT_SECONDS,
+  } as const;
+}
+
+/** The SDK's exact-scheme requirements for one reply of an agent. */
+export async function quoteForAgent(server: x402ResourceServer, agent: AgentConfig, resourceUrl: string): Promise<AgentQuote> {
+  const network = NETWORKS[agent.network];
+  const price = agentPrice(agent);
+  const [requirements] = await server.buildPaymentRequirements({
+    scheme: price.scheme,
+    network: price.network,
+    payTo: price.payTo,
+    price: { amount: price.amount, asset: price.asset, extra: price.extra },
+    maxTimeoutSeconds: price.maxTimeoutSeconds,
+  });
+  if (!requirements) throw new Error(`No payment requirements could be built for agent ${agent.id}`);
+  const resource: ResourceInfo = {
+    url: resourceUrl,
+    description: `${agent.name}: ${agent.description}`,
+    mimeType: "text/event-stream",
+    serviceName: "x402 Chat",
+  };
+  return { agent, network, requirements, resource };
+}
+
+/**
+ * A 402 that clients of both protocol versions can read: the v2 quote in the
+ * PAYMENT-REQUIRED header, a v1-style body (`x402Version`, `error`, `accepts`),
+ * and a sentence for people.
+ */
+export async function paymentRequiredResponse(
+  server: x402ResourceServer,
+  quote: AgentQuote,
+  error: string,
+  message: string,
+): Promise<Response> {
+  const paymentRequired: PaymentRequired = await server.createPaymentRequiredResponse(
+    [quote.requirements],
+    quote.resource,
+    error,
+    chatDiscovery,
+  );
+  const { requirements, network, resource } = quote;
+  const body = {
+    x402Version: 1,
+    error,
+    message,
+    accepts: [
+      {
+        scheme: requirements.scheme,
+        // v1 names networks from a closed list; where it has no name (the local chain) the CAIP-2 id stands in.
+        network: network.x402V1Name ?? network.caip2,
+        maxAmountRequired: requirements.amount,
+        resource: resource.url,
+        description: resource.description,
+        mimeType: resource.mimeType,
+        payTo: requirements.payTo,
+        maxTimeoutSeconds: requirements.maxTimeoutSeconds,
+        asset: requirements.asset,
+        extra: requirements.extra,
+        outputSchema: { input: { type: "http", method: "POST", bodyType: "json" } },
+      },
+    ],
+    extensions: paymentRequired.extensions,
+  };
+  return Response.json(body, {
+    status: 402,
+    headers: {
+      ...corsHeaders,
+      "PAYMENT-REQUIRED": encodePaymentRequiredHeader(paymentRequired),
+      "Cache-Control": "no-store",
+    },
+  });
+}

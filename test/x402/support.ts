@@ -1,0 +1,90 @@
+import { x402Client, x402HTTPClient } from "@x402/core/client";
+import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
+import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
+import { toClientEvmSigner } from "@x402/evm";
+import { ExactEvmScheme } from "@x402/evm/exact/client";
+import { wrapFetchWithPayment } from "@x402/fetch";
+import { createPublicClient, erc20Abi, http, parseUnits, type Address, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { NETWORKS } from "@/lib/chains/networks";
+import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "@/scripts/devchain";
+import { serveRoutes } from "../support/web-server";
+import { handlePaidAgentChat } from "@/lib/x402/server/paid-chat";
+import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
+
+export const MARKET_AGENT = "00000000-0000-0000-0000-000000000001";
+export const WALLET_AGENT = "00000000-0000-0000-0000-000000000002";
+export const USDC = NETWORKS.local.usdc.address;
+
+/** A fresh anvil with our contracts, made the app's local chain; the ledger in memory. */
+export async function startPaidStack(): Promise<{ anvil: Anvil; url: string; close(): Promise<void> }> {
+  const anvil = await startAnvil({ port: 0, silent: true });
+  await ensureLocalContracts(anvil.rpcUrl);
+  process.env.LOCAL_RPC_URL = anvil.rpcUrl;
+  process.env.DATA_DIR = "memory://";
+  const server = await serveRoutes([
+    { method: "POST", path: "/api/x402/:agentId/chat", handle: (req, p) => handlePaidAgentChat(req, p.agentId!) },
+    { method: "POST", path: "/api/facilitator/verify", handle: (req) => handleFacilitatorRequest(req, "verify") },
+    { method: "POST", path: "/api/facilitator/settle", handle: (req) => handleFacilitatorRequest(req, "settle") },
+    { method: "GET", path: "/api/facilitator/supported", handle: () => handleFacilitatorSupported() },
+  ]);
+  return {
+    anvil,
+    url: server.url,
+    async close() {
+      await server.close();
+      await anvil.stop();
+    },
+  };
+}
+
+/** A new key holding `usdc` test USDC on the local chain. */
+export async function fundedPayer(rpcUrl: string, usdc = "10"): Promise<PrivateKeyAccount> {
+  const account = privateKeyToAccount(generatePrivateKey());
+  await fundLocalAccount(rpcUrl, account.address, { usdc: parseUnits(usdc, 6), eth: 0n });
+  return account;
+}
+
+export function usdcBalance(rpcUrl: string, address: Address): Promise<bigint> {
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  return client.readContract({ address: USDC, abi: erc20Abi, functionName: "balanceOf", args: [address] });
+}
+
+/**
+ * The official client with our key; the local USDC must be allow-listed, since it is
+ * not one of the SDK's default assets.
+ */
+export function x402ClientFor(account: PrivateKeyAccount, rpcUrl: string): x402Client {
+  const signer = toClientEvmSigner(account, createPublicClient({ transport: http(rpcUrl) }));
+  return x402Client.fromConfig({
+    schemes: [{ network: NETWORKS.local.caip2, client: new ExactEvmScheme(signer) }],
+    spendControls: { allowedAssets: [{ network: NETWORKS.local.caip2, asset: USDC }] },
+  });
+}
+
+/** The official paying fetch (@x402/fetch) for a key. */
+export function payingFetch(account: PrivateKeyAccount, rpcUrl: string) {
+  return wrapFetchWithPayment(fetch, x402ClientFor(account, rpcUrl));
+}
+
+/** Asks for the quote, then signs a proof for it without sending it: for replay and tampering tests. */
+export async function signProofFor(
+  account: PrivateKeyAccount,
+  rpcUrl: string,
+  url: string,
+  tamper?: (required: PaymentRequired) => void,
+): Promise<{ header: string; payload: PaymentPayload; required: PaymentRequired }> {
+  const res = await fetch(url, { method: "POST", body: chatBody("What is the current price of ETH?") });
+  if (res.status !== 402) throw new Error(`expected 402, got ${res.status}: ${await res.text()}`);
+  const required = decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!);
+  tamper?.(required);
+  const client = new x402HTTPClient(x402ClientFor(account, rpcUrl));
+  const payload = await client.createPaymentPayload(required);
+  return { header: encodePaymentSignatureHeader(payload), payload, required };
+}
+
+export function chatBody(text: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ messages: [{ role: "user", content: text }], ...extra });
+}
+
+export type { Hex };
