@@ -211,6 +211,21 @@ describe("bad requests get a clear 4xx and nothing is charged", () => {
     }
   });
 
+  it("refuses a v1 X-PAYMENT for the local chain, which v1 cannot name", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const { payload } = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl());
+    const v1 = { x402Version: 1, scheme: "exact", network: "base-sepolia", payload: payload.payload };
+    const res = await fetch(chatUrl(), {
+      method: "POST",
+      headers: { "X-PAYMENT": Buffer.from(JSON.stringify(v1)).toString("base64") },
+      body: chatBody("hi"),
+    });
+    expect(res.status).toBe(402);
+    const body = (await res.json()) as { error: string; message: string };
+    expect(body.error).toBe("unsupported_network");
+    expect(body.message).toContain("PAYMENT-SIGNATURE");
+  });
+
   it("refuses a proof made for another agent, or for less than the price", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);

@@ -5,9 +5,9 @@ import type { SupportedResponse } from "@x402/core/types";
 import { createLocalFacilitator } from "./local";
 
 /**
- * Which facilitators the paid routes use, in order of preference:
- * our own (in process, no HTTP hop) for the networks it serves, then the one at
- * FACILITATOR_URL (e.g. x402.org's for Base Sepolia), then CDP's when CDP keys are set.
+ * Which facilitators the paid routes use, in order of preference: the one at
+ * FACILITATOR_URL (e.g. x402.org's for Base Sepolia), then CDP's when CDP keys
+ * are set, then our own (in process, no HTTP hop) for what those do not serve.
  */
 
 const globalForFacilitator = globalThis as unknown as { x402LocalFacilitator?: x402Facilitator };
@@ -28,7 +28,7 @@ class InProcessFacilitatorClient implements FacilitatorClient {
 }
 
 export async function facilitatorClients(): Promise<FacilitatorClient[]> {
-  const clients: FacilitatorClient[] = [new InProcessFacilitatorClient(getLocalFacilitator())];
+  const clients: FacilitatorClient[] = [];
   const url = process.env.FACILITATOR_URL?.trim();
   if (url) clients.push(new HTTPFacilitatorClient({ url }));
   if (process.env.CDP_API_KEY_ID?.trim() && process.env.CDP_API_KEY_SECRET?.trim()) {
@@ -36,6 +36,7 @@ export async function facilitatorClients(): Promise<FacilitatorClient[]> {
     const { createCdpFacilitatorClient } = await import("@coinbase/cdp-sdk/x402");
     clients.push(createCdpFacilitatorClient());
   }
+  clients.push(new InProcessFacilitatorClient(getLocalFacilitator()));
   return clients;
 }
 

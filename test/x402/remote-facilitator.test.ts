@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
+import { getLedger } from "@/lib/ledger";
+import { serveRoutes } from "../support/web-server";
+import { deadUrl } from "../agents/support/http";
+import { readUIChunks } from "../support/ui-stream";
+import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, startPaidStack, usdcBalance } from "./support";
+
+let stack: Awaited<ReturnType<typeof startPaidStack>>;
+let remote: Awaited<ReturnType<typeof serveRoutes>>;
+const calls: string[] = [];
+
+beforeAll(async () => {
+  stack = await startPaidStack();
+  // A facilitator reached over HTTP (our own routes, served apart), counting what it is asked.
+  remote = await serveRoutes([
+    { method: "POST", path: "/verify", handle: (req) => (calls.push("verify"), handleFacilitatorRequest(req, "verify")) },
+    { method: "POST", path: "/settle", handle: (req) => (calls.push("settle"), handleFacilitatorRequest(req, "settle")) },
+    { method: "GET", path: "/supported", handle: () => (calls.push("supported"), handleFacilitatorSupported()) },
+  ]);
+});
+afterAll(async () => {
+  await remote?.close();
+  await stack?.close();
+});
+beforeEach(() => {
+  // The resource server asks its facilitators what they support once per process: start afresh.
+  delete (globalThis as { x402ResourceServer?: unknown }).x402ResourceServer;
+  calls.length = 0;
+});
+
+const chatUrl = () => `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
+
+describe("FACILITATOR_URL", () => {
+  it("sends verification and settlement to the remote facilitator", async () => {
+    process.env.FACILITATOR_URL = remote.url;
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    const receipt = (await readUIChunks(res)).find((c) => c.type === "data-receipt")?.data as { success: boolean };
+    expect(receipt.success).toBe(true);
+    expect(calls).toEqual(["supported", "verify", "settle"]);
+  });
+
+  it("answers 503 and charges nothing when the facilitator goes down", async () => {
+    const flaky = await serveRoutes([
+      { method: "GET", path: "/supported", handle: () => handleFacilitatorSupported() },
+      { method: "POST", path: "/verify", handle: (req) => handleFacilitatorRequest(req, "verify") },
+    ]);
+    process.env.FACILITATOR_URL = flaky.url;
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
+    // The quote is served while the facilitator is up…
+    expect((await fetch(chatUrl(), { method: "POST", body: chatBody("hi") })).status).toBe(402);
+    await flaky.close();
+    // …and the payment arrives after it went down.
+    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("facilitator_unavailable");
+    expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(before);
+    expect(await (await getLedger()).listPayments({ payer: payer.address })).toHaveLength(0);
+  });
+
+  it("falls back to our own facilitator for the local chain when the remote one is unreachable from the start", async () => {
+    process.env.FACILITATOR_URL = await deadUrl();
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    expect(res.status).toBe(200);
+    const receipt = (await readUIChunks(res)).find((c) => c.type === "data-receipt")?.data as { success: boolean };
+    expect(receipt.success).toBe(true);
+  });
+});
