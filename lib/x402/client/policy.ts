@@ -1,0 +1,91 @@
+/**
+ * The user's spending policy, checked before anything is signed: a cap per
+ * message, a budget per browser session and one per day. Amounts are USDC
+ * atomic units (6 decimals). Pure functions over a storage, so the browser and
+ * tests share them.
+ */
+import { parseUnits } from "viem";
+
+export interface SpendPolicy {
+  maxPerMessage: bigint;
+  sessionBudget: bigint;
+  dailyBudget: bigint;
+}
+
+export const DEFAULT_POLICY: SpendPolicy = {
+  maxPerMessage: parseUnits("0.10", 6),
+  sessionBudget: parseUnits("1", 6),
+  dailyBudget: parseUnits("5", 6),
+};
+
+export type PolicyVerdict =
+  | { ok: true }
+  | { ok: false; rule: "per-message" | "session" | "day"; limit: bigint; wouldSpend: bigint };
+
+export interface Spent {
+  session: bigint;
+  today: bigint;
+}
+
+/** Whether paying `amount` now stays within every limit; the first limit it breaks otherwise. */
+export function checkPolicy(policy: SpendPolicy, spent: Spent, amount: bigint): PolicyVerdict {
+  if (amount > policy.maxPerMessage) return { ok: false, rule: "per-message", limit: policy.maxPerMessage, wouldSpend: amount };
+  if (spent.session + amount > policy.sessionBudget) {
+    return { ok: false, rule: "session", limit: policy.sessionBudget, wouldSpend: spent.session + amount };
+  }
+  if (spent.today + amount > policy.dailyBudget) {
+    return { ok: false, rule: "day", limit: policy.dailyBudget, wouldSpend: spent.today + amount };
+  }
+  return { ok: true };
+}
+
+const POLICY_KEY = "x402chat:policy:v1";
+const dayKey = (chainId: number, day: string) => `x402chat:spent:v1:${chainId}:${day}`;
+const sessionKey = (chainId: number) => `x402chat:spent-session:v1:${chainId}`;
+
+/** Today's date in the user's time zone, as the day budget resets at their midnight. */
+export function localDay(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+type KeyValue = Pick<Storage, "getItem" | "setItem">;
+
+function readAtomic(storage: KeyValue, key: string): bigint {
+  const value = storage.getItem(key);
+  return value && /^\d{1,30}$/.test(value) ? BigInt(value) : 0n;
+}
+
+export function readPolicy(storage: KeyValue): SpendPolicy {
+  try {
+    const stored = JSON.parse(storage.getItem(POLICY_KEY) ?? "null") as Record<keyof SpendPolicy, string> | null;
+    if (!stored) return DEFAULT_POLICY;
+    const read = (field: keyof SpendPolicy) =>
+      /^\d{1,30}$/.test(stored[field] ?? "") ? BigInt(stored[field]) : DEFAULT_POLICY[field];
+    return { maxPerMessage: read("maxPerMessage"), sessionBudget: read("sessionBudget"), dailyBudget: read("dailyBudget") };
+  } catch {
+    return DEFAULT_POLICY; // unreadable: the defaults are the safe, small limits
+  }
+}
+
+export function writePolicy(storage: KeyValue, policy: SpendPolicy): void {
+  storage.setItem(
+    POLICY_KEY,
+    JSON.stringify({
+      maxPerMessage: policy.maxPerMessage.toString(),
+      sessionBudget: policy.sessionBudget.toString(),
+      dailyBudget: policy.dailyBudget.toString(),
+    }),
+  );
+}
+
+/** Spent so far; `session` lives in sessionStorage (per tab), `today` in localStorage (all tabs). */
+export function readSpent(stores: { local: KeyValue; session: KeyValue }, chainId: number, day = localDay()): Spent {
+  return { session: readAtomic(stores.session, sessionKey(chainId)), today: readAtomic(stores.local, dayKey(chainId, day)) };
+}
+
+export function recordSpend(stores: { local: KeyValue; session: KeyValue }, chainId: number, amount: bigint, day = localDay()): void {
+  const spent = readSpent(stores, chainId, day);
+  stores.session.setItem(sessionKey(chainId), (spent.session + amount).toString());
+  stores.local.setItem(dayKey(chainId, day), (spent.today + amount).toString());
+}
