@@ -58,10 +58,12 @@ function readAtomic(storage: KeyValue, key: string): bigint {
 
 export function readPolicy(storage: KeyValue): SpendPolicy {
   try {
-    const stored = JSON.parse(storage.getItem(POLICY_KEY) ?? "null") as Record<keyof SpendPolicy, string> | null;
+    const stored = JSON.parse(storage.getItem(POLICY_KEY) ?? "null") as Record<keyof SpendPolicy, unknown> | null;
     if (!stored) return DEFAULT_POLICY;
-    const read = (field: keyof SpendPolicy) =>
-      /^\d{1,30}$/.test(stored[field] ?? "") ? BigInt(stored[field]) : DEFAULT_POLICY[field];
+    const read = (field: keyof SpendPolicy) => {
+      const value = stored[field];
+      return typeof value === "string" && /^\d{1,30}$/.test(value) ? BigInt(value) : DEFAULT_POLICY[field];
+    };
     return { maxPerMessage: read("maxPerMessage"), sessionBudget: read("sessionBudget"), dailyBudget: read("dailyBudget") };
   } catch {
     return DEFAULT_POLICY; // unreadable: the defaults are the safe, small limits
