@@ -46,6 +46,56 @@ const facilitatorRequest = {
   },
 };
 
+const quoteSchema = {
+  type: "object",
+  description: "One quote read from any 402 dialect; `reason` says why it is not payable, or why there is no quote.",
+  properties: {
+    dialect: { type: "string", enum: ["x402-v2", "x402-v1", "payment-object", "payment-requirements", "price-headers", "none"] },
+    scheme: { type: ["string", "null"] },
+    network: { type: ["string", "null"], description: "CAIP-2" },
+    chainId: { type: ["integer", "null"] },
+    asset: { type: ["string", "null"] },
+    amount: { type: ["object", "null"], properties: { atomic: { type: "string" }, display: { type: "string" } } },
+    payTo: { type: ["string", "null"] },
+    resource: { type: ["string", "null"] },
+    description: { type: ["string", "null"] },
+    maxTimeoutSeconds: { type: ["integer", "null"] },
+    extra: { type: ["object", "null"] },
+    payable: { type: "boolean" },
+    reason: { type: ["string", "null"] },
+    raw: { description: "The v2 PaymentRequired or the v1 accepts entry a payer signs for" },
+  },
+};
+
+const probeRoute = {
+  summary: "Read an agent URL's price without paying (x402 v2/v1 and the 402 shapes found in the wild)",
+  requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["url"], properties: { url: { type: "string", format: "uri" } } } } } },
+  responses: {
+    "200": json({ type: "object", properties: { url: { type: "string" }, status: { type: ["integer", "null"] }, quote: quoteSchema } }, "The quote; a URL that did not answer 402, timed out or sent garbage has dialect none and a reason"),
+    "400": error("Invalid body, or a URL that is not http(s)"),
+    "403": error("The outbound URL policy (OUTBOUND_URL_POLICY) refuses the URL's address"),
+    "413": error("Body too large"),
+  },
+};
+
+const proxyRoute = {
+  summary: "Call a remote agent for the browser (CORS): forwards content-type, accept, PAYMENT-SIGNATURE and X-PAYMENT; streams the answer back with content-type, PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE and cache-control",
+  parameters: [
+    { name: "url", in: "query", required: true, schema: { type: "string", format: "uri" }, description: "The agent URL (encoded)" },
+    { name: "PAYMENT-SIGNATURE", in: "header", required: false, schema: { type: "string" } },
+    { name: "X-PAYMENT", in: "header", required: false, schema: { type: "string" } },
+  ],
+  requestBody: { required: false, content: { "application/json": { schema: { type: "object" } } } },
+  responses: {
+    default: { description: "The agent's own answer (status and body), relayed" },
+    "400": error("Missing or non-http(s) URL"),
+    "403": error("The outbound URL policy refuses the URL's address"),
+    "413": error("Body larger than 2 MB"),
+    "502": error("The agent is unreachable, redirects too often, or answers more than 10 MB"),
+    "504": error("The agent did not answer in time"),
+  },
+};
+
 export function openApiDocument(origin: string) {
   return {
     openapi: "3.1.0",
@@ -62,6 +112,8 @@ export function openApiDocument(origin: string) {
       "/api/wallet/balances": { get: { summary: "ETH and USDC balance of an address on a network", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }, { name: "address", in: "query", required: true, schema: { type: "string" } }], responses: { "200": json({ type: "object" }), "400": error("Bad chain id or address"), "503": error("RPC unreachable") } } },
       "/api/faucet": { post: { summary: "Test funds: local chain mints USDC and sends gas ETH; Base Sepolia uses CDP's faucet when configured", requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["address", "chainId"], properties: { address: { type: "string" }, chainId: { type: "integer" } } } } } }, responses: { "200": json({ type: "object" }), "400": error("Bad request or no faucet on this network"), "429": error("Too many requests for this address") } } },
       "/api/rpc/{chainId}": { post: { summary: "Read-only JSON-RPC proxy to a network (allow-listed methods)", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": json({ type: "object" }) } } },
+      "/api/probe": { post: probeRoute },
+      "/api/proxy": { post: proxyRoute },
       "/.well-known/x402": { get: { summary: "x402 discovery manifest: paid routes, prices, networks, facilitator", responses: { "200": json({ type: "object" }) } } },
       "/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },
     } as Record<string, Record<string, object>>,

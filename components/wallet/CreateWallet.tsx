@@ -1,0 +1,51 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { walletSession } from "@/lib/wallet/session";
+import { PasswordFields, newPasswordProblem } from "./PasswordFields";
+import { errorClass, primaryButtonClass } from "./styles";
+import { storeNewVault } from "./useVault";
+
+/** Makes a key in this browser, stores it encrypted with the password, and leaves it unlocked. */
+export function CreateWallet({ chainId, networkName }: { chainId: number; networkName: string }) {
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const problem = newPasswordProblem(password, confirm);
+    if (problem) return setError(problem);
+    setBusy(true);
+    setError(null);
+    try {
+      // Loaded on demand: the keystore's crypto is not needed to show the page.
+      const { accountOf, createPrivateKey, encryptKeystore } = await import("@/lib/wallet/keystore");
+      const privateKey = createPrivateKey();
+      const vault = storeNewVault(chainId, await encryptKeystore(privateKey, password));
+      walletSession.unlock(chainId, accountOf(privateKey), vault.address);
+    } catch (err) {
+      setError((err as Error).message);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="flex flex-col gap-2" onSubmit={submit} data-testid="create-form">
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        Create a wallet for {networkName}. Its key is made and encrypted in this browser; the password cannot be
+        recovered, so export a backup once it is created.
+      </p>
+      <PasswordFields prefix="create" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} />
+      {error && (
+        <p role="alert" data-testid="create-error" className={errorClass}>
+          {error}
+        </p>
+      )}
+      <button data-testid="create-submit" type="submit" className={primaryButtonClass} disabled={busy}>
+        {busy ? "Encrypting…" : "Create wallet"}
+      </button>
+    </form>
+  );
+}

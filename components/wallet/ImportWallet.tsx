@@ -1,0 +1,117 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import type { Hex } from "viem";
+import { walletSession } from "@/lib/wallet/session";
+import { PasswordFields, newPasswordProblem } from "./PasswordFields";
+import { buttonClass, errorClass, inputClass, primaryButtonClass } from "./styles";
+import { storeNewVault } from "./useVault";
+
+type Source = "key" | "file";
+
+/**
+ * Imports a private key (encrypted with a new password) or a keystore file (kept under its own password unless a
+ * new one is given). Either way it is re-encrypted in our format before it is stored.
+ */
+export function ImportWallet({ chainId }: { chainId: number }) {
+  const [source, setSource] = useState<Source>("file");
+  const [privateKey, setPrivateKey] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const [filePassword, setFilePassword] = useState("");
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const wantsNewPassword = source === "key" || password !== "" || confirm !== "";
+    const problem = wantsNewPassword ? newPasswordProblem(password, confirm) : null;
+    if (problem) return setError(problem);
+    if (source === "file" && !file) return setError("Choose a keystore file");
+    setBusy(true);
+    setError(null);
+    try {
+      const keystore = await import("@/lib/wallet/keystore");
+      let key: Hex;
+      if (source === "key") {
+        key = keystore.parsePrivateKey(privateKey).privateKey;
+      } else {
+        key = (await keystore.decryptKeystore(await file!.text(), filePassword)).privateKey;
+      }
+      const encrypted = await keystore.encryptKeystore(key, wantsNewPassword ? password : filePassword);
+      const vault = storeNewVault(chainId, encrypted);
+      walletSession.unlock(chainId, keystore.accountOf(key), vault.address);
+    } catch (err) {
+      setError((err as Error).message);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="flex flex-col gap-2" onSubmit={submit} data-testid="import-form">
+      <div className="flex gap-2" role="radiogroup">
+        {(["file", "key"] as const).map((s) => (
+          <button
+            key={s}
+            type="button"
+            role="radio"
+            aria-checked={source === s}
+            data-testid={`import-source-${s}`}
+            className={`${buttonClass} ${source === s ? "bg-zinc-100 dark:bg-zinc-800" : ""}`}
+            onClick={() => setSource(s)}
+          >
+            {s === "file" ? "Keystore file" : "Private key"}
+          </button>
+        ))}
+      </div>
+      {source === "key" ? (
+        <label className="flex flex-col gap-1 text-sm">
+          Private key (hex)
+          <input
+            data-testid="import-private-key"
+            type="password"
+            autoComplete="off"
+            className={inputClass}
+            value={privateKey}
+            onChange={(e) => setPrivateKey(e.target.value)}
+          />
+        </label>
+      ) : (
+        <>
+          <label className="flex flex-col gap-1 text-sm">
+            Keystore file (JSON)
+            <input
+              data-testid="import-file"
+              type="file"
+              accept="application/json,.json"
+              className="text-sm"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
+          </label>
+          <label className="flex flex-col gap-1 text-sm">
+            The file&apos;s password
+            <input
+              data-testid="import-file-password"
+              type="password"
+              autoComplete="off"
+              className={inputClass}
+              value={filePassword}
+              onChange={(e) => setFilePassword(e.target.value)}
+            />
+          </label>
+          <p className="text-xs text-zinc-500">Leave the fields below empty to keep the file&apos;s password.</p>
+        </>
+      )}
+      <PasswordFields prefix="import" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} />
+      {error && (
+        <p role="alert" data-testid="import-error" className={errorClass}>
+          {error}
+        </p>
+      )}
+      <button data-testid="import-submit" type="submit" className={primaryButtonClass} disabled={busy}>
+        {busy ? "Importing…" : "Import wallet"}
+      </button>
+    </form>
+  );
+}

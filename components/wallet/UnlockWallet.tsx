@@ -1,0 +1,53 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { walletSession } from "@/lib/wallet/session";
+import type { Vault } from "@/lib/wallet/vault";
+import { errorClass, inputClass, primaryButtonClass } from "./styles";
+
+export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault }) {
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const { accountOf, decryptKeystore } = await import("@/lib/wallet/keystore");
+      const { privateKey } = await decryptKeystore(vault.keystore, password);
+      walletSession.unlock(chainId, accountOf(privateKey), vault.address);
+    } catch (err) {
+      setError((err as Error).message);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="flex flex-col gap-2" onSubmit={submit} data-testid="unlock-form">
+      <p className="text-sm">
+        Locked wallet <span className="font-mono text-xs">{vault.address}</span>
+      </p>
+      <label className="flex flex-col gap-1 text-sm">
+        Password
+        <input
+          data-testid="unlock-password"
+          type="password"
+          autoComplete="current-password"
+          className={inputClass}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      </label>
+      {error && (
+        <p role="alert" data-testid="unlock-error" className={errorClass}>
+          {error}
+        </p>
+      )}
+      <button data-testid="unlock-submit" type="submit" className={primaryButtonClass} disabled={busy || !password}>
+        {busy ? "Unlocking…" : "Unlock"}
+      </button>
+    </form>
+  );
+}

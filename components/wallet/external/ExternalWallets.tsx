@@ -1,0 +1,36 @@
+"use client";
+
+// This module and everything it imports (wagmi, RainbowKit, wallet SDKs) load only when the user opens
+// "Connect external wallet": they are most of a wallet app's JavaScript and the chat does not need them.
+import "@rainbow-me/rainbowkit/styles.css";
+import { ConnectButton, RainbowKitProvider } from "@rainbow-me/rainbowkit";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useState } from "react";
+import type { Address } from "viem";
+import { WagmiProvider } from "wagmi";
+import type { Network } from "@/lib/chains/networks";
+import { buildWagmiConfig } from "./config";
+import { FundFromWallet } from "./FundFromWallet";
+
+export default function ExternalWallets({ network, address }: { network: Network; address: Address }) {
+  // Built once per mount: the config holds the connectors' state.
+  const [config] = useState(() => buildWagmiConfig(network.chainId));
+  const [queryClient] = useState(() => new QueryClient());
+  return (
+    <WagmiProvider config={config}>
+      <QueryClientProvider client={queryClient}>
+        <RainbowKitProvider initialChain={network.chainId} modalSize="compact">
+          <div className="flex flex-col gap-2" data-testid="external-wallets">
+            <ConnectButton showBalance={false} chainStatus="none" accountStatus="address" />
+            {!process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID && (
+              <p className="text-xs text-zinc-500">
+                WalletConnect is off: set NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID to offer it.
+              </p>
+            )}
+            <FundFromWallet network={network} to={address} />
+          </div>
+        </RainbowKitProvider>
+      </QueryClientProvider>
+    </WagmiProvider>
+  );
+}

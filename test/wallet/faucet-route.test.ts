@@ -1,0 +1,106 @@
+/** POST /api/faucet against a real anvil: funds on the local chain only, once per address per window. */
+import { createPublicClient, erc20Abi, http, parseEther, type Address } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { GET, POST } from "@/app/api/faucet/route";
+import { NETWORKS } from "@/lib/chains/networks";
+import { ensureLocalContracts, startAnvil, type Anvil } from "@/scripts/devchain";
+
+let anvil: Anvil;
+
+beforeAll(async () => {
+  anvil = await startAnvil({ port: 0, silent: true });
+  await ensureLocalContracts(anvil.rpcUrl);
+  vi.stubEnv("LOCAL_RPC_URL", anvil.rpcUrl);
+  vi.stubEnv("CDP_API_KEY_ID", "");
+  vi.stubEnv("CDP_API_KEY_SECRET", "");
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await anvil?.stop();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const post = (body: unknown) =>
+  POST(new Request("http://app.test/api/faucet", { method: "POST", body: JSON.stringify(body) }));
+
+async function balancesOf(address: Address) {
+  const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+  const usdc = await client.readContract({
+    address: NETWORKS.local.usdc.address,
+    abi: erc20Abi,
+    functionName: "balanceOf",
+    args: [address],
+  });
+  return { usdc, eth: await client.getBalance({ address }) };
+}
+
+const freshAddress = () => privateKeyToAddress(generatePrivateKey());
+
+describe("POST /api/faucet", () => {
+  it("mints 10 USDC and sends 0.01 ETH on the local chain", async () => {
+    const address = freshAddress();
+    expect(await balancesOf(address)).toEqual({ usdc: 0n, eth: 0n });
+    const res = await post({ address, chainId: 31337 });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ ok: true, kind: "local", usdc: "10000000", eth: "10000000000000000" });
+    expect(body.transactions).toHaveLength(2);
+    expect(await balancesOf(address)).toEqual({ usdc: 10_000000n, eth: parseEther("0.01") });
+  });
+
+  it("answers 429 with Retry-After for a second request within 10 s, and funds again after it", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const address = freshAddress();
+    expect((await post({ address, chainId: 31337 })).status).toBe(200);
+
+    vi.setSystemTime(Date.now() + 4_000);
+    const limited = await post({ address: address.toLowerCase(), chainId: 31337 });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("6");
+    expect((await limited.json()).error).toMatchObject({ code: "rate_limited", message: /try again in 6 s/ });
+    expect((await balancesOf(address)).usdc).toBe(10_000000n);
+
+    // Another address is not held up by the first.
+    expect((await post({ address: freshAddress(), chainId: 31337 })).status).toBe(200);
+
+    vi.setSystemTime(Date.now() + 6_000);
+    expect((await post({ address, chainId: 31337 })).status).toBe(200);
+    expect((await balancesOf(address)).usdc).toBe(20_000000n);
+  });
+
+  it("refuses Base (no faucet) and Base Sepolia without CDP keys, pointing at Circle's faucet", async () => {
+    const address = freshAddress();
+    const base = await post({ address, chainId: 8453 });
+    expect(base.status).toBe(403);
+    expect((await base.json()).error.message).toMatch(/real money/);
+    const sepolia = await post({ address, chainId: 84532 });
+    expect(sepolia.status).toBe(403);
+    expect((await sepolia.json()).error.message).toMatch(/faucet\.circle\.com/);
+  });
+
+  it("rejects unknown chains, bad addresses and bodies that are not JSON", async () => {
+    expect((await post({ address: freshAddress(), chainId: 1 })).status).toBe(400);
+    expect((await post({ address: "0x1234", chainId: 31337 })).status).toBe(400);
+    const notJson = await POST(new Request("http://app.test/api/faucet", { method: "POST", body: "{" }));
+    expect(notJson.status).toBe(400);
+  });
+});
+
+describe("GET /api/faucet", () => {
+  it("tells the UI which faucet a network has", async () => {
+    const kind = async (chainId: number) =>
+      (await (await GET(new Request(`http://app.test/api/faucet?chainId=${chainId}`))).json()).kind;
+    expect(await kind(31337)).toBe("local");
+    expect(await kind(84532)).toBe("none");
+    expect(await kind(8453)).toBe("none");
+    vi.stubEnv("CDP_API_KEY_ID", "id");
+    vi.stubEnv("CDP_API_KEY_SECRET", "secret");
+    expect(await kind(84532)).toBe("cdp");
+    vi.stubEnv("CDP_API_KEY_ID", "");
+  });
+});

@@ -1,0 +1,119 @@
+/** The keystore: round trips, errors a user can act on, and interop with ethers' implementation. */
+import { decryptKeystoreJson, encryptKeystoreJson } from "ethers";
+import { privateKeyToAddress } from "viem/accounts";
+import { describe, expect, it } from "vitest";
+import {
+  KEYSTORE_SCRYPT_N,
+  createPrivateKey,
+  decryptKeystore,
+  encryptKeystore,
+  parsePrivateKey,
+  type KeystoreV3,
+} from "@/lib/wallet/keystore";
+
+// Unit tests use a cheap scrypt N so they stay fast; one test below uses the real N.
+const FAST = { scryptN: 1024 };
+const PASSWORD = "correct horse battery";
+
+describe("encryptKeystore / decryptKeystore", () => {
+  it("round-trips a fresh key and writes the v3 format geth and MetaMask read", async () => {
+    const key = createPrivateKey();
+    const keystore = await encryptKeystore(key, PASSWORD, FAST);
+    const text = JSON.stringify(keystore);
+    expect(Object.keys(keystore)).toContain("crypto");
+    expect(text).not.toMatch(/"Crypto"/);
+    expect(keystore.version).toBe(3);
+    expect(keystore.crypto).toMatchObject({ cipher: "aes-128-ctr", kdf: "scrypt", kdfparams: { n: 1024, r: 8, p: 1, dklen: 32 } });
+    expect(`0x${keystore.address}`).toBe(privateKeyToAddress(key).toLowerCase());
+    expect(text).not.toContain(key.slice(2));
+
+    expect(await decryptKeystore(text, PASSWORD)).toEqual({ privateKey: key, address: privateKeyToAddress(key) });
+  });
+
+  it("uses scrypt N=2^17, r=8, p=1 by default, and decrypts at that strength", async () => {
+    const key = createPrivateKey();
+    const keystore = await encryptKeystore(key, PASSWORD);
+    expect(keystore.crypto.kdfparams).toMatchObject({ n: 131072, r: 8, p: 1 });
+    expect(KEYSTORE_SCRYPT_N).toBe(2 ** 17);
+    expect((await decryptKeystore(keystore, PASSWORD)).privateKey).toBe(key);
+  });
+
+  it("says 'Wrong password' for a wrong password", async () => {
+    const keystore = await encryptKeystore(createPrivateKey(), PASSWORD, FAST);
+    await expect(decryptKeystore(keystore, "not the password")).rejects.toMatchObject({
+      code: "wrong-password",
+      message: "Wrong password",
+    });
+  });
+
+  it("refuses a password shorter than 8 characters", async () => {
+    await expect(encryptKeystore(createPrivateKey(), "short", FAST)).rejects.toMatchObject({ code: "weak-password" });
+  });
+
+  it("explains malformed JSON, unsupported KDF or cipher, and a tampered address", async () => {
+    const keystore = await encryptKeystore(createPrivateKey(), PASSWORD, FAST);
+    const variant = (change: (k: KeystoreV3) => void) => {
+      const copy = structuredClone(keystore);
+      change(copy);
+      return JSON.stringify(copy);
+    };
+    await expect(decryptKeystore("{not json", PASSWORD)).rejects.toMatchObject({ code: "malformed", message: /not valid JSON/ });
+    await expect(decryptKeystore("[1,2]", PASSWORD)).rejects.toMatchObject({ code: "malformed" });
+    await expect(decryptKeystore(variant((k) => ((k as { version: number }).version = 1)), PASSWORD)).rejects.toMatchObject({
+      code: "unsupported",
+    });
+    await expect(decryptKeystore(variant((k) => (k.crypto.kdf = "argon2")), PASSWORD)).rejects.toMatchObject({
+      code: "unsupported",
+      message: /key derivation function: argon2/,
+    });
+    await expect(decryptKeystore(variant((k) => (k.crypto.cipher = "aes-128-cbc")), PASSWORD)).rejects.toMatchObject({
+      code: "unsupported",
+      message: /cipher: aes-128-cbc/,
+    });
+    await expect(decryptKeystore(variant((k) => (k.crypto.kdfparams.n = 2 ** 24)), PASSWORD)).rejects.toMatchObject({
+      code: "unsupported",
+    });
+    await expect(decryptKeystore(variant((k) => (k.crypto.ciphertext = "zz")), PASSWORD)).rejects.toMatchObject({
+      code: "malformed",
+    });
+    const other = privateKeyToAddress(createPrivateKey()).slice(2).toLowerCase();
+    await expect(decryptKeystore(variant((k) => (k.address = other)), PASSWORD)).rejects.toMatchObject({
+      code: "malformed",
+      message: /address does not match/,
+    });
+  });
+});
+
+describe("interop with ethers", () => {
+  it("a keystore made here decrypts with ethers' decryptKeystoreJson", async () => {
+    const key = createPrivateKey();
+    const keystore = await encryptKeystore(key, PASSWORD, FAST);
+    const account = await decryptKeystoreJson(JSON.stringify(keystore), PASSWORD);
+    expect(account.privateKey).toBe(key);
+    expect(account.address).toBe(privateKeyToAddress(key));
+  });
+
+  it("a keystore made by ethers' encryptKeystoreJson imports here", async () => {
+    const key = createPrivateKey();
+    const address = privateKeyToAddress(key);
+    const json = await encryptKeystoreJson({ address, privateKey: key }, PASSWORD, { scrypt: { N: 1024 } });
+    expect(await decryptKeystore(json, PASSWORD)).toEqual({ privateKey: key, address });
+    await expect(decryptKeystore(json, "wrong password!")).rejects.toMatchObject({ code: "wrong-password" });
+  });
+});
+
+describe("parsePrivateKey", () => {
+  it("accepts 64 hex digits with or without 0x, in any case, and gives the address", () => {
+    const key = createPrivateKey();
+    const expected = { privateKey: key, address: privateKeyToAddress(key) };
+    expect(parsePrivateKey(key)).toEqual(expected);
+    expect(parsePrivateKey(`  ${key.slice(2).toUpperCase()}\n`)).toEqual(expected);
+  });
+
+  it("rejects wrong lengths, non-hex and keys outside the curve order", () => {
+    expect(() => parsePrivateKey("0x1234")).toThrow(/64 hexadecimal digits/);
+    expect(() => parsePrivateKey(`0x${"g".repeat(64)}`)).toThrow(/64 hexadecimal digits/);
+    expect(() => parsePrivateKey(`0x${"0".repeat(64)}`)).toThrow(/not a valid secp256k1/);
+    expect(() => parsePrivateKey(`0x${"f".repeat(64)}`)).toThrow(/not a valid secp256k1/);
+  });
+});
