@@ -11,6 +11,7 @@ import { explorerTxUrl } from "@/lib/chains/networks";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError } from "@/lib/http/json";
 import { getLedger, type Ledger, type Payment } from "@/lib/ledger";
+import type { Receipt, UsageReport } from "@/lib/x402/receipt";
 import { corsHeaders } from "./cors";
 import { paymentRequiredResponse, quoteForAgent, type AgentQuote } from "./quote";
 import { readPaymentHeader, settleVerifiedPayment, verifyPaymentHeader, type VerifiedPayment } from "./payment";
@@ -24,31 +25,6 @@ import { getResourceServer } from "./resource-server";
  * agent's first output (an agent that fails before answering is not charged).
  * The receipt ends the stream as a `data-receipt` part.
  */
-
-export interface Receipt {
-  paymentId: string;
-  success: boolean;
-  transaction: string;
-  network: string;
-  chainId: number;
-  payer: string;
-  payTo: string;
-  asset: string;
-  amount: string;
-  amountDisplay: string;
-  explorerUrl: string | null;
-  error?: string;
-}
-
-export interface UsageReport {
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  toolCalls: number;
-  latencyMs: number;
-  firstTokenMs: number | null;
-}
 
 function errorJson(status: number, code: string, message: string, extra?: Record<string, unknown>): Response {
   return Response.json({ error: { code, message, ...extra } }, { status, headers: corsHeaders });

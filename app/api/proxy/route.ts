@@ -1,0 +1,8 @@
+import { relay } from "@/lib/net/proxy";
+
+export const dynamic = "force-dynamic";
+
+/** POST ?url=<encoded agent URL>: the agent's answer, relayed so the browser's CORS does not stop it. */
+export function POST(req: Request) {
+  return relay(req);
+}

@@ -1,0 +1,218 @@
+/**
+ * An x402 agent that is NOT this app: a bare node:http server on the official
+ * SDK (x402HTTPResourceServer + ExactEvmScheme), verifying and settling through
+ * the facilitator at FACILITATOR_URL. POST /chat costs 0.02 USDC on the local
+ * chain, paid to anvil account #8, and answers JSON naming the user's last
+ * message and the request headers it received.
+ *
+ *   PORT=0 FACILITATOR_URL=http://127.0.0.1:3000/api/facilitator tsx test/support/external-x402-server.ts
+ *
+ * prints `LISTENING <url>` once it serves. Tests start it with startExternalX402Server().
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import {
+  HTTPFacilitatorClient,
+  x402HTTPResourceServer,
+  x402ResourceServer,
+  type HTTPAdapter,
+  type HTTPRequestContext,
+  type HTTPResponseInstructions,
+} from "@x402/core/server";
+import { ExactEvmScheme } from "@x402/evm/exact/server";
+import localDeployment from "../../lib/chains/local-deployment.json" with { type: "json" };
+
+export const EXTERNAL_PRICE_ATOMIC = 20_000n; // 0.02 USDC
+export const EXTERNAL_PAY_TO = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"; // anvil account #8
+const NETWORK = "eip155:31337";
+const MAX_BODY_BYTES = 100_000;
+
+/** The SDK's view of a node:http request whose body was already read. */
+class NodeAdapter implements HTTPAdapter {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly url: URL,
+    private readonly body: unknown,
+  ) {}
+  getHeader(name: string) {
+    const value = this.req.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  }
+  getMethod() {
+    return this.req.method ?? "GET";
+  }
+  getPath() {
+    return this.url.pathname;
+  }
+  getUrl() {
+    return this.url.href;
+  }
+  getAcceptHeader() {
+    return this.getHeader("accept") ?? "";
+  }
+  getUserAgent() {
+    return this.getHeader("user-agent") ?? "";
+  }
+  getBody() {
+    return this.body;
+  }
+}
+
+async function startServer(facilitatorUrl: string, port: number): Promise<string> {
+  const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: facilitatorUrl }));
+  resourceServer.register(NETWORK, new ExactEvmScheme());
+  const http = new x402HTTPResourceServer(resourceServer, {
+    "POST /chat": {
+      accepts: {
+        scheme: "exact",
+        network: NETWORK,
+        payTo: EXTERNAL_PAY_TO,
+        price: { amount: EXTERNAL_PRICE_ATOMIC.toString(), asset: localDeployment.usdc, extra: { name: "USD Coin", version: "2" } },
+        maxTimeoutSeconds: 300,
+      },
+      description: "External echo agent (official x402 SDK)",
+      mimeType: "application/json",
+    },
+  });
+  await http.initialize();
+
+  const server = createServer((req, res) => {
+    handle(http, req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { error: (err as Error).message });
+      else res.destroy();
+    });
+  });
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function handle(http: x402HTTPResourceServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
+  if (req.method !== "POST" || url.pathname !== "/chat") return send(res, 404, { error: "POST /chat is the only route" });
+  const text = await readBody(req);
+  if (text === null) return send(res, 413, { error: `body over ${MAX_BODY_BYTES} bytes` });
+  const body = parseJson(text);
+  // The body is checked before any payment, so a bad request is never charged.
+  const question = lastUserMessage(body);
+  if (question === null) return send(res, 400, { error: "send {messages:[{role:'user', content}]}" });
+
+  const adapter = new NodeAdapter(req, url, body);
+  const context: HTTPRequestContext = {
+    adapter,
+    path: url.pathname,
+    method: "POST",
+    paymentHeader: adapter.getHeader("payment-signature") ?? adapter.getHeader("x-payment"),
+  };
+  const result = await http.processHTTPRequest(context);
+  if (result.type === "payment-error") return write(res, result.response);
+  if (result.type === "no-payment-required") return send(res, 500, { error: "POST /chat should be paid" });
+
+  const reply = Buffer.from(
+    JSON.stringify({
+      messages: [{ role: "assistant", content: `External agent heard: ${question}` }],
+      requestHeaders: Object.keys(req.headers).sort(),
+    }),
+  );
+  const settled = await http.processSettlement(
+    result.paymentPayload,
+    result.paymentRequirements,
+    result.declaredExtensions,
+    { request: context, responseBody: reply, responseHeaders: { "content-type": "application/json" } },
+    undefined,
+    result.beforeHandlerSettlement,
+  );
+  if (!settled.success) return write(res, settled.response);
+  res.writeHead(200, { ...settled.headers, "content-type": "application/json", "cache-control": "private, no-store" }).end(reply);
+}
+
+/** Plain `{role, content}` messages and AI SDK UI messages (`parts`) both. */
+function lastUserMessage(body: unknown): string | null {
+  const messages = (body as { messages?: unknown })?.messages;
+  if (!Array.isArray(messages)) return null;
+  const last = [...(messages as Array<{ role?: unknown; content?: unknown; parts?: Array<{ type?: unknown; text?: unknown }> } | null>)]
+    .reverse()
+    .find((m) => m?.role === "user");
+  if (typeof last?.content === "string") return last.content;
+  if (!Array.isArray(last?.parts)) return null;
+  const text = last.parts.filter((p) => p?.type === "text" && typeof p.text === "string").map((p) => p.text).join("");
+  return text ? text : null;
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function write(res: ServerResponse, instructions: HTTPResponseInstructions): void {
+  const body = instructions.isHtml ? String(instructions.body) : JSON.stringify(instructions.body ?? {});
+  res
+    .writeHead(instructions.status, { "content-type": instructions.isHtml ? "text/html" : "application/json", ...instructions.headers })
+    .end(body);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+const SELF = fileURLToPath(import.meta.url);
+const REPO_ROOT = path.resolve(path.dirname(SELF), "../..");
+
+/** Starts the server in its own process and resolves once it listens. */
+export async function startExternalX402Server(opts: { facilitatorUrl: string }): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", SELF], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: "0", FACILITATOR_URL: opts.facilitatorUrl },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, "exit");
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const match = /^LISTENING (\S+)$/.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(([code]) => reject(new Error(`the external x402 server exited (${code}) before listening: ${stderr.trim()}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
+  const facilitatorUrl = process.env.FACILITATOR_URL;
+  if (!facilitatorUrl) {
+    console.error("FACILITATOR_URL is required (e.g. http://127.0.0.1:3000/api/facilitator)");
+    process.exit(2);
+  }
+  startServer(facilitatorUrl, Number(process.env.PORT ?? 0)).then(
+    (url) => console.log(`LISTENING ${url}`),
+    (err: unknown) => {
+      console.error(`external x402 server failed to start: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
