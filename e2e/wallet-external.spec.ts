@@ -1,26 +1,12 @@
 import { expect, test, type Page } from "@playwright/test";
-import { createPublicClient, erc20Abi, http, type Address } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { NETWORKS } from "../lib/chains/networks";
+import { createWallet, usdcOf } from "./support/wallet";
 import { fundLocalAccount } from "../scripts/devchain/deploy";
 
 // Anvil's dev account #2: unlocked on anvil, so wagmi's mock connector can send from it through the node.
 const ANVIL_ACCOUNT_2 = privateKeyToAddress("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
 const MOCK_FLAG = "x402chat:e2e:mock-wallet";
 const rpcUrl = process.env.E2E_ANVIL_RPC_URL!;
-const chain = createPublicClient({ transport: http(rpcUrl) });
-
-const usdcOf = (address: Address) =>
-  chain.readContract({ address: NETWORKS.local.usdc.address, abi: erc20Abi, functionName: "balanceOf", args: [address] });
-
-async function createWallet(page: Page): Promise<Address> {
-  await page.getByTestId("wallet-toggle").click();
-  await page.getByTestId("create-password").fill("external e2e password");
-  await page.getByTestId("create-confirm").fill("external e2e password");
-  await page.getByTestId("create-submit").click();
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "unlocked");
-  return (await page.getByTestId("wallet-address").textContent()) as Address;
-}
 
 async function openConnectModal(page: Page) {
   await page.getByTestId("external-open").click();

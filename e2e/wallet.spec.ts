@@ -1,54 +1,8 @@
 import { readFileSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
-import { createPublicClient, erc20Abi, http, parseEther, type Address, type Hex } from "viem";
+import { expect, test } from "@playwright/test";
+import { parseEther } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { NETWORKS } from "../lib/chains/networks";
-
-const PASSWORD = "e2e password one";
-const chain = createPublicClient({ transport: http(process.env.E2E_ANVIL_RPC_URL) });
-
-async function chainBalances(address: Address) {
-  const usdc = await chain.readContract({
-    address: NETWORKS.local.usdc.address,
-    abi: erc20Abi,
-    functionName: "balanceOf",
-    args: [address],
-  });
-  return { usdc, eth: await chain.getBalance({ address }) };
-}
-
-async function openWallet(page: Page) {
-  await page.getByTestId("wallet-toggle").click();
-  await expect(page.getByTestId("wallet-panel")).toBeVisible();
-}
-
-async function createWallet(page: Page, password = PASSWORD): Promise<Address> {
-  await openWallet(page);
-  await page.getByTestId("create-password").fill(password);
-  await page.getByTestId("create-confirm").fill(password);
-  await page.getByTestId("create-submit").click();
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "unlocked");
-  return (await page.getByTestId("wallet-address").textContent()) as Address;
-}
-
-async function unlock(page: Page, password: string) {
-  await page.getByTestId("unlock-password").fill(password);
-  await page.getByTestId("unlock-submit").click();
-}
-
-/** Decrypts again through the export form and returns the revealed key and the downloaded keystore file. */
-async function exportWallet(page: Page, password = PASSWORD) {
-  await page.getByTestId("export-open").click();
-  await page.getByTestId("export-password").fill(password);
-  await page.getByTestId("export-submit").click();
-  const downloading = page.waitForEvent("download");
-  await page.getByTestId("export-download").click();
-  const download = await downloading;
-  const keystorePath = await download.path();
-  await page.getByTestId("export-reveal").click();
-  const privateKey = (await page.getByTestId("export-private-key").textContent()) as Hex;
-  return { privateKey, keystorePath, filename: download.suggestedFilename() };
-}
+import { PASSWORD, chainBalances, createWallet, exportWallet, openWallet, unlock } from "./support/wallet";
 
 test("create, fund, lock, unlock, export, and import in a fresh browser profile", async ({ page, browser }) => {
   await page.goto("/");

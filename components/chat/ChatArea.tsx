@@ -1,9 +1,37 @@
+"use client";
+
+import { useNetwork } from "@/components/network/NetworkProvider";
+import { AgentPicker } from "./AgentPicker";
+import { useChatState } from "./ChatProvider";
+import { ChatSession } from "./ChatSession";
+
 export function ChatArea() {
+  const { network } = useNetwork();
+  const { agent, selectAgent, conversations, conversationId } = useChatState();
+  if (!agent) {
+    return (
+      <main data-testid="chat-area" className="flex flex-1 flex-col overflow-y-auto">
+        <AgentPicker />
+      </main>
+    );
+  }
+  const saved = conversations.find((c) => c.id === conversationId);
   return (
-    <main data-testid="chat-area" className="flex flex-1 flex-col">
-      <div className="flex flex-1 items-center justify-center p-8 text-center text-zinc-500">
-        <p>Pick an agent and start chatting. Each message is paid in USDC over x402.</p>
+    <main data-testid="chat-area" className="flex min-h-[70vh] flex-1 flex-col">
+      <div className="flex items-center justify-between gap-3 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+        <div className="min-w-0">
+          <p data-testid="chat-agent-name" className="truncate font-medium">
+            {agent.name}
+          </p>
+          <p className="truncate text-xs text-zinc-500">
+            {agent.priceDisplay} per message · {agent.description}
+          </p>
+        </div>
+        <button data-testid="change-agent" onClick={() => selectAgent(null)} className="shrink-0 rounded-md border border-zinc-300 px-2 py-1 text-xs dark:border-zinc-700">
+          Change agent
+        </button>
       </div>
+      <ChatSession key={`${network.chainId}:${conversationId}`} agent={agent} network={network} conversationId={conversationId} initialMessages={saved?.messages ?? []} />
     </main>
   );
 }

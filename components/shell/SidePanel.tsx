@@ -1,19 +1,31 @@
+import Link from "next/link";
+import { ConversationList } from "@/components/chat/ConversationList";
+import { PolicySettingsLazy } from "@/components/chat/PolicySettingsLazy";
 import { NetworkStatusBadge } from "@/components/network/NetworkStatusBadge";
+
+const heading = "text-xs font-semibold uppercase tracking-wide text-zinc-500";
 
 export function SidePanel() {
   return (
     <aside
       data-testid="side-panel"
-      className="flex w-full flex-col gap-4 border-zinc-200 p-4 md:w-80 md:border-l dark:border-zinc-800"
+      className="flex w-full flex-col gap-5 border-zinc-200 p-4 md:w-80 md:border-l dark:border-zinc-800"
     >
       <section className="flex flex-col gap-2">
-        <h2 className="text-xs font-semibold uppercase tracking-wide text-zinc-500">Network</h2>
+        <h2 className={heading}>Network</h2>
         <NetworkStatusBadge />
       </section>
       <section className="flex flex-col gap-2">
-        <h2 className="text-xs font-semibold uppercase tracking-wide text-zinc-500">Agents</h2>
-        <p className="text-sm text-zinc-500">The agent catalog appears here.</p>
+        <h2 className={heading}>Conversations</h2>
+        <ConversationList />
       </section>
+      <section className="flex flex-col gap-2">
+        <h2 className={heading}>Spending limits</h2>
+        <PolicySettingsLazy />
+      </section>
+      <Link data-testid="history-link" href="/history" className="text-sm underline">
+        Payment history and usage →
+      </Link>
     </aside>
   );
 }

@@ -1,0 +1,127 @@
+"use client";
+
+import { useState } from "react";
+import { useNetwork } from "@/components/network/NetworkProvider";
+import type { NormalizedQuote } from "@/lib/x402/client/quote";
+import { catalogAgent, urlAgent } from "./agents";
+import { useChatState } from "./ChatProvider";
+import { probeAgentUrl, useCatalog } from "./useCatalog";
+
+export function AgentPicker() {
+  const catalog = useCatalog();
+  const { network } = useNetwork();
+  const { selectAgent } = useChatState();
+
+  return (
+    <div data-testid="agent-picker" className="mx-auto flex w-full max-w-3xl flex-col gap-6 p-6">
+      <section>
+        <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-zinc-500">Published agents</h2>
+        {catalog.state === "loading" && <p className="text-sm text-zinc-500">Loading agents…</p>}
+        {catalog.state === "error" && (
+          <p role="alert" className="text-sm text-red-600">
+            The agent catalog could not be loaded: {catalog.message}
+          </p>
+        )}
+        {catalog.state === "ready" && (
+          <ul className="grid gap-3 sm:grid-cols-2">
+            {catalog.agents.map((entry) => {
+              const agent = catalogAgent(entry, network);
+              return (
+                <li key={entry.id}>
+                  <button
+                    data-testid={`agent-card-${entry.id}`}
+                    disabled={!!agent.blocked}
+                    onClick={() => selectAgent(agent)}
+                    className="flex h-full w-full flex-col gap-1 rounded-lg border border-zinc-200 bg-white p-3 text-left text-sm hover:border-emerald-500 disabled:cursor-not-allowed disabled:opacity-60 dark:border-zinc-800 dark:bg-zinc-900"
+                  >
+                    <span className="flex items-center justify-between gap-2">
+                      <span className="font-medium">{entry.name}</span>
+                      <span className="font-mono text-xs">{entry.price} USDC</span>
+                    </span>
+                    <span className="text-xs text-zinc-500">{entry.description}</span>
+                    <span className="flex flex-wrap gap-1 text-xs">
+                      {entry.capabilities.map((c) => (
+                        <span key={c} className="rounded bg-zinc-100 px-1.5 py-0.5 dark:bg-zinc-800">
+                          {c}
+                        </span>
+                      ))}
+                    </span>
+                    <span className="font-mono text-[10px] text-zinc-400">
+                      {entry.id} · {entry.network.name} · {entry.status}
+                    </span>
+                    {agent.blocked && <span className="text-xs text-amber-600">{agent.blocked}</span>}
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+      <UrlProbe />
+    </div>
+  );
+}
+
+function UrlProbe() {
+  const { network } = useNetwork();
+  const { selectAgent } = useChatState();
+  const [url, setUrl] = useState("");
+  const [result, setResult] = useState<{ state: "idle" } | { state: "probing" } | { state: "done"; url: string; quote: NormalizedQuote } | { state: "error"; message: string }>({ state: "idle" });
+
+  const probe = async () => {
+    setResult({ state: "probing" });
+    try {
+      setResult({ state: "done", url: url.trim(), quote: await probeAgentUrl(url.trim()) });
+    } catch (err) {
+      setResult({ state: "error", message: (err as Error).message });
+    }
+  };
+  const agent = result.state === "done" ? urlAgent(result.url, result.quote, network) : null;
+
+  return (
+    <section>
+      <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-zinc-500">Or paste any x402 agent URL</h2>
+      <form
+        className="flex gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void probe();
+        }}
+      >
+        <input
+          data-testid="agent-url-input"
+          type="url"
+          required
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          placeholder="https://agent.example/chat"
+          className="flex-1 rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+        />
+        <button data-testid="agent-url-probe" disabled={result.state === "probing"} className="rounded-md border border-zinc-300 px-3 text-sm dark:border-zinc-700">
+          {result.state === "probing" ? "Checking…" : "Check price"}
+        </button>
+      </form>
+      {result.state === "error" && (
+        <p role="alert" data-testid="probe-error" className="mt-2 text-sm text-red-600">
+          {result.message}
+        </p>
+      )}
+      {result.state === "done" && agent && (
+        <div data-testid="probe-result" data-payable={result.quote.payable} className="mt-3 rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800">
+          <p>
+            <span className="font-medium">{agent.name}</span> asks <span data-testid="probe-price" className="font-mono">{agent.priceDisplay}</span>
+            {result.quote.network && <> on {result.quote.network}</>} ({result.quote.dialect})
+          </p>
+          {result.quote.payTo && <p className="font-mono text-xs text-zinc-500">pays {result.quote.payTo}</p>}
+          {agent.blocked ? (
+            <p className="mt-1 text-amber-600">{agent.blocked}</p>
+          ) : (
+            <button data-testid="probe-use" onClick={() => selectAgent(agent)} className="mt-2 rounded-md bg-emerald-600 px-3 py-1.5 text-white">
+              Chat with this agent
+            </button>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,175 @@
+"use client";
+
+import { useChat } from "@ai-sdk/react";
+import type { UIMessage } from "ai";
+import { useEffect, useState } from "react";
+import type { Network } from "@/lib/chains/networks";
+import { titleOf } from "@/lib/chat/conversations";
+import { addPayment } from "@/lib/history/payments";
+import type { Receipt, UsageReport } from "@/lib/x402/receipt";
+import type { PaymentStopped } from "@/lib/x402/client/paying-fetch";
+import type { ChatAgent } from "./agents";
+import { useApproval } from "./ApprovalDialog";
+import { useChatState } from "./ChatProvider";
+import { MessageView } from "./MessageView";
+import { usePayingTransport } from "./usePayingTransport";
+
+export const BALANCES_CHANGED_EVENT = "x402chat:balances-changed";
+
+/** One conversation with one agent; remounted (by key) when either changes. */
+export function ChatSession({ agent, network, conversationId, initialMessages }: {
+  agent: ChatAgent;
+  network: Network;
+  conversationId: string;
+  initialMessages: UIMessage[];
+}) {
+  const { save } = useChatState();
+  const { ask, dialog } = useApproval();
+  const [toolkits, setToolkits] = useState<string[]>(agent.capabilities);
+  const [input, setInput] = useState("");
+  const { transport, stops } = usePayingTransport(agent, network, ask);
+
+  const { messages, sendMessage, status, stop, error } = useChat({
+    id: conversationId,
+    messages: initialMessages,
+    transport,
+    onFinish: ({ message }) => recordPayment(message, agent, network, conversationId),
+  });
+
+  // Keep the conversation once a reply is complete (or stopped).
+  useEffect(() => {
+    if (status === "ready" || status === "error") {
+      if (messages.length === 0) return;
+      save({ id: conversationId, title: titleOf(messages), agent: agent.ref, updatedAt: new Date().toISOString(), messages });
+    }
+  }, [status, messages, conversationId, agent.ref, save]);
+
+  const busy = status === "submitted" || status === "streaming";
+  const send = () => {
+    const text = input.trim();
+    if (!text || busy || agent.blocked) return;
+    setInput("");
+    void sendMessage({ text }, { body: { selectedToolkits: toolkits } });
+  };
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <div data-testid="messages" className="flex flex-1 flex-col gap-3 overflow-y-auto p-4">
+        {messages.map((m) => (
+          <MessageView key={m.id} message={m} />
+        ))}
+        {status === "submitted" && <p className="text-xs text-zinc-500">Paying and waiting for {agent.name}…</p>}
+        {error && <ChatError error={error} stop={stops.last} />}
+      </div>
+      {agent.capabilities.length > 0 && (
+        <div className="flex flex-wrap gap-3 border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
+          <span className="text-zinc-500">Tools:</span>
+          {agent.capabilities.map((name) => (
+            <label key={name} className="flex items-center gap-1">
+              <input
+                type="checkbox"
+                data-testid={`toolkit-${name}`}
+                checked={toolkits.includes(name)}
+                onChange={(e) => setToolkits((t) => (e.target.checked ? [...t, name] : t.filter((x) => x !== name)))}
+              />
+              {name}
+            </label>
+          ))}
+        </div>
+      )}
+      <form
+        className="flex gap-2 border-t border-zinc-200 p-3 dark:border-zinc-800"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
+        <textarea
+          data-testid="composer-input"
+          value={input}
+          rows={2}
+          onChange={(e) => setInput(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey) {
+              e.preventDefault();
+              send();
+            }
+          }}
+          placeholder={`Message ${agent.name}…`}
+          className="flex-1 resize-none rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+        />
+        {busy ? (
+          <button type="button" data-testid="composer-stop" onClick={() => void stop()} className="rounded-md border border-zinc-300 px-4 text-sm dark:border-zinc-700">
+            Stop
+          </button>
+        ) : (
+          <button type="submit" data-testid="composer-send" disabled={!input.trim() || !!agent.blocked} className="rounded-md bg-emerald-600 px-4 text-sm font-medium text-white disabled:opacity-50">
+            Send · {agent.priceDisplay}
+          </button>
+        )}
+      </form>
+      {dialog}
+    </div>
+  );
+}
+
+function dataPart<T>(message: UIMessage, type: `data-${string}`): T | undefined {
+  const part = message.parts.find((p) => p.type === type) as { data?: T } | undefined;
+  return part?.data;
+}
+
+function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, conversationId: string) {
+  const receipt = dataPart<Receipt>(message, "data-receipt");
+  if (!receipt) return;
+  const usage = dataPart<UsageReport>(message, "data-usage");
+  addPayment(window.localStorage, {
+    id: receipt.paymentId || receipt.transaction,
+    time: new Date().toISOString(),
+    conversationId,
+    agentId: agent.ref.kind === "catalog" ? agent.ref.id : agent.ref.url,
+    agentName: agent.name,
+    amount: receipt.amount,
+    chainId: network.chainId,
+    network: receipt.network,
+    transaction: receipt.transaction,
+    status: receipt.success ? "settled" : "failed",
+    ...(receipt.error && { error: receipt.error }),
+    ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
+  });
+  window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
+}
+
+type ErrorKind = "policy" | "funds" | "locked" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";
+
+function classify(error: Error, stop: PaymentStopped | null): { kind: ErrorKind; title: string } {
+  if (stop) {
+    switch (stop.reason) {
+      case "policy_refused":
+      case "quote_changed":
+        return { kind: "policy", title: "Payment refused by your policy" };
+      case "insufficient_funds":
+        return { kind: "funds", title: "Not enough USDC" };
+      case "wallet_locked":
+        return { kind: "locked", title: "Wallet locked" };
+      case "payment_rejected":
+        return { kind: "rejected", title: "Payment rejected by the agent" };
+      case "not_payable":
+        return { kind: "not-payable", title: "Cannot pay this agent" };
+    }
+  }
+  if (/settlement failed/i.test(error.message)) return { kind: "settlement", title: "Settlement failed" };
+  if (/fetch failed|failed to fetch|networkerror|unreachable|timed? ?out|"code":"(unreachable|timeout|blocked_target)/i.test(error.message)) {
+    return { kind: "unreachable", title: "Agent unreachable" };
+  }
+  return { kind: "agent", title: "The agent failed" };
+}
+
+function ChatError({ error, stop }: { error: Error; stop: PaymentStopped | null }) {
+  const { kind, title } = classify(error, stop);
+  return (
+    <div role="alert" data-testid="chat-error" data-kind={kind} className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+      <strong>{title}.</strong> {stop?.message ?? error.message}
+      {kind === "funds" && <span> Use “Get test funds” or “Fund” in the wallet menu.</span>}
+    </div>
+  );
+}

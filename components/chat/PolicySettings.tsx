@@ -1,0 +1,69 @@
+"use client";
+
+import { useState } from "react";
+import { formatUnits, parseUnits } from "viem";
+import { readPolicy, writePolicy, type SpendPolicy } from "@/lib/x402/client/policy";
+
+const FIELDS: Array<{ key: keyof SpendPolicy; label: string }> = [
+  { key: "maxPerMessage", label: "Max per message" },
+  { key: "sessionBudget", label: "Budget per session" },
+  { key: "dailyBudget", label: "Budget per day" },
+];
+
+/** The spending policy the paying fetch enforces; above it the app asks before signing. */
+export function PolicySettings() {
+  // Rendered in the browser only (see SidePanel), so the stored policy can be read at once.
+  const [values, setValues] = useState<Record<keyof SpendPolicy, string>>(() => {
+    const policy = readPolicy(window.localStorage);
+    return {
+      maxPerMessage: formatUnits(policy.maxPerMessage, 6),
+      sessionBudget: formatUnits(policy.sessionBudget, 6),
+      dailyBudget: formatUnits(policy.dailyBudget, 6),
+    };
+  });
+  const [saved, setSaved] = useState(false);
+
+  const valid = FIELDS.every(({ key }) => /^\d+(\.\d{1,6})?$/.test(values[key]));
+  const save = () => {
+    writePolicy(window.localStorage, {
+      maxPerMessage: parseUnits(values.maxPerMessage, 6),
+      sessionBudget: parseUnits(values.sessionBudget, 6),
+      dailyBudget: parseUnits(values.dailyBudget, 6),
+    });
+    setSaved(true);
+  };
+
+  return (
+    <form
+      data-testid="policy-settings"
+      className="flex flex-col gap-2 text-sm"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) save();
+      }}
+    >
+      {FIELDS.map(({ key, label }) => (
+        <label key={key} className="flex items-center justify-between gap-2">
+          <span className="text-zinc-600 dark:text-zinc-400">{label}</span>
+          <span className="flex items-center gap-1">
+            <input
+              data-testid={`policy-${key}`}
+              inputMode="decimal"
+              value={values[key]}
+              onChange={(e) => {
+                setSaved(false);
+                setValues({ ...values, [key]: e.target.value.trim() });
+              }}
+              className="w-20 rounded-md border border-zinc-300 bg-white px-2 py-0.5 text-right font-mono dark:border-zinc-700 dark:bg-zinc-900"
+            />
+            USDC
+          </span>
+        </label>
+      ))}
+      <button data-testid="policy-save" disabled={!valid} className="self-end rounded-md border border-zinc-300 px-2 py-0.5 text-xs disabled:opacity-50 dark:border-zinc-700">
+        {saved ? "Saved" : "Save limits"}
+      </button>
+      {!valid && <p className="text-xs text-red-600">Amounts are USDC with at most 6 decimals.</p>}
+    </form>
+  );
+}

@@ -1,0 +1,68 @@
+"use client";
+
+import { DefaultChatTransport, type UIMessage } from "ai";
+import { useState } from "react";
+import type { Address } from "viem";
+import type { Network } from "@/lib/chains/networks";
+import { walletSession } from "@/lib/wallet/session";
+import { createPayingFetch, PaymentStopped, type ApprovalRequest } from "@/lib/x402/client/paying-fetch";
+import { readPolicy, readSpent, recordSpend } from "@/lib/x402/client/policy";
+import { asUIMessageStream, type PaidQuote } from "@/lib/x402/client/reply-adapter";
+import type { ChatAgent } from "./agents";
+
+async function usdcBalance(network: Network, address: Address): Promise<bigint> {
+  const res = await fetch(`/api/wallet/balances?chainId=${network.chainId}&address=${address}`, { cache: "no-store" });
+  if (!res.ok) throw new PaymentStopped("not_payable", `Could not read your balance on ${network.name} (HTTP ${res.status}); nothing was paid.`);
+  return BigInt(((await res.json()) as { usdc: string }).usdc);
+}
+
+/**
+ * The chat transport for one agent on one network: posts through the paying
+ * fetch, which pays with this network's unlocked local key within the user's
+ * policy, asking the user (`ask`) where the policy or the quote says to.
+ */
+function createPayingTransport(agent: ChatAgent, network: Network, ask: (request: ApprovalRequest) => Promise<boolean>) {
+  const stops = { last: null as PaymentStopped | null };
+  const paid = { last: null as PaidQuote | null };
+  const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
+  const payingFetch = createPayingFetch({
+    network,
+    // A key unlocked for another network is never used here.
+    signer: () => walletSession.account(network.chainId),
+    shownPrice: () => agent.shown,
+    policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
+    approve: ask,
+    usdcBalance: (address) => usdcBalance(network, address),
+    onPaid: ({ amount, payTo }) => {
+      recordSpend(stores(), network.chainId, amount);
+      paid.last = { amount, payTo, asset: network.usdc.address };
+      walletSession.touch();
+    },
+  });
+  const transport = new DefaultChatTransport<UIMessage>({
+    api: agent.endpoint,
+    fetch: async (input, init) => {
+      stops.last = null;
+      paid.last = null;
+      try {
+        const res = await payingFetch(input as RequestInfo, init);
+        return await asUIMessageStream(res, paid.last);
+      } catch (err) {
+        if (err instanceof PaymentStopped) stops.last = err;
+        throw err;
+      }
+    },
+    // Only what the agent route reads; the body passed to sendMessage carries selectedToolkits.
+    prepareSendMessagesRequest: ({ id, messages, body }) => ({ body: { ...body, id, messages } }),
+  });
+  return { transport, stops };
+}
+
+/**
+ * One transport per mounted chat session, which is remounted for another agent,
+ * network or conversation; toolkits travel with each message (`sendMessage`'s body).
+ */
+export function usePayingTransport(agent: ChatAgent, network: Network, ask: (request: ApprovalRequest) => Promise<boolean>) {
+  const [created] = useState(() => createPayingTransport(agent, network, ask));
+  return created;
+}

@@ -1,0 +1,132 @@
+"use client";
+
+import { useSyncExternalStore } from "react";
+import { useNetwork } from "@/components/network/NetworkProvider";
+import { explorerTxUrl } from "@/lib/chains/networks";
+import { analyze, paymentsToCsv, usdcText } from "@/lib/history/payments";
+import { paymentsSnapshot, serverPaymentsSnapshot, subscribePayments } from "@/lib/history/store";
+
+const cell = "px-2 py-1.5 text-left";
+
+export function HistoryView() {
+  const { network } = useNetwork();
+  const payments = useSyncExternalStore(subscribePayments, () => paymentsSnapshot(network.chainId), serverPaymentsSnapshot);
+  const stats = analyze(payments);
+
+  const exportCsv = () => {
+    const url = URL.createObjectURL(new Blob([paymentsToCsv(payments)], { type: "text/csv" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `x402-chat-payments-${network.key}.csv`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+
+  return (
+    <div data-testid="history" className="flex flex-col gap-6">
+      <section className="grid grid-cols-2 gap-3 sm:grid-cols-5">
+        <Stat label="Paid messages" value={String(stats.total.messages)} testId="stat-messages" />
+        <Stat label="Spent" value={usdcText(stats.total.spent)} testId="stat-spent" />
+        <Stat label="Cost per message" value={usdcText(stats.total.costPerMessage)} testId="stat-cost" />
+        <Stat label="Tokens in / out" value={`${stats.total.inputTokens} / ${stats.total.outputTokens}`} testId="stat-tokens" />
+        <Stat label="Tool calls" value={String(stats.total.toolCalls)} testId="stat-tools" />
+      </section>
+
+      <section className="grid gap-4 md:grid-cols-2">
+        <Breakdown title="Per agent" rows={stats.perAgent.map((a) => ({ key: a.agentId, label: a.agentName, ...a }))} />
+        <Breakdown title="Per day" rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
+      </section>
+
+      <section>
+        <div className="mb-2 flex items-center justify-between">
+          <h2 className="text-sm font-semibold uppercase tracking-wide text-zinc-500">Payments on {network.name}</h2>
+          <button data-testid="history-csv" disabled={payments.length === 0} onClick={exportCsv} className="rounded-md border border-zinc-300 px-2 py-1 text-xs disabled:opacity-50 dark:border-zinc-700">
+            Export CSV
+          </button>
+        </div>
+        {payments.length === 0 ? (
+          <p className="text-sm text-zinc-500">No payments on {network.name} yet.</p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm">
+              <thead className="text-xs text-zinc-500">
+                <tr>
+                  <th className={cell}>Time</th>
+                  <th className={cell}>Agent</th>
+                  <th className={cell}>Amount</th>
+                  <th className={cell}>Network</th>
+                  <th className={cell}>Transaction</th>
+                  <th className={cell}>Status</th>
+                  <th className={cell}>Tokens</th>
+                </tr>
+              </thead>
+              <tbody>
+                {payments.map((p) => {
+                  const link = p.transaction ? explorerTxUrl(network, p.transaction) : null;
+                  return (
+                    <tr key={p.id} data-testid="history-row" data-status={p.status} className="border-t border-zinc-200 dark:border-zinc-800">
+                      <td className={cell}>{new Date(p.time).toLocaleString()}</td>
+                      <td className={cell}>{p.agentName}</td>
+                      <td className={`${cell} font-mono`}>{usdcText(p.amount)}</td>
+                      <td className={cell}>{p.network}</td>
+                      <td data-testid="history-tx" className={`${cell} max-w-48 truncate font-mono text-xs`} title={p.transaction}>
+                        {link ? <a href={link} target="_blank" rel="noreferrer" className="underline">{p.transaction}</a> : p.transaction || "—"}
+                      </td>
+                      <td className={cell}>{p.status === "settled" ? "settled" : `failed: ${p.error ?? ""}`}</td>
+                      <td className={cell}>{p.usage ? `${p.usage.inputTokens}/${p.usage.outputTokens}` : "—"}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="rounded-lg border border-zinc-200 p-3 dark:border-zinc-800">
+      <p className="text-xs text-zinc-500">{label}</p>
+      <p data-testid={testId} className="font-mono text-sm">
+        {value}
+      </p>
+    </div>
+  );
+}
+
+function Breakdown({ title, rows }: { title: string; rows: Array<{ key: string; label: string; messages: number; spent: bigint; toolCalls: number; inputTokens: number; outputTokens: number }> }) {
+  return (
+    <div>
+      <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-zinc-500">{title}</h2>
+      {rows.length === 0 ? (
+        <p className="text-sm text-zinc-500">Nothing yet.</p>
+      ) : (
+        <table className="w-full text-sm">
+          <thead className="text-xs text-zinc-500">
+            <tr>
+              <th className={cell}></th>
+              <th className={cell}>Messages</th>
+              <th className={cell}>Spent</th>
+              <th className={cell}>Tokens</th>
+              <th className={cell}>Tools</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} className="border-t border-zinc-200 dark:border-zinc-800">
+                <td className={cell}>{r.label}</td>
+                <td className={cell}>{r.messages}</td>
+                <td className={`${cell} font-mono`}>{usdcText(r.spent)}</td>
+                <td className={cell}>{r.inputTokens + r.outputTokens}</td>
+                <td className={cell}>{r.toolCalls}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

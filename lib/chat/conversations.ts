@@ -1,0 +1,48 @@
+/**
+ * Conversations kept in the browser, per network: new chat, list, reopen.
+ * Pure functions over a storage, shared with tests.
+ */
+import type { UIMessage } from "ai";
+
+/** Which agent a conversation talks to: a published one, or a pasted URL. */
+export type AgentRef = { kind: "catalog"; id: string; name: string } | { kind: "url"; url: string; name: string };
+
+export interface Conversation {
+  id: string;
+  title: string;
+  agent: AgentRef;
+  updatedAt: string;
+  messages: UIMessage[];
+}
+
+type KeyValue = Pick<Storage, "getItem" | "setItem">;
+const key = (chainId: number) => `x402chat:conversations:v1:${chainId}`;
+const MAX_CONVERSATIONS = 100;
+
+export function readConversations(storage: KeyValue, chainId: number): Conversation[] {
+  try {
+    const parsed = JSON.parse(storage.getItem(key(chainId)) ?? "[]") as unknown;
+    return Array.isArray(parsed)
+      ? (parsed.filter((c) => typeof c?.id === "string" && Array.isArray(c?.messages) && c?.agent) as Conversation[])
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Saves (or replaces) a conversation and moves it to the top. */
+export function saveConversation(storage: KeyValue, chainId: number, conversation: Conversation): void {
+  const others = readConversations(storage, chainId).filter((c) => c.id !== conversation.id);
+  storage.setItem(key(chainId), JSON.stringify([conversation, ...others].slice(0, MAX_CONVERSATIONS)));
+}
+
+export function deleteConversation(storage: KeyValue, chainId: number, id: string): void {
+  storage.setItem(key(chainId), JSON.stringify(readConversations(storage, chainId).filter((c) => c.id !== id)));
+}
+
+/** A title from the first user message. */
+export function titleOf(messages: readonly UIMessage[]): string {
+  const first = messages.find((m) => m.role === "user");
+  const text = first?.parts.map((p) => (p.type === "text" ? p.text : "")).join(" ").trim() ?? "";
+  return text ? (text.length > 60 ? `${text.slice(0, 57)}…` : text) : "New chat";
+}
