@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { erc20Abi, parseEventLogs, type Address, type Hex } from "viem";
+import { EXTERNAL_PAY_TO, EXTERNAL_PRICE_ATOMIC, startExternalX402Server } from "../test/support/external-x402-server";
 import { PASSWORD, chain, closeWallet, createWallet, exportWallet, getTestFunds, openWallet, unlock, usdcOf } from "./support/wallet";
 
 const MARKET = "00000000-0000-0000-0000-000000000001";
@@ -93,4 +94,36 @@ test("above the per-message cap the app asks first; refusing signs and sends not
   expect(requests.filter((r) => r.toLowerCase().includes("payment-signature"))).toEqual([]);
   expect(await usdcOf(address)).toBe(10_000000n);
   await expect(page.getByTestId("receipt")).toHaveCount(0);
+});
+
+test("paste the URL of another x402 server: the probe shows its price, and a message to it is paid and answered", async ({ page }) => {
+  // A separate process built on the official SDK, settling through this app's facilitator.
+  const external = await startExternalX402Server({ facilitatorUrl: `${process.env.E2E_BASE_URL}/api/facilitator` });
+  try {
+    const before = await usdcOf(EXTERNAL_PAY_TO);
+    const address = await startWithFunds(page);
+    await page.getByTestId("agent-url-input").fill(`${external.url}/chat`);
+    await page.getByTestId("agent-url-probe").click();
+    await expect(page.getByTestId("probe-result")).toHaveAttribute("data-payable", "true");
+    await expect(page.getByTestId("probe-price")).toHaveText("0.02 USDC");
+    await page.getByTestId("probe-use").click();
+
+    await page.getByTestId("composer-input").fill("hello from the e2e test");
+    await page.getByTestId("composer-send").click();
+    await expect(page.getByTestId("message-assistant").getByTestId("message-text")).toContainText("hello from the e2e test");
+    await expect(page.getByTestId("receipt")).toHaveAttribute("data-success", "true");
+    await expect(page.getByTestId("receipt")).toContainText("Paid 0.02 USDC");
+    expect(await usdcOf(EXTERNAL_PAY_TO)).toBe(before + EXTERNAL_PRICE_ATOMIC);
+    expect(await usdcOf(address)).toBe(10_000000n - EXTERNAL_PRICE_ATOMIC);
+  } finally {
+    await external.stop();
+  }
+});
+
+test("an agent URL that is down gets a clear reason, not a hang", async ({ page }) => {
+  await page.goto("/");
+  await page.getByTestId("agent-url-input").fill("http://127.0.0.1:9/chat");
+  await page.getByTestId("agent-url-probe").click();
+  await expect(page.getByTestId("probe-result")).toHaveAttribute("data-payable", "false");
+  await expect(page.getByTestId("probe-result")).toContainText(/unreachable|refused/i);
 });
