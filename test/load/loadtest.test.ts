@@ -1,0 +1,45 @@
+import type { Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAgents } from "@/lib/agents/registry";
+import { getLedger } from "@/lib/ledger";
+import { loadAgentsFrom } from "@/scripts/load/agents";
+import { fundedPayers } from "@/scripts/load/payers";
+import { reconcile } from "@/scripts/load/reconcile";
+import { formatReport, runLoad } from "@/scripts/load/run";
+import { startPaidStack } from "../x402/support";
+
+let stack: Awaited<ReturnType<typeof startPaidStack>>;
+beforeAll(async () => {
+  stack = await startPaidStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function settledInLedger(payers: Address[]) {
+  const ledger = await getLedger();
+  const rows = (await Promise.all(payers.map((payer) => ledger.listPayments({ payer, status: "settled", limit: 1000 })))).flat();
+  return rows.map((r) => ({ agentId: r.agentId, txHash: r.txHash!, amount: BigInt(r.amount) }));
+}
+
+describe("the load runner", () => {
+  it("pays 300 messages from 20 concurrent clients and reconciles receipts, ledger and chain exactly", async () => {
+    const payers = await fundedPayers(stack.anvil.rpcUrl, 20, "1");
+    const agents = loadAgentsFrom(listAgents());
+    const report = await runLoad({ baseUrl: stack.url, rpcUrl: stack.anvil.rpcUrl, agents, payers, messages: 300, readLedger: settledInLedger });
+    console.log(formatReport(report));
+    expect(report.failed).toEqual({});
+    expect(report.settled).toBe(300);
+    expect(report.reconciliation.mismatches).toEqual([]);
+    expect(Object.keys(report.reconciliation.perAgent).sort()).toEqual(agents.map((a) => a.id).sort());
+    expect(report.latencyMs.count).toBe(300);
+  });
+
+  it("reports a difference between the witnesses, to the unit", () => {
+    const receipt = { agentId: "a", txHash: "0x1", amount: 10n };
+    expect(reconcile({ receipts: [receipt], ledger: [receipt], chain: [receipt] }).exact).toBe(true);
+    expect(reconcile({ receipts: [receipt], ledger: [receipt], chain: [{ ...receipt, amount: 9n }] }).exact).toBe(false);
+    expect(reconcile({ receipts: [receipt], ledger: [], chain: [receipt] }).mismatches[0]).toContain("in receipts but not in ledger");
+    expect(reconcile({ receipts: [receipt, receipt], ledger: [receipt, receipt], chain: [receipt, receipt] }).exact).toBe(false);
+  });
+});
