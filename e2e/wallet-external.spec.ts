@@ -1,26 +1,13 @@
-import { expect, test, type Page } from "@playwright/test";
-import { privateKeyToAddress } from "viem/accounts";
-import { createWallet, usdcOf } from "./support/wallet";
+import { expect, test } from "@playwright/test";
+import { ANVIL_ACCOUNT_2, createWallet, enableMockWallet, openConnectModal, usdcOf } from "./support/wallet";
 import { fundLocalAccount } from "../scripts/devchain/deploy";
 
-// Anvil's dev account #2: unlocked on anvil, so wagmi's mock connector can send from it through the node.
-const ANVIL_ACCOUNT_2 = privateKeyToAddress("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
-const MOCK_FLAG = "x402chat:e2e:mock-wallet";
 const rpcUrl = process.env.E2E_ANVIL_RPC_URL!;
-
-async function openConnectModal(page: Page) {
-  await page.getByTestId("external-open").click();
-  await page.getByTestId("external-wallets").getByRole("button", { name: "Connect Wallet" }).click();
-  await expect(page.getByTestId("rk-wallet-option-x402chat-local")).toBeVisible();
-}
 
 test("fund the local wallet with USDC from a connected external wallet (wagmi mock on anvil #2)", async ({ page }) => {
   await fundLocalAccount(rpcUrl, ANVIL_ACCOUNT_2, { usdc: 50_000000n, eth: 0n });
   const sourceBefore = await usdcOf(ANVIL_ACCOUNT_2);
-  await page.addInitScript(
-    ([key, value]) => window.localStorage.setItem(key, value),
-    [MOCK_FLAG, JSON.stringify({ address: ANVIL_ACCOUNT_2, rpcUrl })] as const,
-  );
+  await enableMockWallet(page);
   await page.goto("/");
   const address = await createWallet(page);
   await expect(page.getByTestId("balance-usdc")).toHaveAttribute("data-atomic", "0");

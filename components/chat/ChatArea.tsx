@@ -1,9 +1,15 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { AgentPicker } from "./AgentPicker";
 import { useChatState } from "./ChatProvider";
-import { ChatSession } from "./ChatSession";
+
+// The chat (AI SDK, the x402 client, signing) loads once an agent is chosen, keeping the first load small.
+const ChatSession = dynamic(() => import("./ChatSession").then((m) => m.ChatSession), {
+  ssr: false,
+  loading: () => <p className="p-4 text-sm text-zinc-500">Loading the chat…</p>,
+});
 
 export function ChatArea() {
   const { network } = useNetwork();

@@ -8,13 +8,13 @@ import { titleOf } from "@/lib/chat/conversations";
 import { addPayment } from "@/lib/history/payments";
 import type { Receipt, UsageReport } from "@/lib/x402/receipt";
 import type { PaymentStopped } from "@/lib/x402/client/paying-fetch";
+import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
 import type { ChatAgent } from "./agents";
 import { useApproval } from "./ApprovalDialog";
 import { useChatState } from "./ChatProvider";
 import { MessageView } from "./MessageView";
+import { PayWith } from "./PayWith";
 import { usePayingTransport } from "./usePayingTransport";
-
-export const BALANCES_CHANGED_EVENT = "x402chat:balances-changed";
 
 /** One conversation with one agent; remounted (by key) when either changes. */
 export function ChatSession({ agent, network, conversationId, initialMessages }: {
@@ -77,6 +77,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
           ))}
         </div>
       )}
+      <PayWith network={network} />
       <form
         className="flex gap-2 border-t border-zinc-200 p-3 dark:border-zinc-800"
         onSubmit={(e) => {
@@ -139,7 +140,7 @@ function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, c
   window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
 }
 
-type ErrorKind = "policy" | "funds" | "locked" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";
+type ErrorKind = "policy" | "funds" | "locked" | "wallet" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";
 
 function classify(error: Error, stop: PaymentStopped | null): { kind: ErrorKind; title: string } {
   if (stop) {
@@ -151,6 +152,8 @@ function classify(error: Error, stop: PaymentStopped | null): { kind: ErrorKind;
         return { kind: "funds", title: "Not enough USDC" };
       case "wallet_locked":
         return { kind: "locked", title: "Wallet locked" };
+      case "wallet_refused":
+        return { kind: "wallet", title: "Your wallet did not sign" };
       case "payment_rejected":
         return { kind: "rejected", title: "Payment rejected by the agent" };
       case "not_payable":

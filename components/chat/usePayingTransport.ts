@@ -4,11 +4,13 @@ import { DefaultChatTransport, type UIMessage } from "ai";
 import { useState } from "react";
 import type { Address } from "viem";
 import type { Network } from "@/lib/chains/networks";
+import { getExternalSigner } from "@/lib/wallet/external-bridge";
 import { walletSession } from "@/lib/wallet/session";
 import { createPayingFetch, PaymentStopped, type ApprovalRequest } from "@/lib/x402/client/paying-fetch";
 import { readPolicy, readSpent, recordSpend } from "@/lib/x402/client/policy";
 import { asUIMessageStream, type PaidQuote } from "@/lib/x402/client/reply-adapter";
 import type { ChatAgent } from "./agents";
+import { readPayWith } from "./PayWith";
 
 async function usdcBalance(network: Network, address: Address): Promise<bigint> {
   const res = await fetch(`/api/wallet/balances?chainId=${network.chainId}&address=${address}`, { cache: "no-store" });
@@ -17,9 +19,25 @@ async function usdcBalance(network: Network, address: Address): Promise<bigint> 
 }
 
 /**
+ * The wallet the user chose to pay with on this network, asked at each payment: the unlocked local key, or the
+ * connected external wallet (one signature prompt per message; it signs for this network's chain only).
+ */
+function payingSigner(network: Network) {
+  if (readPayWith(window.localStorage, network.chainId) === "local") {
+    // A key unlocked for another network is never used here.
+    return walletSession.account(network.chainId);
+  }
+  const external = getExternalSigner(network.chainId);
+  if (!external) {
+    throw new PaymentStopped("wallet_locked", "You chose to pay with your connected wallet, and none is connected: connect it in the wallet menu, or pay with the local wallet.");
+  }
+  return external;
+}
+
+/**
  * The chat transport for one agent on one network: posts through the paying
- * fetch, which pays with this network's unlocked local key within the user's
- * policy, asking the user (`ask`) where the policy or the quote says to.
+ * fetch, which pays with the chosen wallet within the user's policy, asking
+ * the user (`ask`) where the policy or the quote says to.
  */
 function createPayingTransport(agent: ChatAgent, network: Network, ask: (request: ApprovalRequest) => Promise<boolean>) {
   const stops = { last: null as PaymentStopped | null };
@@ -27,8 +45,7 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
   const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
   const payingFetch = createPayingFetch({
     network,
-    // A key unlocked for another network is never used here.
-    signer: () => walletSession.account(network.chainId),
+    signer: () => payingSigner(network),
     shownPrice: () => agent.shown,
     policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
     approve: ask,

@@ -1,5 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import { createPublicClient, erc20Abi, http, type Address, type Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
 import { NETWORKS } from "../../lib/chains/networks";
 
 /** Driving the in-browser wallet in e2e specs, and reading the chain behind it. */
@@ -57,4 +58,22 @@ export async function exportWallet(page: Page, password = PASSWORD) {
   await page.getByTestId("export-reveal").click();
   const privateKey = (await page.getByTestId("export-private-key").textContent()) as Hex;
   return { privateKey, keystorePath, filename: download.suggestedFilename() };
+}
+
+// Anvil's dev account #2: unlocked on anvil, so wagmi's mock connector can sign and send from it through the node.
+export const ANVIL_ACCOUNT_2 = privateKeyToAddress("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+
+/** Offers wagmi's mock connector as "E2E mock wallet" on `address` (the flag the app's wagmi config reads). */
+export async function enableMockWallet(page: Page, address: Address = ANVIL_ACCOUNT_2) {
+  await page.addInitScript(
+    ([key, value]) => window.localStorage.setItem(key, value),
+    ["x402chat:e2e:mock-wallet", JSON.stringify({ address, rpcUrl: process.env.E2E_ANVIL_RPC_URL })] as const,
+  );
+}
+
+/** From the open wallet panel, loads the external wallets and opens RainbowKit's connect modal. */
+export async function openConnectModal(page: Page) {
+  await page.getByTestId("external-open").click();
+  await page.getByTestId("external-wallets").getByRole("button", { name: "Connect Wallet" }).click();
+  await expect(page.getByTestId("rk-wallet-option-x402chat-local")).toBeVisible();
 }

@@ -7,17 +7,18 @@ import { ConnectButton, RainbowKitProvider } from "@rainbow-me/rainbowkit";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Address } from "viem";
-import { WagmiProvider } from "wagmi";
+import { WagmiContext } from "wagmi";
 import type { Network } from "@/lib/chains/networks";
-import { buildWagmiConfig } from "./config";
+import { sharedWagmiConfig } from "./config";
 import { FundFromWallet } from "./FundFromWallet";
 
 export default function ExternalWallets({ network, address }: { network: Network; address: Address }) {
-  // Built once per mount: the config holds the connectors' state.
-  const [config] = useState(() => buildWagmiConfig(network.chainId));
+  // Not WagmiProvider: it reconnects on every mount, which drops a connection whose connector does not
+  // reconnect on its own (the panel remounts on each opening). The shared config reconnects once, when built.
+  const config = sharedWagmiConfig(network.chainId);
   const [queryClient] = useState(() => new QueryClient());
   return (
-    <WagmiProvider config={config}>
+    <WagmiContext.Provider value={config}>
       <QueryClientProvider client={queryClient}>
         <RainbowKitProvider initialChain={network.chainId} modalSize="compact">
           <div className="flex flex-col gap-2" data-testid="external-wallets">
@@ -31,6 +32,6 @@ export default function ExternalWallets({ network, address }: { network: Network
           </div>
         </RainbowKitProvider>
       </QueryClientProvider>
-    </WagmiProvider>
+    </WagmiContext.Provider>
   );
 }

@@ -6,10 +6,12 @@ import {
   walletConnectWallet,
 } from "@rainbow-me/rainbowkit/wallets";
 import { getAddress, http, isAddress, type Address, type Chain } from "viem";
-import { createConfig, createConnector, mock } from "wagmi";
+import { createConfig, createConnector, mock, type Config } from "wagmi";
+import { reconnect } from "wagmi/actions";
 import { NETWORK_LIST, viemChainOf } from "@/lib/chains/networks";
 import { localWalletConnector, LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
 import { walletSession } from "@/lib/wallet/session";
+import { bridgeExternalWallet } from "./bridge";
 
 /** Set by the e2e tests only (page.addInitScript): `{address, rpcUrl}` of an unlocked anvil account. */
 export const E2E_MOCK_WALLET_KEY = "x402chat:e2e:mock-wallet";
@@ -35,8 +37,24 @@ function e2eMockWallet(): { address: Address; rpcUrl: string } | null {
   }
 }
 
+let shared: Config | undefined;
+
+/**
+ * The page's one wagmi config, built when the external wallets first load and kept while the page lives: a
+ * connection must outlast the wallet panel (which unmounts when closed), since the chat may pay with it.
+ */
+export function sharedWagmiConfig(initialChainId: number): Config {
+  if (!shared) {
+    shared = buildWagmiConfig(initialChainId);
+    bridgeExternalWallet(shared);
+    // What WagmiProvider does on mount, done once here: every later mount of the panel reuses this connection.
+    void reconnect(shared);
+  }
+  return shared;
+}
+
 /** The wagmi config: our chains read through the app's read-only relay, and the wallets RainbowKit lists. */
-export function buildWagmiConfig(initialChainId: number) {
+function buildWagmiConfig(initialChainId: number) {
   const e2e = e2eMockWallet();
   // In the e2e mock mode the local chain talks to anvil directly (the mock sends transactions through its RPC);
   // otherwise every chain is read through the relay and the wallets sign and send themselves. The local chain

@@ -25,6 +25,7 @@ export interface ShownPrice {
 
 export type PaymentStopReason =
   | "wallet_locked"
+  | "wallet_refused"
   | "not_payable"
   | "quote_changed"
   | "policy_refused"
