@@ -7,7 +7,7 @@ import { OfflineModel } from "./offline";
 
 /**
  * Model specs, as written in agents.config.json or AGENT_MODEL:
- *   "offline"            the built-in offline model (no key, no network)
+ *   "offline"            the built-in offline model (no key, no network); OFFLINE_MODEL_DELAY_MS paces its output
  *   "openai:<model>"     OpenAI, needs OPENAI_API_KEY
  *   "anthropic:<model>"  Anthropic, needs ANTHROPIC_API_KEY
  *   "compatible:<model>" any OpenAI-compatible server (Ollama, llama.cpp, vLLM), needs
@@ -58,7 +58,8 @@ export function resolveModel(modelSpec: string): LanguageModel {
   const { provider, modelId } = parsed;
   switch (provider) {
     case "offline":
-      return new OfflineModel();
+      // OFFLINE_MODEL_DELAY_MS paces its chunks like a slower model (demos, benchmarks).
+      return new OfflineModel({ delayMs: Math.max(0, Number(env("OFFLINE_MODEL_DELAY_MS") ?? 0) || 0) });
     case "openai":
       return createOpenAI({ apiKey: env("OPENAI_API_KEY") })(modelId);
     case "anthropic":
