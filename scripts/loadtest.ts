@@ -1,5 +1,5 @@
 /**
- * npm run loadtest -- [--messages 1000] [--concurrency 50] [--duration 60] [--agents id,id] [--json file]
+ * npm run loadtest -- [--messages 1000] [--concurrency 50] [--duration 60] [--agents id,id] [--json file] [--cpu-prof dir]
  *
  * Starts its own local chain and the production app (a throwaway data folder),
  * funds one key per concurrent client, sends paid messages through the official
@@ -7,6 +7,7 @@
  * settled rows and the Transfer events on chain, to the unit. Exits 1 when they differ.
  */
 import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { listAgents } from "../lib/agents/registry";
 import { ensureLocalContracts, startAnvil } from "./devchain";
@@ -20,6 +21,8 @@ const { values: args } = parseArgs({
     duration: { type: "string" },
     agents: { type: "string" },
     json: { type: "string" },
+    // Writes V8 CPU profiles of the app's processes here (open in Chrome DevTools, or summarize with scripts/cpu-profile.ts).
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -41,6 +44,9 @@ try {
     concurrency,
     messages: durationMs ? undefined : messages,
     durationMs,
+    appEnv: args["cpu-prof"]
+      ? { NODE_OPTIONS: `--require ${path.resolve(import.meta.dirname, "cpu-profiler.cjs")}`, CPU_PROF_DIR: path.resolve(args["cpu-prof"]) }
+      : undefined,
     log: (line) => console.log(`[load] ${line}`),
   });
   console.log(formatReport(report));

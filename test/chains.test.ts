@@ -35,15 +35,15 @@ describe("readNetworkStatus", () => {
 
   beforeAll(async () => {
     anvil = await startAnvil({ port: 0, silent: true });
-    // A JSON-RPC endpoint that claims to be chain 1: the status must not call it connected.
+    // A JSON-RPC endpoint (single or batched calls) that claims to be chain 1: the status must not call it connected.
     wrongChain = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
       req.on("end", () => {
-        const { id, method } = JSON.parse(body) as { id: number; method: string };
-        const result = method === "eth_chainId" ? "0x1" : "0x10";
+        const parsed = JSON.parse(body) as { id: number; method: string } | Array<{ id: number; method: string }>;
+        const answer = ({ id, method }: { id: number; method: string }) => ({ jsonrpc: "2.0", id, result: method === "eth_chainId" ? "0x1" : "0x10" });
         res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
+        res.end(JSON.stringify(Array.isArray(parsed) ? parsed.map(answer) : answer(parsed)));
       });
     }).listen(0, "127.0.0.1");
     await once(wrongChain, "listening");

@@ -17,7 +17,8 @@ export function publicClientOf(network: Network, opts: { timeoutMs?: number } = 
   const cacheKey = `${network.chainId}|${url}|${timeout}`;
   let client = clients.get(cacheKey);
   if (!client) {
-    client = createPublicClient({ transport: http(url, { timeout, retryCount: 0 }) }) as PublicClient;
+    // Reads made in the same tick (a tool's three feed calls, a balance pair) go as one JSON-RPC batch.
+    client = createPublicClient({ transport: http(url, { timeout, retryCount: 0, batch: { wait: 0 } }) }) as PublicClient;
     clients.set(cacheKey, client);
   }
   return client;

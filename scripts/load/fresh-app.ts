@@ -18,12 +18,14 @@ export async function runLoadOnFreshApp(opts: {
   concurrency: number;
   messages?: number;
   durationMs?: number;
+  /** Extra environment for the app, e.g. NODE_OPTIONS to profile it. */
+  appEnv?: Record<string, string>;
   log?: (line: string) => void;
 }): Promise<LoadReport> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "x402chat-load-"));
   let app: Awaited<ReturnType<typeof startAppProcess>> | undefined;
   try {
-    app = await startAppProcess({ dataDir, rpcUrl: opts.rpcUrl, stdio: "ignore" });
+    app = await startAppProcess({ dataDir, rpcUrl: opts.rpcUrl, stdio: "ignore", env: opts.appEnv });
     // Enough USDC for every message a client could send at the highest price (a duration run: a generous guess).
     const maxPrice = Math.max(...opts.agents.map((a) => Number(a.price)));
     const perClientMessages = opts.messages ? opts.messages / opts.concurrency + 1 : 2_000;
