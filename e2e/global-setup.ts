@@ -1,10 +1,7 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pickFreePort } from "../scripts/devchain";
-
-const READY_TIMEOUT_MS = 8 * 60_000; // includes a production build on a fresh clone
+import { startAppProcess } from "../scripts/app-process";
 
 /**
  * Starts the app the way the README's start command does, on free loopback
@@ -13,42 +10,25 @@ const READY_TIMEOUT_MS = 8 * 60_000; // includes a production build on a fresh c
 export default async function globalSetup() {
   if (process.env.E2E_BASE_URL) return; // an app started by hand
 
-  const root = path.resolve(import.meta.dirname, "..");
   const dataDir = mkdtempSync(path.join(tmpdir(), "x402chat-e2e-"));
-  const [port, anvilPort] = [await pickFreePort(), await pickFreePort()];
-  const baseUrl = `http://127.0.0.1:${port}`;
-
-  const app = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/start.ts"], {
-    cwd: root,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), ANVIL_PORT: String(anvilPort), DATA_DIR: dataDir },
-    stdio: ["ignore", "inherit", "inherit"],
+  // Shown as usual, and also kept in a file: the security spec reads every line the app logged.
+  const logPath = process.env.E2E_APP_LOG ?? path.join(dataDir, "app.log");
+  const log = createWriteStream(logPath);
+  const app = await startAppProcess({
+    dataDir,
+    output: (chunk, stream) => {
+      (stream === "stdout" ? process.stdout : process.stderr).write(chunk);
+      log.write(chunk);
+    },
   });
-  const exited = new Promise<number>((resolve) => app.once("exit", (code) => resolve(code ?? 1)));
 
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const outcome = await Promise.race([
-      exited.then((code) => ({ exited: code })),
-      fetch(`${baseUrl}/api/networks/31337/status`).then(
-        (res) => ({ ok: res.ok }),
-        () => ({ ok: false }),
-      ),
-    ]);
-    if ("exited" in outcome) throw new Error(`the app exited with code ${outcome.exited} before it was ready`);
-    if (outcome.ok) break;
-    if (Date.now() > deadline) {
-      app.kill("SIGTERM");
-      throw new Error(`the app did not answer on ${baseUrl} within ${READY_TIMEOUT_MS / 1000} s`);
-    }
-    await new Promise((r) => setTimeout(r, 250)); // poll interval between readiness probes
-  }
-
-  process.env.E2E_BASE_URL = baseUrl;
-  process.env.E2E_ANVIL_RPC_URL = `http://127.0.0.1:${anvilPort}`;
+  process.env.E2E_BASE_URL = app.baseUrl;
+  process.env.E2E_APP_LOG = logPath;
+  process.env.E2E_ANVIL_RPC_URL = app.rpcUrl;
 
   return async () => {
-    app.kill("SIGTERM");
-    await exited;
+    await app.stop();
+    log.end();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { and, asc, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { LedgerDb } from "./db";
 import { payments, usage } from "./schema";
@@ -10,7 +10,7 @@ export type PaymentStatus = Payment["status"];
 /** What a route knows once the facilitator has verified a payment. */
 export type NewPayment = Omit<
   typeof payments.$inferInsert,
-  "id" | "status" | "txHash" | "error" | "createdAt" | "updatedAt" | "settledAt"
+  "id" | "status" | "txHash" | "error" | "retryable" | "attempts" | "createdAt" | "updatedAt" | "settledAt"
 >;
 export type Usage = typeof usage.$inferSelect;
 export type NewUsage = Omit<typeof usage.$inferInsert, "id" | "createdAt">;
@@ -89,7 +89,28 @@ export class Ledger {
 
   markSettling(id: string): Promise<TransitionResult> {
     // A retry starts clean: `error` describes the current failure only.
-    return this.transition(id, "settling", { error: null });
+    return this.transition(id, "settling", { error: null, retryable: false, attempts: sql`${payments.attempts} + 1` });
+  }
+
+  /**
+   * Reconciliation's claim on an unfinished payment, as it was read: moves it to settling only if
+   * nobody has touched it since (same status, same attempt count), so one process retries it.
+   */
+  async claimForRetry(seen: Pick<Payment, "id" | "status" | "attempts">): Promise<TransitionResult> {
+    const [payment] = await this.db
+      .update(payments)
+      .set({ status: "settling", error: null, retryable: false, attempts: sql`${payments.attempts} + 1`, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(payments.id, seen.id),
+          eq(payments.status, seen.status),
+          eq(payments.attempts, seen.attempts),
+          inArray(payments.status, ["verified", "settling", "failed"]),
+        ),
+      )
+      .returning();
+    if (payment) return { moved: true, payment };
+    return { moved: false, current: await this.getPayment(seen.id) };
   }
 
   markSettled(id: string, settlement: { txHash: string; payer?: string }): Promise<TransitionResult> {
@@ -100,8 +121,9 @@ export class Ledger {
     });
   }
 
-  markFailed(id: string, error: string): Promise<TransitionResult> {
-    return this.transition(id, "failed", { error });
+  /** `retryable`: the cause was transient (RPC or facilitator unreachable), so reconciliation tries again. */
+  markFailed(id: string, error: string, opts: { retryable?: boolean } = {}): Promise<TransitionResult> {
+    return this.transition(id, "failed", { error, retryable: opts.retryable ?? false });
   }
 
   /** The agent failed before any output: the payment is released, never settled. */
@@ -153,11 +175,14 @@ export class Ledger {
   }
 
   /**
-   * Payments a crash may have left half done (verified or settling), oldest first, for reconciliation.
-   * Age counts from the last transition by the database's clock: a retry that just began is not stuck.
+   * Payments a crash may have left half done (verified or settling) and settlements that failed for a
+   * transient cause, oldest first, for reconciliation. Age counts from the last transition by the
+   * database's clock: a retry that just began is not stuck.
    */
   listUnfinishedPayments(opts: { olderThanMs?: number } = {}): Promise<Payment[]> {
-    const filters: SQL[] = [inArray(payments.status, ["verified", "settling"])];
+    const filters: SQL[] = [
+      or(inArray(payments.status, ["verified", "settling"]), and(eq(payments.status, "failed"), eq(payments.retryable, true)))!,
+    ];
     if (opts.olderThanMs !== undefined) {
       filters.push(sql`${payments.updatedAt} <= now() - ${opts.olderThanMs} * interval '1 millisecond'`);
     }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  boolean,
   check,
   index,
   integer,
@@ -42,6 +43,17 @@ export const payments = pgTable(
     txHash: text("tx_hash"),
     /** Why the payment failed or was voided. */
     error: text("error"),
+    /** A failed settlement whose cause was transient (RPC or facilitator down): reconciliation retries it. */
+    retryable: boolean("retryable").notNull().default(false),
+    /** Settlement attempts so far; a claim for a retry names the count it saw, so only one process retries. */
+    attempts: integer("attempts").notNull().default(0),
+    /**
+     * What settling later needs, as JSON text: the signed x402 payload (an EIP-3009 authorization for this one
+     * transfer to the agent, usable by nobody for anything else; not a key) and the requirements it was
+     * verified against. Text, not jsonb: jsonb refuses the \u0000 a payer may put in fields we do not read.
+     */
+    paymentPayload: text("payment_payload"),
+    paymentRequirements: text("payment_requirements"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     settledAt: timestamp("settled_at", { withTimezone: true }),

@@ -17,6 +17,8 @@ export interface Receipt {
   amountDisplay: string;
   explorerUrl: string | null;
   error?: string;
+  /** Settlement failed for a transient cause and will be retried: the payer may still be charged once. */
+  pending?: boolean;
 }
 
 /** The `data-usage` part. */

@@ -4,6 +4,7 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { formatZodError, jsonError } from "@/lib/http/json";
 import { getLocalFacilitator } from "./index";
+import { ChainUnreachableError } from "./local";
 
 /**
  * The facilitator's HTTP API (x402 facilitator spec): POST /verify and
@@ -41,6 +42,7 @@ export async function handleFacilitatorRequest(req: Request, operation: Operatio
       operation === "verify" ? await facilitator.verify(payload, requirements) : await facilitator.settle(payload, requirements);
     return NextResponse.json(result);
   } catch (err) {
+    if (err instanceof ChainUnreachableError) return jsonError(503, "chain_unreachable", err.message);
     // The SDK throws for kinds it does not serve and for malformed payloads.
     return jsonError(400, `${operation}_failed`, (err as Error).message);
   }

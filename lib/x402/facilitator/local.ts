@@ -7,6 +7,7 @@ import { createWalletClient, http, publicActions, type Hex } from "viem";
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
+import { describeError } from "@/lib/agents/tools/errors";
 
 /**
  * Our own facilitator, on the official SDK: verifies EIP-3009 authorizations
@@ -36,11 +37,36 @@ function facilitatorKey(): Hex {
   return key as Hex;
 }
 
+/** The facilitator could not reach a chain's RPC: an outage, not a verdict on the payment. */
+export class ChainUnreachableError extends Error {
+  constructor(network: string, cause: unknown) {
+    // One line: viem's full message names the RPC URL, which may carry a provider key.
+    super(`the facilitator cannot reach the ${network} RPC: ${describeError(cause)}`, { cause });
+    this.name = "ChainUnreachableError";
+  }
+}
+
 export function createLocalFacilitator(): x402Facilitator {
   // One account object for every network: viem's nonceManager then hands out
   // nonces per chain, so concurrent settlements do not collide.
   const account = privateKeyToAccount(facilitatorKey(), { nonceManager });
   const facilitator = new x402Facilitator();
+  const pings = new Map<string, () => Promise<unknown>>();
+  // The SDK reads a failed RPC call during verification as a bad signature (it swallows getCode's
+  // error): before a refusal goes out, make sure the chain answered, so an outage is reported as one.
+  const assertChainReachable = async (network: string) => {
+    try {
+      await pings.get(network)?.();
+    } catch (err) {
+      throw new ChainUnreachableError(network, err);
+    }
+  };
+  facilitator.onVerifyFailure(async ({ requirements, error }) => {
+    if (!(error instanceof ChainUnreachableError)) await assertChainReachable(requirements.network);
+  });
+  facilitator.onAfterSettle(async ({ requirements, result }) => {
+    if (!result.success) await assertChainReachable(requirements.network);
+  });
   for (const network of facilitatorNetworks()) {
     const rpcUrl = rpcUrlOf(network);
     const client = createWalletClient({
@@ -50,6 +76,7 @@ export function createLocalFacilitator(): x402Facilitator {
       // anvil mines on each transaction: poll receipts often rather than every 4 s.
       pollingInterval: network.key === "local" ? 25 : 1_000,
     }).extend(publicActions);
+    pings.set(network.caip2, () => client.getBlockNumber({ cacheTime: 0 }));
     const signer = toFacilitatorEvmSigner(
       {
         address: account.address,

@@ -8,13 +8,15 @@ import { runAgent } from "@/lib/agents/engine";
 import { agentStatus, getAgent, type AgentConfig } from "@/lib/agents/registry";
 import { ChatRequestSchema, toModelMessages, type ChatRequest } from "@/lib/agents/request";
 import { explorerTxUrl } from "@/lib/chains/networks";
+import { describeError } from "@/lib/agents/tools/errors";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError } from "@/lib/http/json";
-import { getLedger, type Ledger, type Payment } from "@/lib/ledger";
+import { getLedger, type ClaimResult, type Ledger, type Payment } from "@/lib/ledger";
 import type { Receipt, UsageReport } from "@/lib/x402/receipt";
 import { corsHeaders } from "./cors";
 import { paymentRequiredResponse, quoteForAgent, type AgentQuote } from "./quote";
-import { readPaymentHeader, settleVerifiedPayment, verifyPaymentHeader, type VerifiedPayment } from "./payment";
+import { readPaymentHeader, verifyPaymentHeader, type VerifiedPayment } from "./payment";
+import { settleAndRecord } from "./settlement";
 import { getResourceServer } from "./resource-server";
 
 /**
@@ -59,7 +61,12 @@ export async function handlePaidAgentChat(req: Request, agentId: string): Promis
   if (!header) {
     return paymentRequiredResponse(server, quote, "payment_required", `${agent.name} costs ${agent.price} USDC per message on ${quote.network.name}.`);
   }
-  const ledger = await getLedger();
+  let ledger: Ledger;
+  try {
+    ledger = await getLedger();
+  } catch (err) {
+    return errorJson(503, "ledger_unavailable", `Payments are unavailable: ${describeError(err)}`);
+  }
   const check = await verifyPaymentHeader(server, quote, header, (key) => ledger.findPaymentByNonce(key));
   if (!check.ok) {
     return check.status === 402
@@ -68,18 +75,8 @@ export async function handlePaidAgentChat(req: Request, agentId: string): Promis
   }
   const payment = check.payment;
 
-  const claim = await ledger.claimPayment({
-    agentId: agent.id,
-    payer: payment.payer,
-    payTo: payment.requirements.payTo,
-    asset: payment.requirements.asset,
-    network: quote.network.caip2,
-    amount: payment.authorization.value.toString(),
-    nonce: payment.authorization.nonce,
-    validBefore: payment.authorization.validBefore.toString(),
-    x402Version: payment.x402Version,
-    resource: quote.resource.url,
-  });
+  const claim = await claimVerified(ledger, agent, quote, payment);
+  if ("error" in claim) return claim.error;
   if (!claim.claimed) {
     return errorJson(409, "payment_already_used", "This payment authorization was already used; sign a new one.", {
       paymentId: claim.existing.id,
@@ -90,6 +87,33 @@ export async function handlePaidAgentChat(req: Request, agentId: string): Promis
   const ctx: PaidReplyContext = { server, ledger, quote, payment, record: claim.payment, request, startedAt: performance.now() };
   const wantsJson = (req.headers.get("accept") ?? "").includes("application/json");
   return wantsJson ? replyAsJson(ctx, req.signal) : replyAsStream(ctx, req.signal);
+}
+
+/** Records the verified payment once, with what settling it later needs; a database that is down is a 503. */
+async function claimVerified(
+  ledger: Ledger,
+  agent: AgentConfig,
+  quote: AgentQuote,
+  payment: VerifiedPayment,
+): Promise<ClaimResult | { error: Response }> {
+  try {
+    return await ledger.claimPayment({
+      agentId: agent.id,
+      payer: payment.payer,
+      payTo: payment.requirements.payTo,
+      asset: payment.requirements.asset,
+      network: quote.network.caip2,
+      amount: payment.authorization.value.toString(),
+      nonce: payment.authorization.nonce,
+      validBefore: payment.authorization.validBefore.toString(),
+      x402Version: payment.x402Version,
+      resource: quote.resource.url,
+      paymentPayload: JSON.stringify(payment.payload),
+      paymentRequirements: JSON.stringify(payment.requirements),
+    });
+  } catch (err) {
+    return { error: errorJson(503, "ledger_unavailable", `The payment could not be recorded: ${describeError(err)}`) };
+  }
 }
 
 /** 100 messages of 16k characters fit, with room for UI message parts. */
@@ -142,7 +166,7 @@ function startAgent(ctx: PaidReplyContext, signal: AbortSignal) {
   });
 }
 
-/** Settles once and records the outcome; never throws. */
+/** Settles once and records the outcome; a transient failure is reported as pending, to be retried. */
 async function settle(ctx: PaidReplyContext): Promise<Receipt> {
   const { ledger, record, quote, payment } = ctx;
   const base = {
@@ -155,23 +179,27 @@ async function settle(ctx: PaidReplyContext): Promise<Receipt> {
     amount: payment.requirements.amount,
     amountDisplay: `${formatUnits(BigInt(payment.requirements.amount), quote.network.usdc.decimals)} USDC`,
   };
-  const moved = await ledger.markSettling(record.id);
-  if (!moved.moved) {
-    return { ...base, success: false, transaction: "", explorerUrl: null, error: `payment is ${moved.current?.status ?? "missing"}` };
-  }
-  let result: SettleResponse;
   try {
-    result = await settleVerifiedPayment(ctx.server, payment);
+    const moved = await ledger.markSettling(record.id);
+    if (!moved.moved) {
+      return { ...base, success: false, transaction: "", explorerUrl: null, error: `payment is ${moved.current?.status ?? "missing"}` };
+    }
+    const outcome = await settleAndRecord(ctx.server, ledger, record.id, payment.payload, payment.requirements);
+    if (outcome.status === "settled") {
+      return { ...base, success: true, transaction: outcome.transaction, explorerUrl: explorerTxUrl(quote.network, outcome.transaction) };
+    }
+    return {
+      ...base,
+      success: false,
+      pending: outcome.status === "pending",
+      transaction: outcome.transaction,
+      explorerUrl: null,
+      error: outcome.reason,
+    };
   } catch (err) {
-    result = { success: false, errorReason: (err as Error).message, transaction: "", network: quote.network.caip2 } as SettleResponse;
+    // The ledger itself failed mid-way: the row is verified or settling with its payload, so reconciliation finishes it.
+    return { ...base, success: false, pending: true, transaction: "", explorerUrl: null, error: `ledger unavailable: ${describeError(err)}` };
   }
-  if (result.success) {
-    await ledger.markSettled(record.id, { txHash: result.transaction, payer: result.payer });
-    return { ...base, success: true, transaction: result.transaction, explorerUrl: explorerTxUrl(quote.network, result.transaction) };
-  }
-  const reason = result.errorMessage ?? result.errorReason ?? "settlement failed";
-  await ledger.markFailed(record.id, reason);
-  return { ...base, success: false, transaction: result.transaction ?? "", explorerUrl: null, error: reason };
 }
 
 async function recordUsage(ctx: PaidReplyContext, usage: UsageReport): Promise<void> {
@@ -228,7 +256,8 @@ function replyAsStream(ctx: PaidReplyContext, signal: AbortSignal): Response {
       writer.write({ type: "data-usage", data: usage });
       const receipt = await settlement;
       writer.write({ type: "data-receipt", data: receipt });
-      if (!receipt.success) {
+      // Pending is not an error: the reply was delivered and its payment will be settled by a retry.
+      if (!receipt.success && !receipt.pending) {
         writer.write({ type: "error", errorText: `Payment settlement failed: ${receipt.error}. The reply was not paid for.` });
       }
       await recordUsage(ctx, usage).catch((err) => console.error(`[x402] usage not recorded: ${(err as Error).message}`));
@@ -276,7 +305,7 @@ async function replyAsJson(ctx: PaidReplyContext, signal: AbortSignal): Promise<
   const usage = await usageOf(result, ctx, toolCalls.length, firstTokenMs);
   const receipt = await settle(ctx);
   await recordUsage(ctx, usage).catch((err) => console.error(`[x402] usage not recorded: ${(err as Error).message}`));
-  if (!receipt.success) {
+  if (!receipt.success && !receipt.pending) {
     return errorJson(402, "settlement_failed", `Payment settlement failed: ${receipt.error}`, { payment: receipt });
   }
   const body = {
@@ -286,6 +315,8 @@ async function replyAsJson(ctx: PaidReplyContext, signal: AbortSignal): Promise<
     usage,
     payment: receipt,
   };
+  // A pending settlement has no transaction to report yet: the reply goes out without PAYMENT-RESPONSE.
+  if (receipt.pending) return Response.json(body, { headers: { ...corsHeaders, "Cache-Control": "no-store" } });
   const paymentResponse = encodePaymentResponseHeader({
     success: true,
     transaction: receipt.transaction,

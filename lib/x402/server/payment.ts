@@ -1,8 +1,10 @@
 import "server-only";
 import type { x402ResourceServer } from "@x402/core/server";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
-import type { PaymentPayload, PaymentRequirements, SettleResponse } from "@x402/core/types";
+import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { z } from "zod";
+import { describeError } from "@/lib/agents/tools/errors";
+import { formatZodError } from "@/lib/http/json";
 import type { AgentQuote } from "./quote";
 
 /**
@@ -116,7 +118,7 @@ export async function verifyPaymentHeader(
   try {
     verdict = await server.verifyPayment(payload, requirements);
   } catch (err) {
-    return { ok: false, status: 503, error: "facilitator_unavailable", message: `The facilitator could not verify the payment: ${(err as Error).message}` };
+    return { ok: false, status: 503, error: "facilitator_unavailable", message: `The facilitator could not verify the payment: ${describeError(err)}` };
   }
   if (!verdict.isValid) {
     const reason = verdict.invalidReason ?? "invalid_payment";
@@ -134,13 +136,15 @@ export async function verifyPaymentHeader(
   };
 }
 
-export async function settleVerifiedPayment(server: x402ResourceServer, payment: VerifiedPayment): Promise<SettleResponse> {
-  return server.settlePayment(payment.payload, payment.requirements);
-}
+/** The fields of the accepted quote we compare; the payer writes them, so their types are checked first. */
+const AcceptedSchema = z.object({ scheme: z.string(), network: z.string(), asset: z.string(), payTo: z.string(), amount: z.string() });
 
 /** The first field of the accepted quote that differs from the agent's, in words; null when they match. */
-function describeMismatch(expected: PaymentRequirements, accepted: PaymentRequirements | undefined): string | null {
-  if (!accepted) return "The payment does not say which quote it accepts (payload.accepted).";
+function describeMismatch(expected: PaymentRequirements, acceptedField: unknown): string | null {
+  if (!acceptedField) return "The payment does not say which quote it accepts (payload.accepted).";
+  const parsed = AcceptedSchema.safeParse(acceptedField);
+  if (!parsed.success) return `The payment's accepted quote is malformed: ${formatZodError(parsed.error)}.`;
+  const accepted = parsed.data;
   if (accepted.scheme !== expected.scheme) return `This agent takes the "${expected.scheme}" scheme, not "${accepted.scheme}".`;
   if (accepted.network !== expected.network) return `This agent is paid on ${expected.network}, not ${accepted.network}.`;
   if (accepted.asset.toLowerCase() !== expected.asset.toLowerCase()) return `This agent is paid in ${expected.asset}, not ${accepted.asset}.`;

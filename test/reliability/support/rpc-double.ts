@@ -1,0 +1,35 @@
+import { listen, readBody } from "../../agents/support/http";
+
+/**
+ * A JSON-RPC test double in front of a real anvil: it forwards every call, but
+ * answers HTTP 503 to the methods named in `failing` ("*": every method),
+ * standing in for an RPC provider that goes down in the middle of a settlement.
+ */
+export async function startRpcDouble(upstream: string) {
+  const failing = new Set<string>();
+  const failed: string[] = [];
+  const server = await listen(async (req, res) => {
+    const body = await readBody(req);
+    const calls = ([] as Array<{ method?: string }>).concat(JSON.parse(body) as { method?: string });
+    const refused = calls.find((c) => failing.has("*") || failing.has(c.method ?? ""));
+    if (refused) {
+      failed.push(refused.method!);
+      res.writeHead(503, { "content-type": "text/plain" }).end("rpc double: switched off");
+      return;
+    }
+    const answer = await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body });
+    res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+  });
+  return {
+    url: server.url,
+    /** Methods refused so far, in order. */
+    failed,
+    fail(methods: string[]) {
+      for (const m of methods) failing.add(m);
+    },
+    restore() {
+      failing.clear();
+    },
+    close: server.close,
+  };
+}
