@@ -21,8 +21,8 @@ export async function startAppProcess(opts: {
   /** Use this chain instead of letting the app start its own anvil. */
   rpcUrl?: string;
   env?: Record<string, string>;
-  /** Where the app's output goes; default: this process's own. */
-  stdio?: "inherit" | "ignore" | ["ignore", number, number];
+  /** Where the app's output goes: this process's own (default), nowhere, or to a function. */
+  output?: "inherit" | "ignore" | ((chunk: Buffer, stream: "stdout" | "stderr") => void);
 }): Promise<AppProcess> {
   const root = path.resolve(import.meta.dirname, "..");
   const port = await pickFreePort();
@@ -39,8 +39,13 @@ export async function startAppProcess(opts: {
       DATA_DIR: opts.dataDir,
       ...(opts.rpcUrl && { LOCAL_RPC_URL: opts.rpcUrl }),
     },
-    stdio: opts.stdio === "ignore" ? "ignore" : Array.isArray(opts.stdio) ? opts.stdio : ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", typeof opts.output === "function" ? "pipe" : (opts.output ?? "inherit"), typeof opts.output === "function" ? "pipe" : (opts.output ?? "inherit")],
   });
+  if (typeof opts.output === "function") {
+    const sink = opts.output;
+    app.stdout!.on("data", (chunk: Buffer) => sink(chunk, "stdout"));
+    app.stderr!.on("data", (chunk: Buffer) => sink(chunk, "stderr"));
+  }
   const exited = new Promise<number>((resolve) => app.once("exit", (code) => resolve(code ?? 1)));
 
   const deadline = Date.now() + READY_TIMEOUT_MS;

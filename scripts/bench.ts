@@ -55,7 +55,7 @@ try {
 
   log("\n== wallet unlock in Chromium (scrypt N=2^17), click to unlocked ==");
   const dataDir = mkdtempSync(path.join(tmpdir(), "x402chat-bench-"));
-  const app = await startAppProcess({ dataDir, rpcUrl: anvil.rpcUrl, stdio: "ignore" });
+  const app = await startAppProcess({ dataDir, rpcUrl: anvil.rpcUrl, output: "ignore" });
   try {
     const unlock = await measureUnlock({ baseUrl: app.baseUrl, runs: Math.min(runs, 10) });
     log(`median ${ms(unlock.p50)}  p95 ${ms(unlock.p95)}  (${unlock.count} runs); target ≤ 600 ms`);

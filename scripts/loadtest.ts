@@ -45,7 +45,7 @@ try {
     messages: durationMs ? undefined : messages,
     durationMs,
     appEnv: args["cpu-prof"]
-      ? { NODE_OPTIONS: `--require ${path.resolve(import.meta.dirname, "cpu-profiler.cjs")}`, CPU_PROF_DIR: path.resolve(args["cpu-prof"]) }
+      ? { NODE_OPTIONS: `--import ${path.resolve(import.meta.dirname, "cpu-profiler.mjs")}`, CPU_PROF_DIR: path.resolve(args["cpu-prof"]) }
       : undefined,
     log: (line) => console.log(`[load] ${line}`),
   });

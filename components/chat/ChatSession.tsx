@@ -133,7 +133,7 @@ function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, c
     chainId: network.chainId,
     network: receipt.network,
     transaction: receipt.transaction,
-    status: receipt.success ? "settled" : "failed",
+    status: receipt.success ? "settled" : receipt.pending ? "pending" : "failed",
     ...(receipt.error && { error: receipt.error }),
     ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
   });

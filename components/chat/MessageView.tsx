@@ -78,7 +78,11 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
       className={`rounded-md border p-2 text-xs ${receipt.success ? "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950" : "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950"}`}
     >
       <div className="font-medium">
-        {receipt.success ? `Paid ${receipt.amountDisplay}` : `Settlement failed: ${receipt.error ?? "unknown error"} — not charged`}
+        {receipt.success
+          ? `Paid ${receipt.amountDisplay}`
+          : receipt.pending
+            ? "Payment pending: settlement will be retried"
+            : `Settlement failed: ${receipt.error ?? "unknown error"} — not charged`}
       </div>
       {receipt.transaction && (
         <div className="mt-1 break-all font-mono">

@@ -72,7 +72,7 @@ export function HistoryView() {
                       <td data-testid="history-tx" className={`${cell} max-w-48 truncate font-mono text-xs`} title={p.transaction}>
                         {link ? <a href={link} target="_blank" rel="noreferrer" className="underline">{p.transaction}</a> : p.transaction || "—"}
                       </td>
-                      <td className={cell}>{p.status === "settled" ? "settled" : `failed: ${p.error ?? ""}`}</td>
+                      <td className={cell}>{p.status === "failed" ? `failed: ${p.error ?? ""}` : p.status}</td>
                       <td className={cell}>{p.usage ? `${p.usage.inputTokens}/${p.usage.outputTokens}` : "—"}</td>
                     </tr>
                   );

@@ -16,7 +16,8 @@ export interface PaymentRecord {
   chainId: number;
   network: string;
   transaction: string;
-  status: "settled" | "failed";
+  /** Pending: the agent accepted the payment but settlement will be retried (not yet charged). */
+  status: "settled" | "pending" | "failed";
   error?: string;
   usage?: { model: string; inputTokens: number; outputTokens: number; toolCalls: number; latencyMs: number };
 }

@@ -25,7 +25,7 @@ export async function runLoadOnFreshApp(opts: {
   const dataDir = mkdtempSync(path.join(tmpdir(), "x402chat-load-"));
   let app: Awaited<ReturnType<typeof startAppProcess>> | undefined;
   try {
-    app = await startAppProcess({ dataDir, rpcUrl: opts.rpcUrl, stdio: "ignore", env: opts.appEnv });
+    app = await startAppProcess({ dataDir, rpcUrl: opts.rpcUrl, output: "ignore", env: opts.appEnv });
     // Enough USDC for every message a client could send at the highest price (a duration run: a generous guess).
     const maxPrice = Math.max(...opts.agents.map((a) => Number(a.price)));
     const perClientMessages = opts.messages ? opts.messages / opts.concurrency + 1 : 2_000;
