@@ -103,17 +103,6 @@ export async function verifyPaymentHeader(
     );
   }
 
-  // A proof seen before is refused without asking the facilitator (the ledger's unique claim still decides races).
-  const claimed = await findClaimed({
-    network: quote.network.caip2,
-    asset: quote.requirements.asset,
-    payer: authorization.from,
-    nonce: authorization.nonce,
-  });
-  if (claimed) {
-    return { ok: false, status: 409, error: "payment_already_used", message: "This payment authorization was already used; sign a new one." };
-  }
-
   let verdict: Awaited<ReturnType<x402ResourceServer["verifyPayment"]>>;
   try {
     verdict = await server.verifyPayment(payload, requirements);
@@ -121,6 +110,18 @@ export async function verifyPaymentHeader(
     return { ok: false, status: 503, error: "facilitator_unavailable", message: `The facilitator could not verify the payment: ${describeError(err)}` };
   }
   if (!verdict.isValid) {
+    // A refused proof may be one we took before (its nonce is spent on chain): say that, not "invalid".
+    // Looked up only here, so a new payment costs no extra query; a replay still in flight passes
+    // verification and is stopped by the ledger's unique claim.
+    const claimed = await findClaimed({
+      network: quote.network.caip2,
+      asset: quote.requirements.asset,
+      payer: authorization.from,
+      nonce: authorization.nonce,
+    });
+    if (claimed) {
+      return { ok: false, status: 409, error: "payment_already_used", message: "This payment authorization was already used; sign a new one." };
+    }
     const reason = verdict.invalidReason ?? "invalid_payment";
     return refuse(reason, `The facilitator rejected the payment: ${verdict.invalidMessage ?? reason}.`);
   }

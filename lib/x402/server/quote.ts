@@ -53,8 +53,24 @@ export function agentPrice(agent: AgentConfig) {
   } as const;
 }
 
+/** Quotes only change with an agent's config or the URL it is reached at: built once per combination. */
+const quotes = new Map<string, Promise<AgentQuote>>();
+const MAX_CACHED_QUOTES = 500;
+
 /** The SDK's exact-scheme requirements for one reply of an agent. */
-export async function quoteForAgent(server: x402ResourceServer, agent: AgentConfig, resourceUrl: string): Promise<AgentQuote> {
+export function quoteForAgent(server: x402ResourceServer, agent: AgentConfig, resourceUrl: string): Promise<AgentQuote> {
+  const key = JSON.stringify([agent, resourceUrl]);
+  let quote = quotes.get(key);
+  if (!quote) {
+    if (quotes.size >= MAX_CACHED_QUOTES) quotes.clear();
+    quote = buildQuote(server, agent, resourceUrl);
+    quotes.set(key, quote);
+    quote.catch(() => quotes.delete(key)); // a failure is not kept
+  }
+  return quote;
+}
+
+async function buildQuote(server: x402ResourceServer, agent: AgentConfig, resourceUrl: string): Promise<AgentQuote> {
   const network = NETWORKS[agent.network];
   const price = agentPrice(agent);
   const [requirements] = await server.buildPaymentRequirements({
@@ -85,6 +101,27 @@ export async function paymentRequiredResponse(
   error: string,
   message: string,
 ): Promise<Response> {
+  const key = `${error}\n${message}`;
+  let cached = plainChallenges.get(quote);
+  if (!cached || cached.key !== key) {
+    cached = { key, ...(await buildPaymentRequired(server, quote, error, message)) };
+    // Only the plain challenge repeats (one per message); refusals carry their own reasons.
+    if (error === "payment_required") plainChallenges.set(quote, cached);
+  }
+  return new Response(cached.body, {
+    status: 402,
+    headers: { ...corsHeaders, "content-type": "application/json", "PAYMENT-REQUIRED": cached.header, "Cache-Control": "no-store" },
+  });
+}
+
+const plainChallenges = new WeakMap<AgentQuote, { key: string; header: string; body: string }>();
+
+async function buildPaymentRequired(
+  server: x402ResourceServer,
+  quote: AgentQuote,
+  error: string,
+  message: string,
+): Promise<{ header: string; body: string }> {
   const paymentRequired: PaymentRequired = await server.createPaymentRequiredResponse(
     [quote.requirements],
     quote.resource,
@@ -114,12 +151,5 @@ export async function paymentRequiredResponse(
     ],
     extensions: paymentRequired.extensions,
   };
-  return Response.json(body, {
-    status: 402,
-    headers: {
-      ...corsHeaders,
-      "PAYMENT-REQUIRED": encodePaymentRequiredHeader(paymentRequired),
-      "Cache-Control": "no-store",
-    },
-  });
+  return { header: encodePaymentRequiredHeader(paymentRequired), body: JSON.stringify(body) };
 }
