@@ -10,7 +10,8 @@ import { runLoad, type LoadReport } from "./run";
 
 /**
  * One load run against the production app started afresh on `rpcUrl` with a
- * throwaway ledger, which is read once the app has stopped (PGlite serves one process).
+ * throwaway PGlite ledger (or the Postgres at DATABASE_URL), read once the app
+ * has stopped (PGlite serves one process).
  */
 export async function runLoadOnFreshApp(opts: {
   rpcUrl: string;
@@ -44,7 +45,8 @@ export async function runLoadOnFreshApp(opts: {
         app = undefined;
       },
       readLedger: async (payerAddresses) => {
-        const { db, close } = await openLedgerDb({ dataDir });
+        // DATABASE_URL: the app used that Postgres; otherwise its own PGlite folder.
+        const { db, close } = await openLedgerDb(process.env.DATABASE_URL ? {} : { dataDir });
         try {
           const ledger = new Ledger(db);
           const rows = (await Promise.all(payerAddresses.map((payer) => ledger.listPayments({ payer, status: "settled", limit: 1000 })))).flat();
