@@ -20,11 +20,14 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: "string", default: "20" },
     // ~2 s replies: the offline model streams about 50 chunks.
-    "chunk-delay": { type: "string", default: "40" },
+    "chunk-delay": { type: "string", default: "80" },
     levels: { type: "string", default: "1:100,10:500,50:1000" },
+    // Sections to leave out: throughput, bundle, unlock, facilitator, ttft.
+    skip: { type: "string", default: "" },
   },
 });
 const runs = Number(args.runs);
+const skip = new Set(args.skip.split(",").filter(Boolean));
 const root = path.resolve(import.meta.dirname, "..");
 const MARKET = "00000000-0000-0000-0000-000000000001";
 const ms = (n: number) => `${n.toFixed(1)} ms`;
@@ -36,8 +39,8 @@ try {
   await ensureLocalContracts(anvil.rpcUrl);
   const agents = listAgents();
 
-  log("\n== paid messages per second (the load runner, production app, reconciled) ==");
-  for (const level of args.levels.split(",")) {
+  if (!skip.has("throughput")) log("\n== paid messages per second (the load runner, production app, reconciled) ==");
+  for (const level of skip.has("throughput") ? [] : args.levels.split(",")) {
     const [concurrency, messages] = level.split(":").map(Number) as [number, number];
     const report = await runLoadOnFreshApp({ rpcUrl: anvil.rpcUrl, agents, concurrency, messages });
     const failed = Object.values(report.failed).reduce((a, b) => a + b, 0);
@@ -48,21 +51,25 @@ try {
     results[`throughput_c${concurrency}`] = { paidPerSecond: report.paidPerSecond, latencyMs: report.latencyMs, failed: report.failed, reconciled: report.reconciliation.exact };
   }
 
-  log("\n== first-load JS of the chat page (production build, gzip) ==");
-  const bundle = firstLoadJs(root);
-  log(`${(bundle.gzipBytes / 1024).toFixed(1)} KB gzip in ${bundle.files} files (${(bundle.rawBytes / 1024).toFixed(1)} KB raw); target ≤ 250 KB`);
-  results.firstLoadJs = bundle;
+  if (!skip.has("bundle")) {
+    log("\n== first-load JS of the chat page (production build, gzip) ==");
+    const bundle = firstLoadJs(root);
+    log(`${(bundle.gzipBytes / 1024).toFixed(1)} KB gzip in ${bundle.files} files (${(bundle.rawBytes / 1024).toFixed(1)} KB raw); target ≤ 250 KB`);
+    results.firstLoadJs = bundle;
+  }
 
-  log("\n== wallet unlock in Chromium (scrypt N=2^17), click to unlocked ==");
-  const dataDir = mkdtempSync(path.join(tmpdir(), "x402chat-bench-"));
-  const app = await startAppProcess({ dataDir, rpcUrl: anvil.rpcUrl, output: "ignore" });
-  try {
-    const unlock = await measureUnlock({ baseUrl: app.baseUrl, runs: Math.min(runs, 10) });
-    log(`median ${ms(unlock.p50)}  p95 ${ms(unlock.p95)}  (${unlock.count} runs); target ≤ 600 ms`);
-    results.unlockMs = unlock;
-  } finally {
-    await app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+  if (!skip.has("unlock")) {
+    log("\n== wallet unlock in Chromium (scrypt N=2^17), click to unlocked ==");
+    const dataDir = mkdtempSync(path.join(tmpdir(), "x402chat-bench-"));
+    const app = await startAppProcess({ dataDir, rpcUrl: anvil.rpcUrl, output: "ignore" });
+    try {
+      const unlock = await measureUnlock({ baseUrl: app.baseUrl, runs: Math.min(runs, 10) });
+      log(`median ${ms(unlock.p50)}  p95 ${ms(unlock.p95)}  (${unlock.count} runs); target ≤ 600 ms`);
+      results.unlockMs = unlock;
+    } finally {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 
   // The rest runs in this process, against the same chain.
@@ -71,19 +78,23 @@ try {
   const [payer] = await fundedPayers(anvil.rpcUrl, 1, "100");
   const market = getAgent(MARKET)!;
 
-  log("\n== facilitator over loopback HTTP, and gas per settlement ==");
-  const facilitator = await measureFacilitator({ rpcUrl: anvil.rpcUrl, agent: market, payer: payer!, runs });
-  log(`verify median ${ms(facilitator.verify.p50)} p95 ${ms(facilitator.verify.p95)}; settle median ${ms(facilitator.settle.p50)} p95 ${ms(facilitator.settle.p95)}; gas median ${facilitator.gas.p50}`);
-  results.facilitator = facilitator;
+  if (!skip.has("facilitator")) {
+    log("\n== facilitator over loopback HTTP, and gas per settlement ==");
+    const facilitator = await measureFacilitator({ rpcUrl: anvil.rpcUrl, agent: market, payer: payer!, runs });
+    log(`verify median ${ms(facilitator.verify.p50)} p95 ${ms(facilitator.verify.p95)}; settle median ${ms(facilitator.settle.p50)} p95 ${ms(facilitator.settle.p95)}; gas median ${facilitator.gas.p50}`);
+    results.facilitator = facilitator;
+  }
 
-  log(`\n== time to first token on a ~2 s reply (offline model, ${args["chunk-delay"]} ms per chunk) ==`);
-  process.env.OFFLINE_MODEL_DELAY_MS = args["chunk-delay"];
-  const ttft = await measureTtft({ agent: market, payer: payer!, runs, warmup: 2 });
-  const extra = ttft.paid.p50 - ttft.free.p50;
-  log(`unpaid        median ${ms(ttft.free.p50)}  p95 ${ms(ttft.free.p95)}  (whole reply: median ${ms(ttft.replyTotal.p50)})`);
-  log(`paid (ours)   median ${ms(ttft.paid.p50)}  p95 ${ms(ttft.paid.p95)}  → paid − unpaid ${ms(extra)} (target ≤ 10 ms)`);
-  log(`withX402      median ${ms(ttft.withX402.p50)}  p95 ${ms(ttft.withX402.p95)}  → ours is ${(ttft.withX402.p50 / ttft.paid.p50).toFixed(1)}× sooner (target ≥ 8×)`);
-  results.ttftMs = { ...ttft, paidMinusUnpaidMedian: extra, ratioWithX402: ttft.withX402.p50 / ttft.paid.p50 };
+  if (!skip.has("ttft")) {
+    log(`\n== time to first token on a ~2 s reply (offline model, ${args["chunk-delay"]} ms per chunk) ==`);
+    process.env.OFFLINE_MODEL_DELAY_MS = args["chunk-delay"];
+    const ttft = await measureTtft({ agent: market, payer: payer!, runs, warmup: 2 });
+    const extra = ttft.paid.p50 - ttft.free.p50;
+    log(`unpaid        median ${ms(ttft.free.p50)}  p95 ${ms(ttft.free.p95)}  (whole reply: median ${ms(ttft.replyTotal.p50)})`);
+    log(`paid (ours)   median ${ms(ttft.paid.p50)}  p95 ${ms(ttft.paid.p95)}  → paid − unpaid ${ms(extra)} (target ≤ 10 ms)`);
+    log(`withX402      median ${ms(ttft.withX402.p50)}  p95 ${ms(ttft.withX402.p95)}  → ours is ${(ttft.withX402.p50 / ttft.paid.p50).toFixed(1)}× sooner (target ≥ 8×)`);
+    results.ttftMs = { ...ttft, paidMinusUnpaidMedian: extra, ratioWithX402: ttft.withX402.p50 / ttft.paid.p50 };
+  }
 
   mkdirSync(path.join(root, ".data"), { recursive: true });
   writeFileSync(path.join(root, ".data", "bench.json"), JSON.stringify(results, null, 2));

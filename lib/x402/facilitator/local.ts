@@ -3,7 +3,7 @@ import { x402Facilitator } from "@x402/core/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
-import { createWalletClient, http, publicActions, type Hex } from "viem";
+import { createWalletClient, http, publicActions, verifyTypedData, type Hex } from "viem";
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
@@ -81,7 +81,14 @@ export function createLocalFacilitator(): x402Facilitator {
       {
         address: account.address,
         readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
-        verifyTypedData: (args) => client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
+        verifyTypedData: async (args) => {
+          const typed = args as Parameters<typeof client.verifyTypedData>[0];
+          // A plain ECDSA signature by the payer is checked here, without the chain; anything else
+          // (ERC-1271 / ERC-6492 contract accounts) goes to viem's on-chain check. The simulation
+          // that follows in verification stays the final word on whether the token accepts it.
+          const byKey = await verifyTypedData(typed).catch(() => false);
+          return byKey || client.verifyTypedData(typed);
+        },
         writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
         sendTransaction: (args) => client.sendTransaction(args),
         waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),

@@ -239,7 +239,9 @@ function replyAsStream(ctx: PaidReplyContext, signal: AbortSignal): Response {
             return;
           }
           firstTokenMs = Math.round(performance.now() - ctx.startedAt);
-          settlement = settle(ctx); // beside the stream: the first token does not wait for the chain
+          // Beside the stream, and only once this first token is on its way: settling costs CPU
+          // (ledger, signing the transaction) that the first token must not wait for.
+          settlement = new Promise<void>((resolve) => setImmediate(resolve)).then(() => settle(ctx));
         }
         if (chunk.type === "tool-input-available") toolCalls += 1;
         // The receipt goes before the reply's finish, so the client sees it as part of this message.
