@@ -2,6 +2,7 @@
  * Paying with a connected external wallet: wagmi's mock connector on a real anvil (which signs for its unlocked
  * dev accounts), published through the bridge the chat reads, signing only for the network's chain.
  */
+import { authorizationTypes } from "@x402/evm";
 import { http, recoverTypedDataAddress, type Address } from "viem";
 import { createConfig, mock } from "wagmi";
 import { connect, disconnect, switchChain } from "wagmi/actions";
@@ -48,16 +49,7 @@ async function connected(features?: Parameters<typeof mock>[0]["features"]) {
 /** What the x402 exact scheme asks a wallet to sign: an EIP-3009 transfer authorization. */
 const payment = (chainId: number) => ({
   domain: { name: "USD Coin", version: "2", chainId, verifyingContract: NETWORKS.local.usdc.address },
-  types: {
-    TransferWithAuthorization: [
-      { name: "from", type: "address" },
-      { name: "to", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "validAfter", type: "uint256" },
-      { name: "validBefore", type: "uint256" },
-      { name: "nonce", type: "bytes32" },
-    ],
-  },
+  types: authorizationTypes,
   primaryType: "TransferWithAuthorization",
   message: {
     from: ACCOUNT_2,

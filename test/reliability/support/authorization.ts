@@ -1,5 +1,6 @@
 import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
+import { authorizationTypes } from "@x402/evm";
 import { toHex, type Address, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { NETWORKS } from "@/lib/chains/networks";
@@ -41,16 +42,7 @@ export async function signedPaymentHeader(
   const authorization = { from: account.address, to: fields.to, value: fields.value, validAfter: fields.validAfter, validBefore: fields.validBefore, nonce };
   const signature = await account.signTypedData({
     domain: { name: local.usdc.eip712Name, version: local.usdc.eip712Version, chainId: local.chainId, verifyingContract: fields.verifyingContract ?? local.usdc.address },
-    types: {
-      TransferWithAuthorization: [
-        { name: "from", type: "address" },
-        { name: "to", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "validAfter", type: "uint256" },
-        { name: "validBefore", type: "uint256" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
+    types: authorizationTypes,
     primaryType: "TransferWithAuthorization",
     message: authorization,
   });
