@@ -46,6 +46,27 @@ export class ChainUnreachableError extends Error {
   }
 }
 
+/**
+ * Verification asks for the code at the payer and at the asset on every payment. Token contracts do not
+ * vanish and an account gains code rarely (EIP-7702); a few seconds of memory saves two round trips per
+ * payment, and the transferWithAuthorization simulation that follows stays the final word.
+ */
+const CODE_TTL_MS = 5_000;
+class CodeCache {
+  private entries = new Map<string, { at: number; code: Promise<Hex | undefined> }>();
+  get(client: { getCode(args: { address: Hex }): Promise<Hex | undefined>; chain?: { id: number } }, address: Hex) {
+    const key = `${client.chain?.id}:${address.toLowerCase()}`;
+    const hit = this.entries.get(key);
+    if (hit && performance.now() - hit.at < CODE_TTL_MS) return hit.code;
+    const code = client.getCode({ address });
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(key, { at: performance.now(), code });
+    code.catch(() => this.entries.delete(key)); // an RPC failure is not remembered
+    return code;
+  }
+}
+const codeCache = new CodeCache();
+
 export function createLocalFacilitator(): x402Facilitator {
   // One account object for every network: viem's nonceManager then hands out
   // nonces per chain, so concurrent settlements do not collide.
@@ -92,7 +113,7 @@ export function createLocalFacilitator(): x402Facilitator {
         writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
         sendTransaction: (args) => client.sendTransaction(args),
         waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
-        getCode: (args) => client.getCode(args),
+        getCode: (args) => codeCache.get(client, args.address),
       },
       { confirmationTimeoutMs: CONFIRMATION_TIMEOUT_MS },
     );
