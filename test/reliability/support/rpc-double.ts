@@ -1,16 +1,19 @@
 import { listen, readBody } from "../../agents/support/http";
 
 /**
- * A JSON-RPC test double in front of a real anvil: it forwards every call, but
- * answers HTTP 503 to the methods named in `failing` ("*": every method),
- * standing in for an RPC provider that goes down in the middle of a settlement.
+ * A JSON-RPC test double in front of a real anvil: it forwards every call (and
+ * records its method), but answers HTTP 503 to the methods named in `failing`
+ * ("*": every method), standing in for an RPC provider that goes down in the
+ * middle of a settlement.
  */
 export async function startRpcDouble(upstream: string) {
   const failing = new Set<string>();
   const failed: string[] = [];
+  const seen: string[] = [];
   const server = await listen(async (req, res) => {
     const body = await readBody(req);
     const calls = ([] as Array<{ method?: string }>).concat(JSON.parse(body) as { method?: string });
+    seen.push(...calls.map((c) => c.method ?? ""));
     const refused = calls.find((c) => failing.has("*") || failing.has(c.method ?? ""));
     if (refused) {
       failed.push(refused.method!);
@@ -24,6 +27,8 @@ export async function startRpcDouble(upstream: string) {
     url: server.url,
     /** Methods refused so far, in order. */
     failed,
+    /** Every method asked for, in order (batched calls one by one). */
+    seen,
     fail(methods: string[]) {
       for (const m of methods) failing.add(m);
     },
