@@ -2,8 +2,14 @@ import { NextResponse } from "next/server";
 import type { ZodError } from "zod";
 
 /** A JSON error every route answers in the same shape: `{error: {code, message}}`. */
-export function jsonError(status: number, code: string, message: string, extra?: Record<string, unknown>) {
-  return NextResponse.json({ error: { code, message, ...extra } }, { status });
+export function jsonError(
+  status: number,
+  code: string,
+  message: string,
+  extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
+) {
+  return NextResponse.json({ error: { code, message, ...extra } }, { status, headers });
 }
 
 /** The first few issues of a zod error as one readable line: `messages.0.role: Invalid enum value…`. */

@@ -10,7 +10,7 @@ import { ChatRequestSchema, toModelMessages, type ChatRequest } from "@/lib/agen
 import { explorerTxUrl } from "@/lib/chains/networks";
 import { describeError } from "@/lib/agents/tools/errors";
 import { readJsonBody } from "@/lib/http/body";
-import { formatZodError } from "@/lib/http/json";
+import { formatZodError, jsonError } from "@/lib/http/json";
 import { getLedger, type ClaimResult, type Ledger, type Payment } from "@/lib/ledger";
 import type { Receipt, UsageReport } from "@/lib/x402/receipt";
 import { corsHeaders } from "./cors";
@@ -28,8 +28,9 @@ import { getResourceServer } from "./resource-server";
  * The receipt ends the stream as a `data-receipt` part.
  */
 
+/** The shared JSON error, with the CORS headers cross-origin paying clients need to read it. */
 function errorJson(status: number, code: string, message: string, extra?: Record<string, unknown>): Response {
-  return Response.json({ error: { code, message, ...extra } }, { status, headers: corsHeaders });
+  return jsonError(status, code, message, extra, corsHeaders);
 }
 
 export async function handlePaidAgentChat(req: Request, agentId: string): Promise<Response> {
