@@ -1,17 +1,14 @@
 /** Facilitator verify and settle latency over loopback HTTP, and the gas each settlement used. */
-import { x402Client } from "@x402/core/client";
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import type { PaymentRequirements } from "@x402/core/types";
-import { toClientEvmSigner } from "@x402/evm";
-import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { createPublicClient, http, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { AgentConfig } from "../../lib/agents/registry";
-import { NETWORKS } from "../../lib/chains/networks";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "../../lib/x402/facilitator/http";
 import { agentPrice } from "../../lib/x402/server/quote";
 import { serveRoutes } from "../../test/support/web-server";
 import { summarize } from "../load/stats";
+import { localX402Client } from "../load/client";
 
 export async function measureFacilitator(opts: { rpcUrl: string; agent: AgentConfig; payer: PrivateKeyAccount; runs: number }) {
   const server = await serveRoutes([
@@ -23,10 +20,7 @@ export async function measureFacilitator(opts: { rpcUrl: string; agent: AgentCon
   const chain = createPublicClient({ transport: http(opts.rpcUrl) });
   const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(opts.agent);
   const requirements: PaymentRequirements = { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
-  const client = x402Client.fromConfig({
-    schemes: [{ network: NETWORKS.local.caip2, client: new ExactEvmScheme(toClientEvmSigner(opts.payer)) }],
-    spendControls: { allowedAssets: [{ network: NETWORKS.local.caip2, asset }] },
-  });
+  const client = localX402Client(opts.payer);
   const verify: number[] = [];
   const settle: number[] = [];
   const gas: number[] = [];

@@ -3,20 +3,18 @@
  * unpaid (a free route made for the benchmark), paid through our handler, and
  * paid through the official @x402/next `withX402` wrapper around the free route.
  */
-import { x402Client, x402HTTPClient } from "@x402/core/client";
-import { toClientEvmSigner } from "@x402/evm";
-import { ExactEvmScheme } from "@x402/evm/exact/client";
+import { x402HTTPClient } from "@x402/core/client";
 import { withX402 } from "@x402/next";
 import { NextRequest, type NextResponse } from "next/server";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { runAgent } from "../../lib/agents/engine";
 import type { AgentConfig } from "../../lib/agents/registry";
 import { ChatRequestSchema, toModelMessages } from "../../lib/agents/request";
-import { NETWORKS } from "../../lib/chains/networks";
 import { handlePaidAgentChat } from "../../lib/x402/server/paid-chat";
 import { agentPrice } from "../../lib/x402/server/quote";
 import { getResourceServer } from "../../lib/x402/server/resource-server";
 import { serveRoutes } from "../../test/support/web-server";
+import { localX402Client } from "../load/client";
 import { summarize } from "../load/stats";
 
 const BODY = JSON.stringify({ messages: [{ role: "user", content: "What is the current price of ETH?" }] });
@@ -48,12 +46,7 @@ async function timeReply(url: string, headers: Record<string, string> = {}): Pro
 /** A signed proof for the route's 402, made before the clock starts. */
 async function proofFor(url: string, payer: PrivateKeyAccount): Promise<Record<string, string>> {
   const unpaid = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
-  const client = new x402HTTPClient(
-    x402Client.fromConfig({
-      schemes: [{ network: NETWORKS.local.caip2, client: new ExactEvmScheme(toClientEvmSigner(payer)) }],
-      spendControls: { allowedAssets: [{ network: NETWORKS.local.caip2, asset: NETWORKS.local.usdc.address }] },
-    }),
-  );
+  const client = new x402HTTPClient(localX402Client(payer));
   const body = await unpaid.json().catch(() => undefined);
   const required = client.getPaymentRequiredResponse((name) => unpaid.headers.get(name), body);
   return client.encodePaymentSignatureHeader(await client.createPaymentPayload(required));

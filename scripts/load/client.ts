@@ -6,13 +6,20 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import { NETWORKS } from "../../lib/chains/networks";
 import type { Receipt } from "../../lib/x402/receipt";
 
-/** The official paying fetch for one key on the local chain; our USDC must be allow-listed (not an SDK default). */
-export function localPayingFetch(account: PrivateKeyAccount): typeof fetch {
-  const client = x402Client.fromConfig({
+/**
+ * The official x402 client for one key on the local chain. EIP-3009 needs only typed-data signing, so no chain
+ * client; our USDC must be allow-listed, it is not one of the SDK's default assets.
+ */
+export function localX402Client(account: PrivateKeyAccount): x402Client {
+  return x402Client.fromConfig({
     schemes: [{ network: NETWORKS.local.caip2, client: new ExactEvmScheme(toClientEvmSigner(account)) }],
     spendControls: { allowedAssets: [{ network: NETWORKS.local.caip2, asset: NETWORKS.local.usdc.address }] },
   });
-  return wrapFetchWithPayment(fetch, client);
+}
+
+/** The official paying fetch (@x402/fetch) for one key on the local chain. */
+export function localPayingFetch(account: PrivateKeyAccount): typeof fetch {
+  return wrapFetchWithPayment(fetch, localX402Client(account));
 }
 
 export type MessageOutcome =

@@ -6,6 +6,7 @@ import { Ledger, openLedgerDb } from "../../lib/ledger";
 import { startAppProcess } from "../app-process";
 import { loadAgentsFrom } from "./agents";
 import { fundedPayers } from "./payers";
+import { ledgerSettlements } from "./reconcile";
 import { runLoad, type LoadReport } from "./run";
 
 /**
@@ -48,9 +49,7 @@ export async function runLoadOnFreshApp(opts: {
         // DATABASE_URL: the app used that Postgres; otherwise its own PGlite folder.
         const { db, close } = await openLedgerDb(process.env.DATABASE_URL ? {} : { dataDir });
         try {
-          const ledger = new Ledger(db);
-          const rows = (await Promise.all(payerAddresses.map((payer) => ledger.listPayments({ payer, status: "settled", limit: 1000 })))).flat();
-          return rows.map((r) => ({ agentId: r.agentId, txHash: r.txHash ?? "", amount: BigInt(r.amount) }));
+          return await ledgerSettlements(new Ledger(db), payerAddresses);
         } finally {
           await close();
         }

@@ -1,5 +1,6 @@
 import { createPublicClient, http, parseAbiItem, type Address } from "viem";
 import { NETWORKS } from "../../lib/chains/networks";
+import type { Ledger } from "../../lib/ledger";
 
 /** A settled payment as one of the three witnesses saw it. */
 export interface Settlement {
@@ -19,6 +20,12 @@ export interface Reconciliation {
   /** Transactions that one witness has and another lacks, at most a few of each. */
   mismatches: string[];
   exact: boolean;
+}
+
+/** The ledger's settled payments from these payers (each sends at most 1,000 in a run). */
+export async function ledgerSettlements(ledger: Ledger, payers: Address[]): Promise<Settlement[]> {
+  const rows = (await Promise.all(payers.map((payer) => ledger.listPayments({ payer, status: "settled", limit: 1000 })))).flat();
+  return rows.map((r) => ({ agentId: r.agentId, txHash: r.txHash ?? "", amount: BigInt(r.amount) }));
 }
 
 const transferEvent = parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)");

@@ -28,7 +28,7 @@ async function expectHandled(res: Response, what: string) {
 describe(`fuzzed input to the paid chat route (FUZZ_SEED=${SEED})`, () => {
   it("answers 2,000 random and mutated payment headers with 4xx, never 5xx", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const { payload } = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl());
+    const { payload } = await signProofFor(payer, chatUrl());
     const r = prng(SEED);
     const headers = Array.from({ length: 2_000 }, (): [string, string] => {
       const name = r.chance(0.85) ? "PAYMENT-SIGNATURE" : "X-PAYMENT";
@@ -70,7 +70,7 @@ describe(`fuzzed input to the paid chat route (FUZZ_SEED=${SEED})`, () => {
 
   it("still serves a valid paid request afterwards", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    const res = await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
     expect(res.status).toBe(200);
     const receipt = (await readUIChunks(res)).find((c) => c.type === "data-receipt")?.data as { success: boolean };
     expect(receipt.success).toBe(true);

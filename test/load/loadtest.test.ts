@@ -1,10 +1,9 @@
-import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAgents } from "@/lib/agents/registry";
 import { getLedger } from "@/lib/ledger";
 import { loadAgentsFrom } from "@/scripts/load/agents";
 import { fundedPayers } from "@/scripts/load/payers";
-import { reconcile } from "@/scripts/load/reconcile";
+import { ledgerSettlements, reconcile } from "@/scripts/load/reconcile";
 import { formatReport, runLoad } from "@/scripts/load/run";
 import { startPaidStack } from "../x402/support";
 
@@ -16,17 +15,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function settledInLedger(payers: Address[]) {
-  const ledger = await getLedger();
-  const rows = (await Promise.all(payers.map((payer) => ledger.listPayments({ payer, status: "settled", limit: 1000 })))).flat();
-  return rows.map((r) => ({ agentId: r.agentId, txHash: r.txHash!, amount: BigInt(r.amount) }));
-}
-
 describe("the load runner", () => {
   it("pays 300 messages from 20 concurrent clients and reconciles receipts, ledger and chain exactly", async () => {
     const payers = await fundedPayers(stack.anvil.rpcUrl, 20, "1");
     const agents = loadAgentsFrom(listAgents());
-    const report = await runLoad({ baseUrl: stack.url, rpcUrl: stack.anvil.rpcUrl, agents, payers, messages: 300, readLedger: settledInLedger });
+    const report = await runLoad({ baseUrl: stack.url, rpcUrl: stack.anvil.rpcUrl, agents, payers, messages: 300, readLedger: async (payers) => ledgerSettlements(await getLedger(), payers) });
     console.log(formatReport(report));
     expect(report.failed).toEqual({});
     expect(report.settled).toBe(300);

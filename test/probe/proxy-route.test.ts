@@ -44,7 +44,7 @@ describe("POST /api/proxy", () => {
     const payeeBefore = await usdcBalance(rpc, EXTERNAL_PAY_TO);
     const payerBefore = await usdcBalance(rpc, payer.address);
 
-    const res = await payingFetch(payer, rpc)(via(`${external.url}/chat`), {
+    const res = await payingFetch(payer)(via(`${external.url}/chat`), {
       method: "POST",
       headers: { "content-type": "application/json", cookie: "session=secret", authorization: "Bearer secret", "x-forwarded-for": "10.0.0.9" },
       body: chatBody("Hello from behind the proxy"),

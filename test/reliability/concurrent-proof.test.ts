@@ -19,7 +19,7 @@ describe("one proof sent 50 times at once", () => {
     const chatUrl = `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
-    const { header } = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl);
+    const { header } = await signProofFor(payer, chatUrl);
 
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>

@@ -77,7 +77,7 @@ describe("the server is killed between verify and settle", () => {
     const chatUrl = `${server.url}/api/x402/${MARKET_AGENT}/chat`;
     const payer = await fundedPayer(anvil.rpcUrl);
     const before = await usdcBalance(anvil.rpcUrl, payer.address);
-    const { header } = await signProofFor(payer, anvil.rpcUrl, chatUrl);
+    const { header } = await signProofFor(payer, chatUrl);
 
     const reply = fetch(chatUrl, { method: "POST", headers: { "PAYMENT-SIGNATURE": header }, body: chatBody("What is the current price of ETH?") })
       .then((res) => res.text())

@@ -17,7 +17,7 @@ describe("our own facilitator cannot reach the chain at verify time", () => {
     const chatUrl = `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
-    const { header } = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl);
+    const { header } = await signProofFor(payer, chatUrl);
     // A server started with its RPC at a port where nothing listens: the facilitator is made afresh from it.
     process.env.LOCAL_RPC_URL = await deadUrl();
     delete (globalThis as { x402LocalFacilitator?: unknown }).x402LocalFacilitator;

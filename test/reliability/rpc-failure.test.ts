@@ -31,7 +31,7 @@ async function payWhileRpcFails(methods: string[]) {
   const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
   rpc.fail(methods);
   try {
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    const res = await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
     expect(res.status).toBe(200);
     const chunks = await readUIChunks(res);
     expect(chunks.some((c) => c.type === "text-delta")).toBe(true); // the reply was delivered

@@ -35,7 +35,7 @@ describe("an agent whose model fails before its first output", () => {
   it("is not charged: no settlement, balance unchanged, the ledger says voided", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(`${stack.url}/api/x402/${BROKEN_AGENT}/chat`, {
+    const res = await payingFetch(payer)(`${stack.url}/api/x402/${BROKEN_AGENT}/chat`, {
       method: "POST",
       body: chatBody("What is the current price of ETH?"),
     });
@@ -54,7 +54,7 @@ describe("an agent whose model fails before its first output", () => {
   it("is not charged in JSON mode either: a 502 that says so", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(`${stack.url}/api/x402/${BROKEN_AGENT}/chat`, {
+    const res = await payingFetch(payer)(`${stack.url}/api/x402/${BROKEN_AGENT}/chat`, {
       method: "POST",
       headers: { accept: "application/json" },
       body: chatBody("What is the current price of ETH?"),

@@ -27,7 +27,7 @@ describe("the facilitator's chain round trips", () => {
     const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);
     const requirements: PaymentRequirements = { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
     const payer = await fundedPayer(anvil.rpcUrl, "1");
-    const client = x402ClientFor(payer, anvil.rpcUrl);
+    const client = x402ClientFor(payer);
     const pay = () => client.createPaymentPayload({ x402Version: 2, resource: { url: "http://test/r" }, accepts: [requirements] });
     const count = (method: string) => rpc.seen.filter((m) => m === method).length;
 

@@ -31,7 +31,7 @@ describe("the facilitator routes", () => {
     const payers = await Promise.all(Array.from({ length: 12 }, () => fundedPayer(stack.anvil.rpcUrl, "1")));
     const payloads = await Promise.all(
       payers.map((payer) =>
-        x402ClientFor(payer, stack.anvil.rpcUrl).createPaymentPayload({
+        x402ClientFor(payer).createPaymentPayload({
           x402Version: 2,
           resource: { url: "http://test/resource" },
           accepts: [req],
@@ -52,7 +52,7 @@ describe("the facilitator routes", () => {
     const facilitator = new HTTPFacilitatorClient({ url: `${stack.url}/api/facilitator` });
     const req = requirements();
     const payer = await fundedPayer(stack.anvil.rpcUrl, "1");
-    const payload = await x402ClientFor(payer, stack.anvil.rpcUrl).createPaymentPayload({ x402Version: 2, resource: { url: "http://test/r" }, accepts: [req] });
+    const payload = await x402ClientFor(payer).createPaymentPayload({ x402Version: 2, resource: { url: "http://test/r" }, accepts: [req] });
     expect((await facilitator.settle(payload, req)).success).toBe(true);
     const again = await facilitator.settle(payload, req).catch((err: { response?: { success: boolean; errorReason?: string } }) => err.response);
     expect(again?.success).toBe(false);

@@ -61,7 +61,7 @@ describe("a paid message through the official @x402/fetch client", () => {
     const payTo = market().payTo;
     const [payerBefore, payToBefore] = [await usdcBalance(stack.anvil.rpcUrl, payer.address), await usdcBalance(stack.anvil.rpcUrl, payTo)];
 
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), {
+    const res = await payingFetch(payer)(chatUrl(), {
       method: "POST",
       body: chatBody("What is the current price of ETH?"),
     });
@@ -100,7 +100,7 @@ describe("a paid message through the official @x402/fetch client", () => {
 
   it("answers Accept: application/json with the whole reply and a PAYMENT-RESPONSE header", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(WALLET_AGENT), {
+    const res = await payingFetch(payer)(chatUrl(WALLET_AGENT), {
       method: "POST",
       headers: { accept: "application/json" },
       body: chatBody(`What is the balance of ${payer.address}?`),
@@ -121,7 +121,7 @@ describe("a paid message through the official @x402/fetch client", () => {
 describe("one authorization pays for one reply", () => {
   it("refuses the same proof a second time without running the agent", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const { header } = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl());
+    const { header } = await signProofFor(payer, chatUrl());
     const send = () => fetch(chatUrl(), { method: "POST", headers: { "PAYMENT-SIGNATURE": header }, body: chatBody("What is the current price of ETH?") });
     const first = await send();
     expect(first.status).toBe(200);
@@ -134,7 +134,7 @@ describe("one authorization pays for one reply", () => {
   it("settles exactly once when the same proof arrives 20 times at once", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
-    const { header } = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl());
+    const { header } = await signProofFor(payer, chatUrl());
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
         fetch(chatUrl(), { method: "POST", headers: { "PAYMENT-SIGNATURE": header }, body: chatBody("What is the current price of ETH?") }),
@@ -163,7 +163,7 @@ describe("failures charge nothing", () => {
       failNext = false;
       return { abort: true, reason: "chain_unavailable" };
     });
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    const res = await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
     const chunks = await readUIChunks(res);
     expect(chunks.some((c) => c.type === "text-delta")).toBe(true); // the reply still streamed
     const receipt = chunks.find((c) => c.type === "data-receipt")?.data as { success: boolean; paymentId: string };
@@ -213,7 +213,7 @@ describe("bad requests get a clear 4xx and nothing is charged", () => {
 
   it("refuses a v1 X-PAYMENT for the local chain, which v1 cannot name", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const { payload } = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl());
+    const { payload } = await signProofFor(payer, chatUrl());
     const v1 = { x402Version: 1, scheme: "exact", network: "base-sepolia", payload: payload.payload };
     const res = await fetch(chatUrl(), {
       method: "POST",
@@ -230,12 +230,12 @@ describe("bad requests get a clear 4xx and nothing is charged", () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
 
-    const forWallet = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl(WALLET_AGENT));
+    const forWallet = await signProofFor(payer, chatUrl(WALLET_AGENT));
     const other = await fetch(chatUrl(), { method: "POST", headers: { "PAYMENT-SIGNATURE": forWallet.header }, body: chatBody("hi") });
     expect(other.status).toBe(402);
     expect(((await other.json()) as { error: string }).error).toBe("payment_mismatch");
 
-    const cheap = await signProofFor(payer, stack.anvil.rpcUrl, chatUrl(), (required) => {
+    const cheap = await signProofFor(payer, chatUrl(), (required) => {
       required.accepts[0]!.amount = "1";
     });
     const less = await fetch(chatUrl(), { method: "POST", headers: { "PAYMENT-SIGNATURE": cheap.header }, body: chatBody("hi") });

@@ -35,7 +35,7 @@ describe("FACILITATOR_URL", () => {
   it("sends verification and settlement to the remote facilitator", async () => {
     process.env.FACILITATOR_URL = remote.url;
     const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    const res = await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
     const receipt = (await readUIChunks(res)).find((c) => c.type === "data-receipt")?.data as { success: boolean };
     expect(receipt.success).toBe(true);
     expect(calls).toEqual(["supported", "verify", "settle"]);
@@ -53,7 +53,7 @@ describe("FACILITATOR_URL", () => {
     expect((await fetch(chatUrl(), { method: "POST", body: chatBody("hi") })).status).toBe(402);
     await flaky.close();
     // …and the payment arrives after it went down.
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    const res = await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("facilitator_unavailable");
@@ -64,7 +64,7 @@ describe("FACILITATOR_URL", () => {
   it("falls back to our own facilitator for the local chain when the remote one is unreachable from the start", async () => {
     process.env.FACILITATOR_URL = await deadUrl();
     const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const res = await payingFetch(payer, stack.anvil.rpcUrl)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
+    const res = await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
     expect(res.status).toBe(200);
     const receipt = (await readUIChunks(res)).find((c) => c.type === "data-receipt")?.data as { success: boolean };
     expect(receipt.success).toBe(true);

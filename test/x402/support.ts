@@ -1,13 +1,11 @@
-import { x402Client, x402HTTPClient } from "@x402/core/client";
+import { x402HTTPClient } from "@x402/core/client";
 import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
-import { toClientEvmSigner } from "@x402/evm";
-import { ExactEvmScheme } from "@x402/evm/exact/client";
-import { wrapFetchWithPayment } from "@x402/fetch";
 import { createPublicClient, erc20Abi, http, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { NETWORKS } from "@/lib/chains/networks";
 import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "@/scripts/devchain";
+import { localX402Client } from "@/scripts/load/client";
 import { serveRoutes } from "../support/web-server";
 import { handlePaidAgentChat } from "@/lib/x402/server/paid-chat";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
@@ -50,27 +48,12 @@ export function usdcBalance(rpcUrl: string, address: Address): Promise<bigint> {
   return client.readContract({ address: USDC, abi: erc20Abi, functionName: "balanceOf", args: [address] });
 }
 
-/**
- * The official client with our key; the local USDC must be allow-listed, since it is
- * not one of the SDK's default assets.
- */
-export function x402ClientFor(account: PrivateKeyAccount, rpcUrl: string): x402Client {
-  const signer = toClientEvmSigner(account, createPublicClient({ transport: http(rpcUrl) }));
-  return x402Client.fromConfig({
-    schemes: [{ network: NETWORKS.local.caip2, client: new ExactEvmScheme(signer) }],
-    spendControls: { allowedAssets: [{ network: NETWORKS.local.caip2, asset: USDC }] },
-  });
-}
-
-/** The official paying fetch (@x402/fetch) for a key. */
-export function payingFetch(account: PrivateKeyAccount, rpcUrl: string) {
-  return wrapFetchWithPayment(fetch, x402ClientFor(account, rpcUrl));
-}
+/** The official x402 client and paying fetch for a key on the local chain (shared with the load runner). */
+export { localPayingFetch as payingFetch, localX402Client as x402ClientFor } from "@/scripts/load/client";
 
 /** Asks for the quote, then signs a proof for it without sending it: for replay and tampering tests. */
 export async function signProofFor(
   account: PrivateKeyAccount,
-  rpcUrl: string,
   url: string,
   tamper?: (required: PaymentRequired) => void,
 ): Promise<{ header: string; payload: PaymentPayload; required: PaymentRequired }> {
@@ -78,7 +61,7 @@ export async function signProofFor(
   if (res.status !== 402) throw new Error(`expected 402, got ${res.status}: ${await res.text()}`);
   const required = decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!);
   tamper?.(required);
-  const client = new x402HTTPClient(x402ClientFor(account, rpcUrl));
+  const client = new x402HTTPClient(localX402Client(account));
   const payload = await client.createPaymentPayload(required);
   return { header: encodePaymentSignatureHeader(payload), payload, required };
 }
