@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { walletSession } from "@/lib/wallet/session";
 import { PasswordFields, newPasswordProblem } from "./PasswordFields";
-import { errorClass, primaryButtonClass } from "./styles";
+import { primaryButtonClass } from "./styles";
+import { FormError } from "./fields";
 import { storeNewVault } from "./useVault";
 
 /** Makes a key in this browser, stores it encrypted with the password, and leaves it unlocked. */
@@ -38,11 +39,7 @@ export function CreateWallet({ chainId, networkName }: { chainId: number; networ
         recovered, so export a backup once it is created.
       </p>
       <PasswordFields prefix="create" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} />
-      {error && (
-        <p role="alert" data-testid="create-error" className={errorClass}>
-          {error}
-        </p>
-      )}
+      <FormError testId="create-error" message={error} />
       <button data-testid="create-submit" type="submit" className={primaryButtonClass} disabled={busy}>
         {busy ? "Encrypting…" : "Create wallet"}
       </button>

@@ -4,7 +4,8 @@ import { useState, type FormEvent } from "react";
 import type { Hex } from "viem";
 import type { Vault } from "@/lib/wallet/vault";
 import { downloadText } from "./download";
-import { buttonClass, errorClass, inputClass, primaryButtonClass, warningClass } from "./styles";
+import { buttonClass, primaryButtonClass, warningClass } from "./styles";
+import { FormError, SecretField } from "./fields";
 
 /** The backup: only after the password is entered again. The key stays in this component until it closes. */
 export function ExportWallet({ vault, onClose }: { vault: Vault; onClose: () => void }) {
@@ -32,22 +33,8 @@ export function ExportWallet({ vault, onClose }: { vault: Vault; onClose: () => 
   if (privateKey === null) {
     return (
       <form className="flex flex-col gap-2" onSubmit={submit} data-testid="export-form">
-        <label className="flex flex-col gap-1 text-sm">
-          Enter your password again to export
-          <input
-            data-testid="export-password"
-            type="password"
-            autoComplete="current-password"
-            className={inputClass}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        {error && (
-          <p role="alert" data-testid="export-error" className={errorClass}>
-            {error}
-          </p>
-        )}
+        <SecretField label="Enter your password again to export" testId="export-password" value={password} onChange={setPassword} autoComplete="current-password" />
+        <FormError testId="export-error" message={error} />
         <div className="flex gap-2">
           <button data-testid="export-submit" type="submit" className={primaryButtonClass} disabled={busy || !password}>
             {busy ? "Checking…" : "Continue"}

@@ -4,7 +4,8 @@ import { useState, type FormEvent } from "react";
 import type { Hex } from "viem";
 import { walletSession } from "@/lib/wallet/session";
 import { PasswordFields, newPasswordProblem } from "./PasswordFields";
-import { buttonClass, errorClass, inputClass, primaryButtonClass } from "./styles";
+import { buttonClass, primaryButtonClass } from "./styles";
+import { FormError, SecretField } from "./fields";
 import { storeNewVault } from "./useVault";
 
 type Source = "key" | "file";
@@ -66,17 +67,7 @@ export function ImportWallet({ chainId }: { chainId: number }) {
         ))}
       </div>
       {source === "key" ? (
-        <label className="flex flex-col gap-1 text-sm">
-          Private key (hex)
-          <input
-            data-testid="import-private-key"
-            type="password"
-            autoComplete="off"
-            className={inputClass}
-            value={privateKey}
-            onChange={(e) => setPrivateKey(e.target.value)}
-          />
-        </label>
+        <SecretField label="Private key (hex)" testId="import-private-key" value={privateKey} onChange={setPrivateKey} autoComplete="off" />
       ) : (
         <>
           <label className="flex flex-col gap-1 text-sm">
@@ -89,26 +80,12 @@ export function ImportWallet({ chainId }: { chainId: number }) {
               onChange={(e) => setFile(e.target.files?.[0] ?? null)}
             />
           </label>
-          <label className="flex flex-col gap-1 text-sm">
-            The file&apos;s password
-            <input
-              data-testid="import-file-password"
-              type="password"
-              autoComplete="off"
-              className={inputClass}
-              value={filePassword}
-              onChange={(e) => setFilePassword(e.target.value)}
-            />
-          </label>
+          <SecretField label={<>The file&apos;s password</>} testId="import-file-password" value={filePassword} onChange={setFilePassword} autoComplete="off" />
           <p className="text-xs text-zinc-500">Leave the fields below empty to keep the file&apos;s password.</p>
         </>
       )}
       <PasswordFields prefix="import" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} />
-      {error && (
-        <p role="alert" data-testid="import-error" className={errorClass}>
-          {error}
-        </p>
-      )}
+      <FormError testId="import-error" message={error} />
       <button data-testid="import-submit" type="submit" className={primaryButtonClass} disabled={busy}>
         {busy ? "Importing…" : "Import wallet"}
       </button>

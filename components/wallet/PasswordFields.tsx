@@ -1,7 +1,7 @@
 "use client";
 
 import { MIN_PASSWORD_LENGTH } from "@/lib/wallet/keystore-format";
-import { inputClass } from "./styles";
+import { SecretField } from "./fields";
 
 /** A new password and its confirmation; `problem` says what is wrong with them, null when fine. */
 export function newPasswordProblem(password: string, confirm: string): string | null {
@@ -19,28 +19,8 @@ export function PasswordFields(props: {
 }) {
   return (
     <>
-      <label className="flex flex-col gap-1 text-sm">
-        New password (at least {MIN_PASSWORD_LENGTH} characters)
-        <input
-          data-testid={`${props.prefix}-password`}
-          type="password"
-          autoComplete="new-password"
-          className={inputClass}
-          value={props.password}
-          onChange={(e) => props.onPassword(e.target.value)}
-        />
-      </label>
-      <label className="flex flex-col gap-1 text-sm">
-        Confirm password
-        <input
-          data-testid={`${props.prefix}-confirm`}
-          type="password"
-          autoComplete="new-password"
-          className={inputClass}
-          value={props.confirm}
-          onChange={(e) => props.onConfirm(e.target.value)}
-        />
-      </label>
+      <SecretField label={<>New password (at least {MIN_PASSWORD_LENGTH} characters)</>} testId={`${props.prefix}-password`} value={props.password} onChange={props.onPassword} autoComplete="new-password" />
+      <SecretField label="Confirm password" testId={`${props.prefix}-confirm`} value={props.confirm} onChange={props.onConfirm} autoComplete="new-password" />
     </>
   );
 }

@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { walletSession } from "@/lib/wallet/session";
 import type { Vault } from "@/lib/wallet/vault";
-import { errorClass, inputClass, primaryButtonClass } from "./styles";
+import { primaryButtonClass } from "./styles";
+import { FormError, SecretField } from "./fields";
 
 export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault }) {
   const [password, setPassword] = useState("");
@@ -29,22 +30,8 @@ export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault
       <p className="text-sm">
         Locked wallet <span className="font-mono text-xs">{vault.address}</span>
       </p>
-      <label className="flex flex-col gap-1 text-sm">
-        Password
-        <input
-          data-testid="unlock-password"
-          type="password"
-          autoComplete="current-password"
-          className={inputClass}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </label>
-      {error && (
-        <p role="alert" data-testid="unlock-error" className={errorClass}>
-          {error}
-        </p>
-      )}
+      <SecretField label="Password" testId="unlock-password" value={password} onChange={setPassword} autoComplete="current-password" />
+      <FormError testId="unlock-error" message={error} />
       <button data-testid="unlock-submit" type="submit" className={primaryButtonClass} disabled={busy || !password}>
         {busy ? "Unlocking…" : "Unlock"}
       </button>
