@@ -49,7 +49,10 @@ function ToolView({ part }: { part: ToolPart }) {
   return (
     <div data-testid="tool-call" data-tool={name} data-state={state} className="rounded-md border border-zinc-200 p-2 text-xs dark:border-zinc-700">
       <div className="flex items-center justify-between gap-2 font-mono">
-        <span>🔧 {name}</span>
+        <span>
+          <span className="mr-1 rounded bg-zinc-100 px-1 text-[10px] uppercase tracking-wide text-zinc-500 dark:bg-zinc-800">tool</span>
+          {name}
+        </span>
         <span className={state === "error" ? "text-red-600" : state === "done" ? "text-emerald-600" : "text-amber-600"}>{state}</span>
       </div>
       {part.input !== undefined && <pre className="mt-1 overflow-x-auto text-zinc-500">{JSON.stringify(part.input)}</pre>}
