@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import type { Network } from "@/lib/chains/networks";
 import { titleOf } from "@/lib/chat/conversations";
 import { addPayment } from "@/lib/history/payments";
+import { PAYMENTS_CHANGED_EVENT } from "@/lib/history/store";
 import type { Receipt, UsageReport } from "@/lib/x402/receipt";
 import type { PaymentStopped } from "@/lib/x402/client/paying-fetch";
 import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
@@ -124,7 +125,7 @@ function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, c
   if (!receipt) return;
   const usage = dataPart<UsageReport>(message, "data-usage");
   addPayment(window.localStorage, {
-    id: receipt.paymentId || receipt.transaction,
+    id: receipt.authorization?.nonce ?? (receipt.paymentId || receipt.transaction),
     time: new Date().toISOString(),
     conversationId,
     agentId: agent.ref.kind === "catalog" ? agent.ref.id : agent.ref.url,
@@ -133,11 +134,15 @@ function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, c
     chainId: network.chainId,
     network: receipt.network,
     transaction: receipt.transaction,
-    status: receipt.success ? "settled" : receipt.pending ? "pending" : "failed",
+    // The receipt was checked on chain by the transport (receipt-stream.ts): success means found there.
+    status: receipt.success ? "settled" : receipt.unconfirmed ? "unconfirmed" : receipt.pending ? "pending" : "failed",
     ...(receipt.error && { error: receipt.error }),
+    ...(receipt.authorization && { authorization: receipt.authorization }),
+    ...(receipt.claimedTransaction && { claimedTransaction: receipt.claimedTransaction }),
     ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
   });
   window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
+  window.dispatchEvent(new Event(PAYMENTS_CHANGED_EVENT));
 }
 
 type ErrorKind = "policy" | "funds" | "locked" | "wallet" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";

@@ -74,19 +74,29 @@ function UsageView({ usage }: { usage: UsageReport }) {
 }
 
 function ReceiptView({ receipt }: { receipt: Receipt }) {
+  const status = receipt.success ? "paid" : receipt.unconfirmed ? "unconfirmed" : receipt.pending ? "pending" : "failed";
+  const tone =
+    status === "paid"
+      ? "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950"
+      : status === "unconfirmed"
+        ? "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950"
+        : "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950";
   return (
-    <div
-      data-testid="receipt"
-      data-success={receipt.success}
-      className={`rounded-md border p-2 text-xs ${receipt.success ? "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950" : "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950"}`}
-    >
+    <div data-testid="receipt" data-success={receipt.success} data-status={status} className={`rounded-md border p-2 text-xs ${tone}`}>
       <div className="font-medium">
-        {receipt.success
+        {status === "paid"
           ? `Paid ${receipt.amountDisplay}`
-          : receipt.pending
-            ? "Payment pending: settlement will be retried"
-            : `Settlement failed: ${receipt.error ?? "unknown error"} — not charged`}
+          : status === "unconfirmed"
+            ? `Unconfirmed: ${receipt.amountDisplay} signed, not found on chain (${receipt.error ?? "no proof"}). The history checks it again.`
+            : status === "pending"
+              ? "Payment pending: settlement will be retried"
+              : `Settlement failed: ${receipt.error ?? "unknown error"} — not charged`}
       </div>
+      {receipt.claimedTransaction && (
+        <div data-testid="receipt-claimed-tx" className="mt-1 break-all font-mono text-zinc-500">
+          The agent named {receipt.claimedTransaction}
+        </div>
+      )}
       {receipt.transaction && (
         <div className="mt-1 break-all font-mono">
           {receipt.explorerUrl ? (

@@ -8,7 +8,10 @@ import { getExternalSigner } from "@/lib/wallet/external-bridge";
 import { walletSession } from "@/lib/wallet/session";
 import { createPayingFetch, PaymentStopped, type ApprovalRequest } from "@/lib/x402/client/paying-fetch";
 import { readPolicy, readSpent, recordSpend } from "@/lib/x402/client/policy";
-import { asUIMessageStream, type PaidQuote } from "@/lib/x402/client/reply-adapter";
+import { relayReader } from "@/lib/x402/client/chain-reader";
+import { confirmPayment } from "@/lib/x402/client/receipt-check";
+import { verifyReceipts, type PaidMessage } from "@/lib/x402/client/receipt-stream";
+import { asUIMessageStream } from "@/lib/x402/client/reply-adapter";
 import type { ChatAgent } from "./agents";
 import { readPayWith } from "./PayWith";
 
@@ -41,7 +44,8 @@ function payingSigner(network: Network) {
  */
 function createPayingTransport(agent: ChatAgent, network: Network, ask: (request: ApprovalRequest) => Promise<boolean>) {
   const stops = { last: null as PaymentStopped | null };
-  const paid = { last: null as PaidQuote | null };
+  const paid = { last: null as PaidMessage | null };
+  const chain = () => relayReader(network.chainId);
   const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
   const payingFetch = createPayingFetch({
     network,
@@ -50,20 +54,23 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
     policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
     approve: ask,
     usdcBalance: (address) => usdcBalance(network, address),
-    onPaid: ({ amount, payTo }) => {
+    chainHead: () => chain().getBlockNumber({ cacheTime: 0 }),
+    onPaid: ({ amount, payTo, authorization }) => {
       recordSpend(stores(), network.chainId, amount);
-      paid.last = { amount, payTo, asset: network.usdc.address };
+      paid.last = { amount, payTo, asset: network.usdc.address, authorization };
       walletSession.touch();
     },
   });
   const transport = new DefaultChatTransport<UIMessage>({
     api: agent.endpoint,
+    headers: agent.headers,
     fetch: async (input, init) => {
       stops.last = null;
       paid.last = null;
       try {
         const res = await payingFetch(input as RequestInfo, init);
-        return await asUIMessageStream(res, paid.last);
+        // The agent's receipt is checked on chain against what was signed before the chat shows it.
+        return verifyReceipts(await asUIMessageStream(res, paid.last), paid.last, network, (auth, claimed) => confirmPayment(chain(), auth, claimed));
       } catch (err) {
         if (err instanceof PaymentStopped) stops.last = err;
         throw err;

@@ -1,15 +1,40 @@
 "use client";
 
-import { useSyncExternalStore } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { explorerTxUrl } from "@/lib/chains/networks";
 import { analyze, paymentsToCsv, usdcText } from "@/lib/history/payments";
-import { paymentsSnapshot, serverPaymentsSnapshot, subscribePayments } from "@/lib/history/store";
+import { resolveOpenPayments } from "@/lib/history/resolve";
+import { PAYMENTS_CHANGED_EVENT, paymentsSnapshot, serverPaymentsSnapshot, subscribePayments } from "@/lib/history/store";
+import { relayReader } from "@/lib/x402/client/chain-reader";
 
 const cell = "px-2 py-1.5 text-left";
+/** How often open (unconfirmed, pending) payments are looked up on chain again while the history is shown. */
+const RESOLVE_INTERVAL_MS = 15_000;
+
+/** Settles what the chain can settle: now, then every RESOLVE_INTERVAL_MS. */
+function useResolveOpenPayments(chainId: number) {
+  useEffect(() => {
+    let running = false;
+    const run = async () => {
+      if (running) return;
+      running = true;
+      try {
+        const changed = await resolveOpenPayments(window.localStorage, chainId, relayReader(chainId));
+        if (changed > 0) window.dispatchEvent(new Event(PAYMENTS_CHANGED_EVENT));
+      } finally {
+        running = false;
+      }
+    };
+    void run();
+    const timer = window.setInterval(() => void run(), RESOLVE_INTERVAL_MS);
+    return () => window.clearInterval(timer);
+  }, [chainId]);
+}
 
 export function HistoryView() {
   const { network } = useNetwork();
+  useResolveOpenPayments(network.chainId);
   const payments = useSyncExternalStore(subscribePayments, () => paymentsSnapshot(network.chainId), serverPaymentsSnapshot);
   const stats = analyze(payments);
 
@@ -72,7 +97,9 @@ export function HistoryView() {
                       <td data-testid="history-tx" className={`${cell} max-w-48 truncate font-mono text-xs`} title={p.transaction}>
                         {link ? <a href={link} target="_blank" rel="noreferrer" className="underline">{p.transaction}</a> : p.transaction || "—"}
                       </td>
-                      <td className={cell}>{p.status === "failed" ? `failed: ${p.error ?? ""}` : p.status}</td>
+                      <td data-testid="history-status" className={cell} title={p.claimedTransaction && `the agent named ${p.claimedTransaction}`}>
+                        {p.status === "failed" ? `failed: ${p.error ?? ""}` : p.status}
+                      </td>
                       <td className={cell}>{p.usage ? `${p.usage.inputTokens}/${p.usage.outputTokens}` : "—"}</td>
                     </tr>
                   );

@@ -3,9 +3,10 @@
  * network, in localStorage. Pure functions over a storage, shared with tests.
  */
 import { formatUnits } from "viem";
+import type { SignedAuthorization } from "@/lib/x402/receipt";
 
 export interface PaymentRecord {
-  /** The server's payment id, or the transaction hash for agents that give none. */
+  /** The signed authorization's nonce (older records: the server's payment id or the transaction hash). */
   id: string;
   time: string;
   conversationId: string;
@@ -16,9 +17,20 @@ export interface PaymentRecord {
   chainId: number;
   network: string;
   transaction: string;
-  /** Pending: the agent accepted the payment but settlement will be retried (not yet charged). */
-  status: "settled" | "pending" | "failed";
+  /**
+   * Settled: found on chain as signed. Pending: the agent will retry settlement. Unconfirmed: the agent claimed a
+   * payment the chain does not show (yet). Failed: not charged. Only `settled` counts as spent.
+   */
+  status: "settled" | "pending" | "failed" | "unconfirmed";
   error?: string;
+  /** What was signed; while `resolved` is unset, a record not settled is looked up on chain again. */
+  authorization?: SignedAuthorization;
+  /** The transaction the agent named, when the chain did not confirm it. */
+  claimedTransaction?: string;
+  /** The last block searched for the authorization's log. */
+  scannedTo?: string;
+  /** The chain's outcome is final (settled, expired or canceled). */
+  resolved?: boolean;
   usage?: { model: string; inputTokens: number; outputTokens: number; toolCalls: number; latencyMs: number };
 }
 
@@ -40,6 +52,16 @@ export function addPayment(storage: KeyValue, record: PaymentRecord): void {
   const records = readPayments(storage, record.chainId).filter((r) => r.id !== record.id);
   records.unshift(record);
   storage.setItem(historyKey(record.chainId), JSON.stringify(records.slice(0, MAX_RECORDS)));
+}
+
+/** Changes one record in place (its position kept); false when it is gone. */
+export function updatePayment(storage: KeyValue, chainId: number, id: string, patch: Partial<PaymentRecord>): boolean {
+  const records = readPayments(storage, chainId);
+  const index = records.findIndex((r) => r.id === id);
+  if (index < 0) return false;
+  records[index] = { ...records[index]!, ...patch };
+  storage.setItem(historyKey(chainId), JSON.stringify(records));
+  return true;
 }
 
 function isRecord(value: unknown): boolean {

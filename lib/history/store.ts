@@ -4,9 +4,16 @@ import { readPayments, type PaymentRecord } from "./payments";
 const EMPTY: PaymentRecord[] = [];
 let cache: { chainId: number; raw: string | null; value: PaymentRecord[] } | null = null;
 
+/** Fired in this window when it changed the history itself (`storage` events only come from other tabs). */
+export const PAYMENTS_CHANGED_EVENT = "x402chat:payments-changed";
+
 export function subscribePayments(onChange: () => void): () => void {
   window.addEventListener("storage", onChange);
-  return () => window.removeEventListener("storage", onChange);
+  window.addEventListener(PAYMENTS_CHANGED_EVENT, onChange);
+  return () => {
+    window.removeEventListener("storage", onChange);
+    window.removeEventListener(PAYMENTS_CHANGED_EVENT, onChange);
+  };
 }
 
 export function paymentsSnapshot(chainId: number): PaymentRecord[] {

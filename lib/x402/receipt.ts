@@ -19,6 +19,33 @@ export interface Receipt {
   error?: string;
   /** Settlement failed for a transient cause and will be retried: the payer may still be charged once. */
   pending?: boolean;
+  /**
+   * Set by the browser, never trusted from the agent: the payment was not found on chain as signed, so what the
+   * agent claimed is not shown as paid (history resolves it later from the chain).
+   */
+  unconfirmed?: boolean;
+  /** The transaction the agent named when it could not be confirmed. */
+  claimedTransaction?: string;
+  /** The authorization the browser signed for this message (set by the browser). */
+  authorization?: SignedAuthorization;
+}
+
+/**
+ * The EIP-3009 authorization the browser signed for one payment: all the client needs to find it on chain.
+ * Numbers are decimal strings so it survives JSON (localStorage, the UI message stream).
+ */
+export interface SignedAuthorization {
+  chainId: number;
+  asset: string;
+  payer: string;
+  payTo: string;
+  /** USDC atomic units. */
+  value: string;
+  nonce: string;
+  /** Unix seconds: the token refuses it in any block at or after this time. */
+  validBefore: string;
+  /** A block read before signing: the authorization cannot have been used earlier. */
+  fromBlock?: string;
 }
 
 /** The `data-usage` part. */

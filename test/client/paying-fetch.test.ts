@@ -1,9 +1,11 @@
-import { parseUnits, type Address } from "viem";
+import { createPublicClient, http, parseUnits, type Address } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { DEFAULT_POLICY, type SpendPolicy } from "@/lib/x402/client/policy";
+import { checkSettlement } from "@/lib/x402/client/receipt-check";
+import type { SignedAuthorization } from "@/lib/x402/receipt";
 import { createPayingFetch, PaymentStopped, type ApprovalRequest, type ShownPrice } from "@/lib/x402/client/paying-fetch";
 import { readUIChunks } from "../support/ui-stream";
 import { MARKET_AGENT, USDC, chatBody, fundedPayer, startPaidStack, usdcBalance } from "../x402/support";
@@ -24,6 +26,7 @@ function harness(account: PrivateKeyAccount | null, opts: { policy?: SpendPolicy
   const sent: Array<Record<string, string>> = [];
   const asked: ApprovalRequest[] = [];
   const paid: bigint[] = [];
+  const authorizations: SignedAuthorization[] = [];
   let signatures = 0;
   const signer = account && {
     address: account.address,
@@ -42,14 +45,18 @@ function harness(account: PrivateKeyAccount | null, opts: { policy?: SpendPolicy
       return opts.answer ?? false;
     },
     usdcBalance: (address) => usdcBalance(stack.anvil.rpcUrl, address),
-    onPaid: ({ amount }) => paid.push(amount),
+    chainHead: () => createPublicClient({ transport: http(stack.anvil.rpcUrl) }).getBlockNumber(),
+    onPaid: ({ amount, authorization }) => {
+      paid.push(amount);
+      authorizations.push(authorization);
+    },
     baseFetch: (input, init) => {
       sent.push(Object.fromEntries(new Headers(init?.headers).entries()));
       return fetch(input, init);
     },
   });
   const send = () => payingFetch(`${stack.url}/api/x402/${MARKET_AGENT}/chat`, { method: "POST", body: chatBody("What is the current price of ETH?"), headers: { "content-type": "application/json" } });
-  return { send, sent, asked, paid, signatures: () => signatures };
+  return { send, sent, asked, paid, authorizations, signatures: () => signatures };
 }
 
 const stopped = (p: Promise<unknown>) => p.then(() => null, (err: unknown) => err as PaymentStopped);
@@ -67,6 +74,17 @@ describe("the browser's paying fetch", () => {
     expect(h.paid).toEqual([priceAtomic(market())]);
     expect(h.sent.map((headers) => "payment-signature" in headers)).toEqual([false, true]);
     expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(before - priceAtomic(market()));
+  });
+
+  it("hands the chat the authorization it signed; this app's real receipt passes the on-chain check", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const h = harness(payer);
+    const receipt = (await readUIChunks(await h.send())).find((c) => c.type === "data-receipt")?.data as { transaction: string };
+    const [auth] = h.authorizations;
+    expect(auth).toMatchObject({ chainId: 31337, payer: payer.address, payTo: market().payTo, value: priceAtomic(market()).toString(), fromBlock: expect.stringMatching(/^\d+$/) });
+    expect(auth?.nonce).toMatch(/^0x[0-9a-f]{64}$/);
+    const chain = createPublicClient({ transport: http(stack.anvil.rpcUrl) });
+    expect(await checkSettlement(chain, auth!, receipt.transaction)).toEqual({ ok: true, transaction: receipt.transaction });
   });
 
   it("asks above the per-message cap; refusing signs and sends nothing", async () => {

@@ -12,6 +12,7 @@ import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/client";
 import { formatUnits, isAddressEqual, type Address } from "viem";
 import type { Caip2, Network } from "@/lib/chains/networks";
+import type { SignedAuthorization } from "@/lib/x402/receipt";
 import { checkPolicy, type PolicyVerdict, type SpendPolicy, type Spent } from "./policy";
 
 /** The price the user saw before sending: the agent's quote from the catalog or the probe. */
@@ -55,8 +56,13 @@ export interface PayingFetchOptions {
   /** Asks the user; resolves true to pay anyway. */
   approve(request: ApprovalRequest): Promise<boolean>;
   usdcBalance(address: Address): Promise<bigint>;
-  /** Called once the agent accepted the payment (its reply follows). */
-  onPaid(payment: { amount: bigint; payTo: Address; payer: Address }): void;
+  /** The chain's latest block number, read before signing: where a later search for the settlement starts. */
+  chainHead?(): Promise<bigint>;
+  /**
+   * Called once the agent accepted the payment (its reply follows), with the authorization signed for it: the
+   * only thing the chat trusts when it checks the agent's receipt on chain.
+   */
+  onPaid(payment: { amount: bigint; payTo: Address; payer: Address; authorization: SignedAuthorization }): void;
   baseFetch?: typeof fetch;
 }
 
@@ -87,19 +93,20 @@ export function createPayingFetch(opts: PayingFetchOptions): typeof fetch {
 
     const signer = opts.signer();
     if (!signer) throw new PaymentStopped("wallet_locked", "Unlock your wallet (or connect one) to pay this agent.");
-    const balance = await opts.usdcBalance(signer.address);
+    const [balance, head] = await Promise.all([opts.usdcBalance(signer.address), readHead(opts)]);
     if (balance < amount) {
       throw new PaymentStopped("insufficient_funds", `This message costs ${usdc(amount)} and your wallet holds ${usdc(balance)}. Add funds to continue.`);
     }
 
     const client = new x402HTTPClient(signingClient(signer, opts.network, requirement, amount));
     const payload = await client.createPaymentPayload({ ...required, accepts: [requirement] });
+    const authorization = signedAuthorization(payload.payload, opts.network, requirement, head);
     const retry = await baseFetch(input, { ...init, headers: { ...headersOf(init), ...client.encodePaymentSignatureHeader(payload) } });
     if (retry.status === 402) {
       const why = await readErrorText(retry);
       throw new PaymentStopped("payment_rejected", `The agent rejected the payment: ${why}. Nothing was charged.`);
     }
-    if (retry.ok) opts.onPaid({ amount, payTo, payer: signer.address });
+    if (retry.ok) opts.onPaid({ amount, payTo, payer: signer.address, authorization });
     return retry;
   };
 }
@@ -129,7 +136,9 @@ function payableRequirement(required: PaymentRequired, network: Network): Paymen
       // A v1 quote names Base networks by name ("base-sepolia"), v2 by CAIP-2.
       (r.network === network.caip2 || (r.network as string) === network.x402V1Name) &&
       typeof r.asset === "string" &&
-      isAddressEqual(r.asset as Address, network.usdc.address),
+      isAddressEqual(r.asset as Address, network.usdc.address) &&
+      // Only an EIP-3009 authorization has a nonce the chat can later find on chain (not Permit2).
+      (r.extra?.assetTransferMethod ?? "eip3009") === "eip3009",
   );
   if (!match) {
     const offered = accepts.map((r) => `${r.scheme} on ${r.network}`).join(", ") || "nothing";
@@ -159,6 +168,33 @@ function signingClient(signer: ClientEvmSigner, network: Network, requirement: P
   // x402 v1 names Base networks by name; the local chain has none.
   if (network.x402V1Name) client.registerV1(network.x402V1Name, new ExactEvmSchemeV1(signer));
   return client;
+}
+
+async function readHead(opts: PayingFetchOptions): Promise<bigint | undefined> {
+  if (!opts.chainHead) return undefined;
+  try {
+    return await opts.chainHead();
+  } catch (err) {
+    throw new PaymentStopped("not_payable", `Could not read ${opts.network.name} (${(err as Error).message}); nothing was paid.`);
+  }
+}
+
+/** The EIP-3009 authorization inside the payload the official client just signed. */
+function signedAuthorization(payload: Record<string, unknown>, network: Network, requirement: PaymentRequirements, head: bigint | undefined): SignedAuthorization {
+  const a = payload.authorization as Partial<Record<"from" | "to" | "value" | "validBefore" | "nonce", string>> | undefined;
+  if (!a?.from || !a.to || !a.value || !a.validBefore || !a.nonce) {
+    throw new PaymentStopped("not_payable", "The x402 client signed no EIP-3009 authorization for this quote; nothing was sent.");
+  }
+  return {
+    chainId: network.chainId,
+    asset: requirement.asset,
+    payer: a.from,
+    payTo: a.to,
+    value: a.value,
+    nonce: a.nonce,
+    validBefore: a.validBefore,
+    ...(head !== undefined && { fromBlock: head.toString() }),
+  };
 }
 
 function headersOf(init?: RequestInit): Record<string, string> {
