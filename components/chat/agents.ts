@@ -2,6 +2,7 @@ import { parseUnits, type Address } from "viem";
 import type { CatalogEntry } from "@/lib/agents/catalog";
 import { networkByChainId, type Network } from "@/lib/chains/networks";
 import type { AgentRef } from "@/lib/chat/conversations";
+import { PROXY_CLIENT_HEADER } from "@/lib/net/proxy-header";
 import type { NormalizedQuote } from "@/lib/x402/client/quote";
 import type { ShownPrice } from "@/lib/x402/client/paying-fetch";
 
@@ -11,8 +12,10 @@ export interface ChatAgent {
   name: string;
   description: string;
   capabilities: string[];
-  /** Where the chat posts: our paid route, or the proxy for a pasted URL. */
+  /** Where the chat posts: our paid route, or the proxy for a pasted URL on another origin. */
   endpoint: string;
+  /** Request headers the endpoint needs (the proxy's client header). */
+  headers?: Record<string, string>;
   shown: ShownPrice | null;
   priceDisplay: string;
   /** Why it cannot be paid from this wallet, or null. */
@@ -41,7 +44,8 @@ export function catalogAgent(entry: CatalogEntry, network: Network): ChatAgent {
   };
 }
 
-export function urlAgent(url: string, quote: NormalizedQuote, network: Network): ChatAgent {
+/** `appOrigin`: this page's origin; a pasted URL on it is called directly (same origin: no CORS, and the proxy never calls the app). */
+export function urlAgent(url: string, quote: NormalizedQuote, network: Network, appOrigin = globalThis.location?.origin): ChatAgent {
   const shown =
     quote.payable && quote.network && quote.asset && quote.payTo && quote.amount
       ? { network: quote.network as ShownPrice["network"], asset: quote.asset as Address, payTo: quote.payTo as Address, amount: BigInt(quote.amount.atomic) }
@@ -56,11 +60,21 @@ export function urlAgent(url: string, quote: NormalizedQuote, network: Network):
     name: hostOf(url),
     description: quote.description ?? url,
     capabilities: [],
-    endpoint: `/api/proxy?url=${encodeURIComponent(url)}`,
+    ...endpointOf(url, appOrigin),
     shown,
     priceDisplay: quote.amount?.display ?? "unknown price",
     blocked,
   };
+}
+
+function endpointOf(url: string, appOrigin: string | undefined): Pick<ChatAgent, "endpoint" | "headers"> {
+  try {
+    const parsed = new URL(url);
+    if (appOrigin && parsed.origin === appOrigin) return { endpoint: `${parsed.pathname}${parsed.search}` };
+  } catch {
+    // Not a URL: the proxy says so.
+  }
+  return { endpoint: `/api/proxy?url=${encodeURIComponent(url)}`, headers: { [PROXY_CLIENT_HEADER.name]: PROXY_CLIENT_HEADER.value } };
 }
 
 function hostOf(url: string): string {

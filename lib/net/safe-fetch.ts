@@ -29,8 +29,13 @@ export interface SafeFetchOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: Uint8Array;
-  /** Defaults to OUTBOUND_URL_POLICY (itself `loopback` by default). */
+  /** Defaults to OUTBOUND_URL_POLICY (see urlPolicyFromEnv). */
   policy?: UrlPolicy;
+  /**
+   * Endpoints the policy allows but this caller must not reach (the app itself, its chain RPC): asked at every
+   * hop, redirects included, for every address the host resolves to; a reason refuses the hop (blocked_target).
+   */
+  deny?: DenyHook;
   /** Until the response headers of each hop arrive, connecting included. */
   headersTimeoutMs?: number;
   /** The whole exchange: every hop and the whole body. */
@@ -41,6 +46,15 @@ export interface SafeFetchOptions {
   /** The caller gave up (e.g. the browser disconnected). */
   signal?: AbortSignal;
 }
+
+export interface HopTarget {
+  /** The URL's host name, lower case, without brackets or a trailing dot. */
+  hostname: string;
+  /** One address it resolved to (or the literal). */
+  address: string;
+  port: number;
+}
+export type DenyHook = (target: HopTarget) => string | null | Promise<string | null>;
 
 export interface SafeResponse {
   /** The URL that answered, after redirects. */
@@ -90,7 +104,7 @@ export async function safeFetch(input: string, options: SafeFetchOptions = {}): 
     let body = options.body;
     const headers = lowerCaseKeys(options.headers ?? {});
     for (let redirects = 0; ; redirects++) {
-      const res = await send(url, { method, headers, body, policy, signal: abort.signal, headersTimeoutMs: options.headersTimeoutMs ?? 10_000 });
+      const res = await send(url, { method, headers, body, policy, deny: options.deny, signal: abort.signal, headersTimeoutMs: options.headersTimeoutMs ?? 10_000 });
       const location = res.headers.location;
       if (!REDIRECTS.has(res.statusCode ?? 0) || !location) {
         if (Number(res.headers["content-length"] ?? 0) > maxBodyBytes) {
@@ -130,12 +144,13 @@ interface Hop {
   headers: Record<string, string>;
   body: Uint8Array | undefined;
   policy: UrlPolicy;
+  deny: DenyHook | undefined;
   signal: AbortSignal;
   headersTimeoutMs: number;
 }
 
 async function send(url: URL, hop: Hop): Promise<IncomingMessage> {
-  const target = await resolveAllowed(url, hop.policy, hop.signal);
+  const target = await resolveAllowed(url, hop.policy, hop.deny, hop.signal);
   // The address we checked is the one we connect to: a second DNS answer cannot rebind it.
   const pinned: LookupFunction = (_host, opts, callback) =>
     opts.all ? callback(null, [target]) : callback(null, target.address, target.family);
@@ -166,7 +181,7 @@ async function send(url: URL, hop: Hop): Promise<IncomingMessage> {
   });
 }
 
-async function resolveAllowed(url: URL, policy: UrlPolicy, signal: AbortSignal): Promise<LookupAddress> {
+async function resolveAllowed(url: URL, policy: UrlPolicy, deny: DenyHook | undefined, signal: AbortSignal): Promise<LookupAddress> {
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   let addresses: LookupAddress[];
   if (isIP(host)) {
@@ -186,6 +201,13 @@ async function resolveAllowed(url: URL, policy: UrlPolicy, signal: AbortSignal):
       "blocked_target",
       `${url.host} is ${refused.address === host ? "" : `${refused.address}, `}a ${kind} address, which the outbound URL policy "${policy}" does not allow`,
     );
+  }
+  if (deny) {
+    const target = { hostname: host.toLowerCase().replace(/\.$/, ""), port: Number(url.port) || (url.protocol === "https:" ? 443 : 80) };
+    for (const { address } of addresses) {
+      const reason = await abortable(Promise.resolve(deny({ ...target, address })), signal);
+      if (reason) throw new SafeFetchError("blocked_target", `${url.host} is ${reason}, which cannot be reached from here`);
+    }
   }
   if (!addresses[0]) throw new SafeFetchError("unreachable", `${host} has no address`);
   return addresses[0];

@@ -28,10 +28,12 @@ const HOSTS = [
   "127.0.0.1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "%31%32%37.0.0.1", "localhost", "LOCALHOST.", "[::1]",
   "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0", "[::]", "10.0.0.1", "192.168.1.1", "172.16.0.1",
   "169.254.169.254", "[fe80::1]", "[fe80::1%25eth0]", "[fc00::1]", "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]", "100.64.0.1",
+  // IPv6 forms that carry an IPv4 address (NAT64, 6to4, IPv4-compatible): judged by that address.
+  "[64:ff9b::a9fe:a9fe]", "[64:ff9b::10.0.0.1]", "[2002:a9fe:a9fe::]", "[2002:c0a8:101::1]", "[::a9fe:a9fe]", "[::10.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]",
   "bücher.invalid", "xn--bcher-kva.invalid", "аррӏе.invalid", "a..invalid", "-x-.invalid", "x".repeat(300) + ".invalid",
 ];
 
-const PRIVATE = /10\.0\.0\.1|192\.168|169\.254|fe80|fc00|172\.16|100\.64|0\.0\.0\.0|\[::\]/;
+const PRIVATE = /10\.0\.0\.1|192\.168|169\.254|fe80|fc00|172\.16|100\.64|0\.0\.0\.0|\[::\]|a9fe|c0a8|64:ff9b::10|::10\./;
 
 describe(`fuzzed probe URLs (FUZZ_SEED=${SEED})`, () => {
   it("answers 1,500 odd URLs with 200 or a clear 4xx, never 5xx, and never reaches a private address", async () => {

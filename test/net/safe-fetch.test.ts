@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addressKind, isAllowed, urlPolicyFromEnv } from "@/lib/net/address-policy";
+import { addressKind, canonicalAddress, isAllowed, urlPolicyFromEnv } from "@/lib/net/address-policy";
 import { readText, safeFetch, SafeFetchError, type SafeFetchErrorCode, type SafeFetchOptions } from "@/lib/net/safe-fetch";
 import { deadUrl, listen, readBody } from "../agents/support/http";
 
@@ -47,12 +47,72 @@ async function expectCode(url: string, opts: SafeFetchOptions, code: SafeFetchEr
 }
 
 describe("the outbound URL policy", () => {
-  it("defaults to loopback and refuses unknown values", () => {
-    expect(urlPolicyFromEnv(undefined)).toBe("loopback");
-    expect(urlPolicyFromEnv("")).toBe("loopback");
-    expect(urlPolicyFromEnv(" Public ")).toBe("public");
-    expect(urlPolicyFromEnv("private")).toBe("private");
+  it("defaults to loopback while the app listens on loopback, and refuses unknown values", () => {
+    for (const host of [undefined, "", "127.0.0.1", "127.0.0.2", "::1", "[::1]", "::ffff:127.0.0.1", "localhost", "LOCALHOST"]) {
+      expect([host, urlPolicyFromEnv(undefined, host)]).toEqual([host, "loopback"]);
+      expect([host, urlPolicyFromEnv("", host)]).toEqual([host, "loopback"]);
+    }
+    expect(urlPolicyFromEnv(" Public ", "127.0.0.1")).toBe("public");
+    expect(urlPolicyFromEnv("private", "127.0.0.1")).toBe("private");
     expect(() => urlPolicyFromEnv("anything")).toThrow(/OUTBOUND_URL_POLICY must be public, loopback or private/);
+  });
+
+  it("defaults to public once HOST exposes the app beyond loopback; an explicit policy still wins", () => {
+    for (const host of ["0.0.0.0", "::", "[::]", "192.168.1.20", "10.0.0.5", "203.0.113.7", "fd00::5", "chat.example.com"]) {
+      expect([host, urlPolicyFromEnv(undefined, host)]).toEqual([host, "public"]);
+    }
+    expect(urlPolicyFromEnv("loopback", "0.0.0.0")).toBe("loopback");
+    expect(urlPolicyFromEnv("private", "0.0.0.0")).toBe("private");
+  });
+
+  it("reads HOST from the environment when no host is given", () => {
+    const saved = process.env.HOST;
+    try {
+      process.env.HOST = "0.0.0.0";
+      expect(urlPolicyFromEnv(undefined)).toBe("public");
+      process.env.HOST = "127.0.0.1";
+      expect(urlPolicyFromEnv(undefined)).toBe("loopback");
+    } finally {
+      if (saved === undefined) delete process.env.HOST;
+      else process.env.HOST = saved;
+    }
+  });
+
+  it("judges NAT64, 6to4 and IPv4-compatible addresses by the IPv4 address they carry", () => {
+    const kinds: Record<string, string> = {
+      "64:ff9b::7f00:1": "loopback",
+      "64:ff9b::127.0.0.1": "loopback",
+      "64:ff9b::a9fe:a9fe": "link-local",
+      "64:ff9b::a00:1": "private",
+      "64:ff9b::808:808": "public",
+      "2002:7f00:1::": "loopback",
+      "2002:a9fe:a9fe::": "link-local",
+      "2002:a9fe:a9fe:1:2:3:4:5": "link-local",
+      "2002:c0a8:101::1": "private",
+      "2002:0:0::1": "unspecified",
+      "2002:808:808::1": "public",
+      "::7f00:1": "loopback",
+      "::127.0.0.1": "loopback",
+      "::a9fe:a9fe": "link-local",
+      "::169.254.169.254": "link-local",
+      "::a00:1": "private",
+      "::e000:1": "multicast",
+      "::2": "reserved",
+      "::808:808": "public",
+      // Themselves, not IPv4-compatible forms of 0.0.0.0 and 0.0.0.1.
+      "::": "unspecified",
+      "::1": "loopback",
+      "0:0:0:0:0:0:0:1": "loopback",
+    };
+    for (const [address, kind] of Object.entries(kinds)) expect([address, addressKind(address)]).toEqual([address, kind]);
+    for (const address of ["64:ff9b::7f00:1", "2002:a9fe:a9fe::", "::7f00:1"]) expect(isAllowed(address, "public")).toBe(false);
+    expect(isAllowed("64:ff9b::7f00:1", "loopback")).toBe(true); // it is loopback: no more, no less
+  });
+
+  it("spells every form of one address the same way", () => {
+    for (const address of ["127.0.0.1", "::ffff:127.0.0.1", "::ffff:7f00:1", "64:ff9b::7f00:1", "::7f00:1", "2002:7f00:1::"]) expect(canonicalAddress(address)).toBe("127.0.0.1");
+    expect(canonicalAddress("0:0:0:0:0:0:0:1")).toBe("::1");
+    expect(canonicalAddress("2606:4700:4700:0:0:0:0:1111")).toBe("2606:4700:4700::1111");
   });
 
   it("classifies addresses, IPv4-mapped IPv6 included", () => {
@@ -107,7 +167,7 @@ describe("safeFetch", () => {
   });
 
   it("refuses private, loopback, link-local and unspecified literals under public, before connecting", async () => {
-    for (const url of ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://2130706433/", "http://[fe80::1]/"]) {
+    for (const url of ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://2130706433/", "http://[fe80::1]/", "http://[64:ff9b::7f00:1]/", "http://[2002:a9fe:a9fe::]/", "http://[::127.0.0.1]/"]) {
       await expectCode(url, { policy: "public", headersTimeoutMs: 500 }, "blocked_target");
     }
   });
@@ -136,6 +196,21 @@ describe("safeFetch", () => {
       expect(seen.length).toBe(before + 1); // the first hop was made
     }
     await expectCode(`${server.url}/redirect?to=${encodeURIComponent("file:///etc/passwd")}`, { policy: "loopback" }, "bad_url");
+  });
+
+  it("asks the deny hook at every hop, with the address it connects to and the port, and stops at its refusal", async () => {
+    const asked: Array<{ hostname: string; address: string; port: number }> = [];
+    const port = Number(new URL(server.url).port);
+    const denyEcho = (hop: { hostname: string; address: string; port: number }) => (asked.push(hop), hop.port === port && hop.address === "127.0.0.1" && hop.hostname === "localhost" ? "the echo" : null);
+    const before = seen.length;
+    const to = `http://localhost:${port}/echo`;
+    await expectCode(`${server.url}/redirect?to=${encodeURIComponent(to)}`, { policy: "loopback", deny: denyEcho }, "blocked_target", new RegExp(`localhost:${port} is the echo`));
+    expect(seen.length).toBe(before + 1); // the first hop only
+    expect(asked[0]).toEqual({ hostname: "127.0.0.1", address: "127.0.0.1", port });
+    expect(asked.slice(1).map((h) => h.hostname)).toContain("localhost");
+    // Allowed by the hook: the same chain goes through.
+    const res = await safeFetch(`${server.url}/redirect?to=/echo`, { policy: "loopback", deny: () => null });
+    expect(await readText(res)).toBe("ok GET ");
   });
 
   it("follows up to 5 redirects and refuses the 6th", async () => {

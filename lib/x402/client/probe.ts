@@ -1,4 +1,5 @@
 import "server-only";
+import { chainRpcEndpoints, denyEndpoints } from "@/lib/net/own-endpoints";
 import { readText, safeFetch, SafeFetchError, type SafeFetchErrorCode, type SafeFetchOptions } from "@/lib/net/safe-fetch";
 import { noQuote, parseQuote, type NormalizedQuote } from "./quote";
 
@@ -17,7 +18,7 @@ export interface ProbeResult {
   quote: NormalizedQuote;
 }
 
-export type ProbeLimits = Pick<SafeFetchOptions, "headersTimeoutMs" | "totalTimeoutMs" | "maxBodyBytes" | "policy">;
+export type ProbeLimits = Pick<SafeFetchOptions, "headersTimeoutMs" | "totalTimeoutMs" | "maxBodyBytes" | "policy" | "deny">;
 
 const PROBE_LIMITS: ProbeLimits = { headersTimeoutMs: 10_000, totalTimeoutMs: 10_000, maxBodyBytes: 1_000_000 };
 const PING = new TextEncoder().encode(JSON.stringify({ messages: [{ role: "user", content: "ping" }] }));
@@ -30,7 +31,10 @@ const NO_ANSWER: Partial<Record<SafeFetchErrorCode, string>> = {
 };
 
 export async function probeUrl(url: string, limits: ProbeLimits = {}): Promise<ProbeResult> {
-  const bounds = { ...PROBE_LIMITS, ...limits };
+  // Never the chain RPC (a probe is a POST the URL's owner did not ask for). The app itself stays allowed: its
+  // own agents' URLs can be pasted, a probe sends a fixed body and shows only a 402's quote, and the proxy and
+  // the other state-changing routes refuse what a probe sends.
+  const bounds = { ...PROBE_LIMITS, deny: denyEndpoints(chainRpcEndpoints()), ...limits };
   let status: number | null = null;
   try {
     let res = await safeFetch(url, {
