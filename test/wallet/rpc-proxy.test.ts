@@ -18,9 +18,10 @@ afterAll(async () => {
 
 async function call(body: unknown, chainId = "31337") {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  const res = await POST(new Request(`http://app.test/api/rpc/${chainId}`, { method: "POST", body: text }), {
-    params: Promise.resolve({ chainId }),
-  });
+  const res = await POST(
+    new Request(`http://app.test/api/rpc/${chainId}`, { method: "POST", body: text, headers: { "content-type": "application/json" } }),
+    { params: Promise.resolve({ chainId }) },
+  );
   return { status: res.status, body: await res.json() };
 }
 

@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { networkByChainId } from "@/lib/chains/networks";
-import { MAX_BODY_BYTES, relayRpc } from "@/lib/wallet/rpc-proxy";
+import { readJsonBody } from "@/lib/http/body";
+import { MAX_BODY_BYTES, relayRpc, rpcError } from "@/lib/wallet/rpc-proxy";
 
 export const dynamic = "force-dynamic";
 
@@ -9,11 +10,16 @@ export async function POST(req: Request, ctx: { params: Promise<{ chainId: strin
   const { chainId } = await ctx.params;
   const network = networkByChainId(Number(chainId));
   if (!network) {
-    return NextResponse.json({ jsonrpc: "2.0", id: null, error: { code: -32000, message: `Unknown chain ${chainId}` } }, { status: 404 });
+    await req.body?.cancel().catch(() => {});
+    return NextResponse.json(rpcError(null, -32000, `Unknown chain ${chainId}`), { status: 404 });
   }
-  // Refuse an oversized body before reading it, when the client says how large it is.
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
-    return NextResponse.json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "Request body too large" } }, { status: 413 });
+  // JSON only: a form or a simple cross-site fetch cannot send application/json without a CORS preflight,
+  // which this route does not answer. The body is read within MAX_BODY_BYTES, streamed or not.
+  const body = await readJsonBody(req, MAX_BODY_BYTES, { requireJsonType: true });
+  if (!body.ok) {
+    // JSON-RPC clients read errors in JSON-RPC's shape; `data` carries the app's error code.
+    const code = body.status === 400 ? -32700 : -32600;
+    return NextResponse.json(rpcError(null, code, body.message, { code: body.code }), { status: body.status === 400 ? 200 : body.status });
   }
-  return NextResponse.json(await relayRpc(network, await req.text()), { headers: { "Cache-Control": "no-store" } });
+  return NextResponse.json(await relayRpc(network, body.value, req.signal), { headers: { "Cache-Control": "no-store" } });
 }
