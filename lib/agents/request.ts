@@ -5,8 +5,9 @@ import { z } from "zod";
 export const MAX_MESSAGES = 100;
 export const MAX_MESSAGE_CHARS = 16_000;
 
-const Role = z.enum(["user", "assistant", "system"], {
-  errorMap: () => ({ message: 'role must be "user", "assistant" or "system"' }),
+// No "system": an agent's instructions are its own system prompt, which a paying client must not override.
+const Role = z.enum(["user", "assistant"], {
+  errorMap: () => ({ message: 'role must be "user" or "assistant" (the agent\'s system prompt is its own)' }),
 });
 const tooLong = `must be at most ${MAX_MESSAGE_CHARS} characters`;
 
@@ -122,7 +123,7 @@ export const chatRequestJsonSchema = {
       description: "Simple {role, content} messages or AI SDK UI messages {id, role, parts}; the last is the user's.",
       items: {
         type: "object",
-        properties: { role: { enum: ["user", "assistant", "system"] }, content: { type: "string", maxLength: MAX_MESSAGE_CHARS } },
+        properties: { role: { enum: ["user", "assistant"] }, content: { type: "string", maxLength: MAX_MESSAGE_CHARS } },
       },
     },
     id: { type: "string" },

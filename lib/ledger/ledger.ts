@@ -15,7 +15,17 @@ export type NewPayment = Omit<
 export type Usage = typeof usage.$inferSelect;
 export type NewUsage = Omit<typeof usage.$inferInsert, "id" | "createdAt">;
 
-export type ClaimResult = { claimed: true; payment: Payment } | { claimed: false; existing: Payment };
+export type ClaimResult =
+  | { claimed: true; payment: Payment }
+  | { claimed: false; existing: Payment }
+  /** The payer's balance, less what its unsettled payments already reserve, does not cover this one. */
+  | { claimed: false; insufficient: { balance: string; reserved: string } };
+
+/** The payer's token balance as read from the chain, and when the read was sent. */
+export interface PayerBalance {
+  balance: bigint;
+  readAt: Date;
+}
 /** When nothing moved, `current` is the row as it is now (undefined: no such payment). */
 export type TransitionResult =
   | { moved: true; payment: Payment }
@@ -48,6 +58,8 @@ export interface AgentUsageSummary {
 
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
+/** The app's clock and the database's may differ by this much (settledAt is the database's now()). */
+const CLOCK_SKEW_MS = 5_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The only moves a payment can make; each is one conditional UPDATE, so only one process makes it. */
@@ -66,8 +78,13 @@ const lower = (hex: string) => hex.toLowerCase();
 export class Ledger {
   constructor(private readonly db: LedgerDb) {}
 
-  /** Records a verified payment, unless the same authorization was claimed before (by any process). */
-  async claimPayment(p: NewPayment): Promise<ClaimResult> {
+  /**
+   * Records a verified payment, unless the same authorization was claimed before (by any process). With the
+   * payer's balance, it is also a reservation: claimed only if the balance, less what the payer's unsettled
+   * payments on the same token already reserve, covers it. Verification alone simulates every authorization
+   * against the same balance, so without this a payer holding one price could be given many replies.
+   */
+  async claimPayment(p: NewPayment, funds?: PayerBalance): Promise<ClaimResult> {
     const row = {
       ...p,
       payer: lower(p.payer),
@@ -75,16 +92,56 @@ export class Ledger {
       asset: lower(p.asset),
       nonce: lower(p.nonce),
     };
-    const [payment] = await this.db
+    if (!funds) return this.insertClaim(this.db, row);
+    return this.db.transaction(async (tx) => {
+      // One payer's claims on one token queue here, across processes; other payers are not held up.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${row.network}:${row.asset}:${row.payer}`}, 402))`);
+      const existing = await this.findPaymentByNonce(row, tx);
+      if (existing) return { claimed: false, existing };
+      const reserved = await this.reservedBy(tx, row, funds.readAt);
+      if (funds.balance - reserved < BigInt(row.amount)) {
+        return { claimed: false, insufficient: { balance: funds.balance.toString(), reserved: reserved.toString() } };
+      }
+      return this.insertClaim(tx, row);
+    });
+  }
+
+  private async insertClaim(db: LedgerDb, row: NewPayment): Promise<ClaimResult> {
+    const [payment] = await db
       .insert(payments)
       .values({ ...row, status: "verified" })
       .onConflictDoNothing({ target: [payments.network, payments.asset, payments.payer, payments.nonce] })
       .returning();
     if (payment) return { claimed: true, payment };
-    const existing = await this.findPaymentByNonce(row);
+    const existing = await this.findPaymentByNonce(row, db);
     // Rows are never deleted, so the row that conflicted is still there.
     if (!existing) throw new Error(`ledger: payment conflict on nonce ${row.nonce} but no row found`);
     return { claimed: false, existing };
+  }
+
+  /**
+   * What a payer's balance must still cover: payments not yet settled that may still move money (verified,
+   * settling, failed but retryable), plus those settled since shortly before the balance was read, whose
+   * transfer that read may or may not have seen. Counting those twice refuses, never over-serves.
+   */
+  private async reservedBy(db: LedgerDb, key: Omit<AuthorizationKey, "nonce">, balanceReadAt: Date): Promise<bigint> {
+    const since = new Date(balanceReadAt.getTime() - CLOCK_SKEW_MS);
+    const [row] = await db
+      .select({ reserved: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
+      .from(payments)
+      .where(
+        and(
+          eq(payments.network, key.network),
+          eq(payments.asset, lower(key.asset)),
+          eq(payments.payer, lower(key.payer)),
+          or(
+            inArray(payments.status, ["verified", "settling"]),
+            and(eq(payments.status, "failed"), eq(payments.retryable, true)),
+            and(eq(payments.status, "settled"), sql`${payments.settledAt} >= ${since.toISOString()}`),
+          ),
+        ),
+      );
+    return BigInt(row?.reserved ?? "0");
   }
 
   markSettling(id: string): Promise<TransitionResult> {
@@ -143,8 +200,8 @@ export class Ledger {
     return row;
   }
 
-  async findPaymentByNonce(key: AuthorizationKey): Promise<Payment | undefined> {
-    const [row] = await this.db
+  async findPaymentByNonce(key: AuthorizationKey, db: LedgerDb = this.db): Promise<Payment | undefined> {
+    const [row] = await db
       .select()
       .from(payments)
       .where(

@@ -189,7 +189,7 @@ describe.each([pgliteBackend(), postgresBackend()])("ledger on $name", (backend)
       const winner = winners[0];
       if (!winner?.claimed) return;
       for (const r of results) {
-        if (!r.claimed) expect(r.existing.id).toBe(winner.payment.id);
+        if (!r.claimed) expect("existing" in r && r.existing.id).toBe(winner.payment.id);
       }
       expect(await ledger.listPayments()).toHaveLength(1);
     });
@@ -213,6 +213,60 @@ describe.each([pgliteBackend(), postgresBackend()])("ledger on $name", (backend)
       // The same nonce on another network or from another payer is another authorization.
       expect((await ledger.claimPayment({ ...mixed, network: "eip155:84532" })).claimed).toBe(true);
       expect((await ledger.claimPayment({ ...mixed, payer: PAY_TO })).claimed).toBe(true);
+    });
+  });
+
+  describe("claimPayment with the payer's balance (reservation)", () => {
+    const funds = (balance: bigint, readAt = new Date()) => ({ balance, readAt });
+
+    it("claims 20 concurrent authorizations against one price of balance exactly once", async () => {
+      const claims = await Promise.all(Array.from({ length: 20 }, () => ledger.claimPayment(newPayment(), funds(10_000n))));
+      expect(claims.filter((c) => c.claimed)).toHaveLength(1);
+      for (const c of claims) if (!c.claimed) expect(c).toEqual({ claimed: false, insufficient: { balance: "10000", reserved: "10000" } });
+    });
+
+    it("frees the reservation when a payment is voided or fails for good, and keeps it while a failure may be retried", async () => {
+      const first = await ledger.claimPayment(newPayment(), funds(10_000n));
+      if (!first.claimed) throw new Error("first claim refused");
+      expect((await ledger.claimPayment(newPayment(), funds(10_000n))).claimed).toBe(false);
+
+      await ledger.markSettling(first.payment.id);
+      await ledger.markFailed(first.payment.id, "rpc down", { retryable: true });
+      expect((await ledger.claimPayment(newPayment(), funds(10_000n))).claimed).toBe(false);
+
+      await ledger.markSettling(first.payment.id);
+      await ledger.markFailed(first.payment.id, "expired");
+      const second = await ledger.claimPayment(newPayment(), funds(10_000n));
+      expect(second.claimed).toBe(true);
+      if (!second.claimed) return;
+      await ledger.markVoided(second.payment.id, "the client disconnected before the reply");
+      expect((await ledger.claimPayment(newPayment(), funds(10_000n))).claimed).toBe(true);
+    });
+
+    it("counts a payment settled after the balance was read, and not one settled well before", async () => {
+      const readBefore = new Date(Date.now() - 60_000);
+      const first = await ledger.claimPayment(newPayment(), funds(20_000n));
+      if (!first.claimed) throw new Error("first claim refused");
+      await ledger.markSettling(first.payment.id);
+      await ledger.markSettled(first.payment.id, { txHash: `0x${"1".repeat(64)}` });
+      // A balance read now already has the transfer deducted: the settled payment reserves nothing.
+      expect((await ledger.claimPayment(newPayment({ nonce: newNonce() }), funds(10_000n, new Date(Date.now() + 10_000)))).claimed).toBe(true);
+      // A read sent before the settlement may still include the transferred amount: it stays reserved.
+      const stale = await ledger.claimPayment(newPayment(), funds(20_000n, readBefore));
+      expect(stale).toMatchObject({ claimed: false });
+    });
+
+    it("still reports a replayed authorization as used, not as a lack of funds", async () => {
+      const p = newPayment();
+      const first = await ledger.claimPayment(p, funds(10_000n));
+      if (!first.claimed) throw new Error("first claim refused");
+      expect(await ledger.claimPayment(p, funds(10_000n))).toEqual({ claimed: false, existing: first.payment });
+    });
+
+    it("keeps payers and tokens apart", async () => {
+      expect((await ledger.claimPayment(newPayment(), funds(10_000n))).claimed).toBe(true);
+      expect((await ledger.claimPayment(newPayment({ payer: PAY_TO }), funds(10_000n))).claimed).toBe(true);
+      expect((await ledger.claimPayment(newPayment({ asset: PAY_TO }), funds(10_000n))).claimed).toBe(true);
     });
   });
 
@@ -430,5 +484,14 @@ describe("ledger on PostgreSQL across processes", () => {
 
     const settles = await Promise.all(ledgers.map((l) => l.markSettling(winner.payment.id)));
     expect(settles.filter((s) => s.moved)).toHaveLength(1);
+  });
+
+  it("reserves one payer's balance across processes: 20 authorizations against one price, one claim", async () => {
+    const ledgers = [new Ledger(first.db), new Ledger(second.db)];
+    const payer = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => ledgers[i % 2]!.claimPayment(newPayment({ payer }), { balance: 10_000n, readAt: new Date() })),
+    );
+    expect(claims.filter((c) => c.claimed)).toHaveLength(1);
   });
 });

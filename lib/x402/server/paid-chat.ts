@@ -3,19 +3,20 @@ import { encodePaymentResponseHeader } from "@x402/core/http";
 import type { x402ResourceServer } from "@x402/core/server";
 import type { SettleResponse } from "@x402/core/types";
 import { createUIMessageStream, createUIMessageStreamResponse, type ModelMessage, type UIMessageChunk } from "ai";
-import { formatUnits } from "viem";
+import { erc20Abi, formatUnits, type Address } from "viem";
 import { runAgent } from "@/lib/agents/engine";
 import { agentStatus, getAgent, type AgentConfig } from "@/lib/agents/registry";
 import { ChatRequestSchema, toModelMessages, type ChatRequest } from "@/lib/agents/request";
 import { explorerTxUrl } from "@/lib/chains/networks";
+import { publicClientOf } from "@/lib/chains/rpc";
 import { describeError } from "@/lib/agents/tools/errors";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
-import { getLedger, type ClaimResult, type Ledger, type Payment } from "@/lib/ledger";
+import { getLedger, type ClaimResult, type Ledger, type Payment, type PayerBalance } from "@/lib/ledger";
 import type { Receipt, UsageReport } from "@/lib/x402/receipt";
 import { corsHeaders } from "./cors";
 import { paymentRequiredResponse, quoteForAgent, type AgentQuote } from "./quote";
-import { readPaymentHeader, verifyPaymentHeader, type VerifiedPayment } from "./payment";
+import { decodePaymentHeader, readPaymentHeader, verifyDecodedPayment, type VerifiedPayment } from "./payment";
 import { settleAndRecord } from "./settlement";
 import { getResourceServer } from "./resource-server";
 
@@ -68,16 +69,34 @@ export async function handlePaidAgentChat(req: Request, agentId: string): Promis
   } catch (err) {
     return errorJson(503, "ledger_unavailable", `Payments are unavailable: ${describeError(err)}`);
   }
-  const check = await verifyPaymentHeader(server, quote, header, (key) => ledger.findPaymentByNonce(key));
+  const decoded = decodePaymentHeader(quote, header);
+  if (!decoded.ok) return paymentRequiredResponse(server, quote, decoded.error, decoded.message);
+  // The balance is read beside verification, so the reservation below costs no extra round trip.
+  const [check, funds] = await Promise.all([
+    verifyDecodedPayment(server, quote, decoded.payment, (key) => ledger.findPaymentByNonce(key)),
+    readPayerBalance(quote, decoded.payment.authorization.from),
+  ]);
   if (!check.ok) {
     return check.status === 402
       ? paymentRequiredResponse(server, quote, check.error, check.message)
       : errorJson(check.status, check.error, check.message);
   }
+  if (funds instanceof Error) {
+    return errorJson(503, "chain_unreachable", `Payments are unavailable: ${quote.network.name} could not be read (${describeError(funds)}).`);
+  }
   const payment = check.payment;
 
-  const claim = await claimVerified(ledger, agent, quote, payment);
+  const claim = await claimVerified(ledger, agent, quote, payment, funds);
   if ("error" in claim) return claim.error;
+  if ("insufficient" in claim) {
+    const usdc = (atomic: string) => `${formatUnits(BigInt(atomic), quote.network.usdc.decimals)} USDC`;
+    return paymentRequiredResponse(
+      server,
+      quote,
+      "insufficient_funds",
+      `Your balance of ${usdc(claim.insufficient.balance)}, less ${usdc(claim.insufficient.reserved)} in payments still settling, does not cover this message (${usdc(quote.requirements.amount)}).`,
+    );
+  }
   if (!claim.claimed) {
     return errorJson(409, "payment_already_used", "This payment authorization was already used; sign a new one.", {
       paymentId: claim.existing.id,
@@ -90,12 +109,32 @@ export async function handlePaidAgentChat(req: Request, agentId: string): Promis
   return wantsJson ? replyAsJson(ctx, req.signal) : replyAsStream(ctx, req.signal);
 }
 
-/** Records the verified payment once, with what settling it later needs; a database that is down is a 503. */
+/** The token balance of the authorization's signer, which the transfer debits; an RPC failure is returned, not thrown. */
+async function readPayerBalance(quote: AgentQuote, payer: string): Promise<PayerBalance | Error> {
+  const readAt = new Date();
+  try {
+    const balance = await publicClientOf(quote.network).readContract({
+      address: quote.requirements.asset as Address,
+      abi: erc20Abi,
+      functionName: "balanceOf",
+      args: [payer as Address],
+    });
+    return { balance, readAt };
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/**
+ * Records the verified payment once, with what settling it later needs, as a reservation against the payer's
+ * balance (so concurrent proofs cannot be served beyond it); a database that is down is a 503.
+ */
 async function claimVerified(
   ledger: Ledger,
   agent: AgentConfig,
   quote: AgentQuote,
   payment: VerifiedPayment,
+  funds: PayerBalance,
 ): Promise<ClaimResult | { error: Response }> {
   try {
     return await ledger.claimPayment({
@@ -111,7 +150,7 @@ async function claimVerified(
       resource: quote.resource.url,
       paymentPayload: JSON.stringify(payment.payload),
       paymentRequirements: JSON.stringify(payment.requirements),
-    });
+    }, funds);
   } catch (err) {
     return { error: errorJson(503, "ledger_unavailable", `The payment could not be recorded: ${describeError(err)}`) };
   }
@@ -140,12 +179,30 @@ async function readChatRequest(req: Request): Promise<ParsedChatRequest | { erro
   }
 }
 
-/** The URL clients pay for: this route as the client addressed it (its Host), without the query string. */
+/**
+ * The URL clients pay for: this route as the client addressed it, without the query string. The Host header
+ * is the client's; X-Forwarded-Host/-Proto only when TRUST_PROXY says a proxy in front of us sets them (from
+ * anyone else they are just text). Whatever is used must make an http(s) origin, or the request's own URL stands.
+ */
 function resourceUrlOf(req: Request): string {
   const url = new URL(req.url);
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? url.host;
-  const proto = req.headers.get("x-forwarded-proto") ?? url.protocol.replace(":", "");
-  return `${proto}://${host}${url.pathname}`;
+  const trustProxy = /^(1|true|yes)$/i.test(process.env.TRUST_PROXY?.trim() ?? "");
+  const forwarded = (name: string) => (trustProxy ? req.headers.get(name)?.split(",")[0]?.trim() : undefined);
+  const host = forwarded("x-forwarded-host") ?? req.headers.get("host") ?? url.host;
+  const proto = forwarded("x-forwarded-proto") ?? url.protocol.replace(":", "");
+  return `${httpOrigin(proto, host) ?? url.origin}${url.pathname}`;
+}
+
+/** `proto://host` when that is a plain http(s) origin (no path, credentials or other scheme), else null. */
+function httpOrigin(proto: string, host: string): string | null {
+  if (proto !== "http" && proto !== "https") return null;
+  try {
+    const origin = new URL(`${proto}://${host}`);
+    const bare = origin.pathname === "/" && !origin.search && !origin.hash && !origin.username && !origin.password;
+    return bare && !host.includes("/") ? origin.origin : null;
+  } catch {
+    return null;
+  }
 }
 
 interface PaidReplyContext {
@@ -217,8 +274,11 @@ async function recordUsage(ctx: PaidReplyContext, usage: UsageReport): Promise<v
   });
 }
 
-/** Chunks that only frame a reply: seeing them does not mean the agent has answered anything yet. */
-const FRAMING = new Set<UIMessageChunk["type"]>(["start", "start-step", "finish-step", "message-metadata"]);
+/** Chunks that only frame a reply, without content: seeing them does not mean the agent has answered anything yet. */
+const FRAMING = new Set<UIMessageChunk["type"]>(["start", "start-step", "finish-step", "message-metadata", "text-start", "reasoning-start"]);
+
+/** Why a payment was voided when the payer hung up: recorded in the ledger, as reconciliation words it too. */
+export const DISCONNECTED_BEFORE_REPLY = "the client disconnected before the reply; not charged";
 
 function replyAsStream(ctx: PaidReplyContext, signal: AbortSignal): Response {
   const stream = createUIMessageStream({
@@ -231,6 +291,11 @@ function replyAsStream(ctx: PaidReplyContext, signal: AbortSignal): Response {
 
       for await (const chunk of result.toUIMessageStream({ sendReasoning: true, onError: describeAgentError })) {
         if (!settlement && !FRAMING.has(chunk.type)) {
+          // Nothing reached the payer: the request was aborted (the agent then ends with an abort chunk).
+          if (signal.aborted || chunk.type === "abort") {
+            await ctx.ledger.markVoided(ctx.record.id, DISCONNECTED_BEFORE_REPLY);
+            return;
+          }
           if (chunk.type === "error") {
             await ctx.ledger.markVoided(ctx.record.id, chunk.errorText);
             writer.write({
@@ -250,7 +315,7 @@ function replyAsStream(ctx: PaidReplyContext, signal: AbortSignal): Response {
         else writer.write(chunk);
       }
       if (!settlement) {
-        await ctx.ledger.markVoided(ctx.record.id, "the agent produced no output");
+        await ctx.ledger.markVoided(ctx.record.id, signal.aborted ? DISCONNECTED_BEFORE_REPLY : "the agent produced no output");
         writer.write({ type: "error", errorText: `${ctx.quote.agent.name} produced no answer; you were not charged.` });
         return;
       }
@@ -298,7 +363,12 @@ async function replyAsJson(ctx: PaidReplyContext, signal: AbortSignal): Promise<
       if (call) call.error = describeAgentError(part.error);
     }
   }
-  // A JSON reply is delivered whole: any failure means nothing was delivered, so nothing is charged.
+  // A JSON reply is delivered whole: a payer who hung up before it was ready gets nothing, so pays nothing.
+  if (signal.aborted) {
+    await ctx.ledger.markVoided(ctx.record.id, DISCONNECTED_BEFORE_REPLY);
+    return errorJson(499, "client_disconnected", DISCONNECTED_BEFORE_REPLY);
+  }
+  // Any failure means nothing was delivered, so nothing is charged.
   if (failure !== null || (text === "" && toolCalls.length === 0)) {
     const reason = failure ?? "the agent produced no output";
     await ctx.ledger.markVoided(ctx.record.id, reason);

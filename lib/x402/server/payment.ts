@@ -31,11 +31,7 @@ const Eip3009PayloadSchema = z.object({
 
 export type Eip3009Authorization = z.infer<typeof Eip3009PayloadSchema>["authorization"];
 
-export interface VerifiedPayment {
-  x402Version: 1 | 2;
-  payload: PaymentPayload;
-  requirements: PaymentRequirements;
-  authorization: Eip3009Authorization;
+export interface VerifiedPayment extends DecodedPayment {
   payer: string;
 }
 
@@ -56,12 +52,27 @@ export function readPaymentHeader(req: Request): { x402Version: 1 | 2; value: st
 /** Looks an authorization up among the payments already claimed (the ledger). */
 export type FindClaimed = (key: { network: string; asset: string; payer: string; nonce: string }) => Promise<unknown>;
 
-export async function verifyPaymentHeader(
-  server: x402ResourceServer,
+/** A proof that passed every local check: decoded, shaped, matched against the agent's quote. */
+export interface DecodedPayment {
+  x402Version: 1 | 2;
+  payload: PaymentPayload;
+  requirements: PaymentRequirements;
+  authorization: Eip3009Authorization;
+}
+
+/**
+ * How much longer than the quote's maxTimeoutSeconds an authorization may stay valid: the payer's clock may
+ * run ahead of ours. Longer-lived authorizations are refused: one that outlives its reply could be settled
+ * (or reserved against the payer's balance) long after anyone remembers why.
+ */
+const CLOCK_SKEW_SECONDS = 60;
+
+/** Decodes a proof and checks it against the agent's quote, without any network call. */
+export function decodePaymentHeader(
   quote: AgentQuote,
   header: { x402Version: 1 | 2; value: string },
-  findClaimed: FindClaimed,
-): Promise<PaymentCheck> {
+  nowSeconds = Math.floor(Date.now() / 1000),
+): { ok: true; payment: DecodedPayment } | Extract<PaymentCheck, { ok: false }> {
   let payload: PaymentPayload;
   try {
     payload = decodePaymentSignatureHeader(header.value);
@@ -102,7 +113,24 @@ export async function verifyPaymentHeader(
       `The authorization is for ${authorization.value} atomic units; this agent's price is ${quote.requirements.amount}.`,
     );
   }
+  const longest = BigInt(nowSeconds + quote.requirements.maxTimeoutSeconds + CLOCK_SKEW_SECONDS);
+  if (BigInt(authorization.validBefore) > longest) {
+    return refuse(
+      "authorization_validity_too_long",
+      `The authorization stays valid until ${authorization.validBefore}; this agent accepts at most ${quote.requirements.maxTimeoutSeconds} s from now.`,
+    );
+  }
+  return { ok: true, payment: { x402Version: header.x402Version, payload, requirements, authorization } };
+}
 
+/** Verifies a decoded proof through the facilitator. */
+export async function verifyDecodedPayment(
+  server: x402ResourceServer,
+  quote: AgentQuote,
+  decoded: DecodedPayment,
+  findClaimed: FindClaimed,
+): Promise<PaymentCheck> {
+  const { payload, requirements, authorization } = decoded;
   let verdict: Awaited<ReturnType<x402ResourceServer["verifyPayment"]>>;
   try {
     verdict = await server.verifyPayment(payload, requirements);
@@ -125,16 +153,7 @@ export async function verifyPaymentHeader(
     const reason = verdict.invalidReason ?? "invalid_payment";
     return refuse(reason, `The facilitator rejected the payment: ${verdict.invalidMessage ?? reason}.`);
   }
-  return {
-    ok: true,
-    payment: {
-      x402Version: header.x402Version,
-      payload,
-      requirements,
-      authorization,
-      payer: (verdict.payer ?? authorization.from).toLowerCase(),
-    },
-  };
+  return { ok: true, payment: { ...decoded, payer: (verdict.payer ?? authorization.from).toLowerCase() } };
 }
 
 /** The fields of the accepted quote we compare; the payer writes them, so their types are checked first. */
