@@ -9,6 +9,12 @@ import { RateLimiter } from "./rate-limit";
 /** What one "Get test funds" gives on the local chain: 10 USDC and gas for a few transactions. */
 export const LOCAL_FAUCET_AMOUNTS = { usdc: 10_000000n, eth: parseEther("0.01") };
 export const FAUCET_WINDOW_MS = 10_000;
+/**
+ * Besides once per address: at most this many mints per network per FAUCET_GLOBAL_WINDOW_MS for everyone
+ * together, so fresh addresses (free to make) cannot mint without end or crowd out the chain's writes.
+ */
+export const FAUCET_GLOBAL_MAX = 5;
+export const FAUCET_GLOBAL_WINDOW_MS = 60_000;
 export const CIRCLE_FAUCET_URL = "https://faucet.circle.com";
 
 /** How a network's test funds are had: our local mint, CDP's faucet (keys configured), or not through us. */
@@ -20,6 +26,7 @@ export type FaucetOutcome =
   | { ok: false; status: 403 | 429 | 502; code: string; message: string; retryAfterMs?: number };
 
 const limiter = new RateLimiter(FAUCET_WINDOW_MS);
+const globalLimiter = new RateLimiter(FAUCET_GLOBAL_WINDOW_MS, FAUCET_GLOBAL_MAX);
 
 export function faucetKindOf(network: Network): FaucetKind {
   if (network.key === "local") return "local";
@@ -27,7 +34,10 @@ export function faucetKindOf(network: Network): FaucetKind {
   return "none";
 }
 
-/** Sends test funds to `address`: once per address and network per FAUCET_WINDOW_MS. */
+/**
+ * Sends test funds to `address`: once per address and network per FAUCET_WINDOW_MS, and FAUCET_GLOBAL_MAX
+ * times per network per FAUCET_GLOBAL_WINDOW_MS in all.
+ */
 export async function requestTestFunds(network: Network, address: Address): Promise<FaucetOutcome> {
   const kind = faucetKindOf(network);
   if (kind === "none") {
@@ -52,6 +62,19 @@ export async function requestTestFunds(network: Network, address: Address): Prom
       retryAfterMs: taken.retryAfterMs,
     };
   }
+  const globalSlot = String(network.chainId);
+  const takenGlobally = globalLimiter.take(globalSlot);
+  if (!takenGlobally.ok) {
+    limiter.release(slot);
+    const seconds = Math.ceil(takenGlobally.retryAfterMs / 1000);
+    return {
+      ok: false,
+      status: 429,
+      code: "faucet_busy",
+      message: `The faucet has sent all it sends for now: try again in ${seconds} s`,
+      retryAfterMs: takenGlobally.retryAfterMs,
+    };
+  }
   try {
     if (kind === "local") {
       const funding = await fundLocalAccount(rpcUrlOf(network), address, LOCAL_FAUCET_AMOUNTS);
@@ -69,6 +92,7 @@ export async function requestTestFunds(network: Network, address: Address): Prom
     return { ok: true, kind, transactions: [transactionHash] };
   } catch (err) {
     limiter.release(slot);
+    globalLimiter.release(globalSlot);
     const reason = ((err as { shortMessage?: string }).shortMessage ?? (err as Error).message).split("\n")[0];
     return { ok: false, status: 502, code: "faucet_failed", message: `The faucet failed: ${reason}` };
   }

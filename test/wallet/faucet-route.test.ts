@@ -1,9 +1,10 @@
 /** POST /api/faucet against a real anvil: funds on the local chain only, once per address per window. */
-import { createPublicClient, erc20Abi, http, parseEther, type Address } from "viem";
+import { createPublicClient, erc20Abi, http, parseEther, zeroAddress, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { GET, POST } from "@/app/api/faucet/route";
 import { NETWORKS } from "@/lib/chains/networks";
+import { FAUCET_GLOBAL_MAX, FAUCET_GLOBAL_WINDOW_MS } from "@/lib/wallet/faucet";
 import { ensureLocalContracts, startAnvil, type Anvil } from "@/scripts/devchain";
 
 let anvil: Anvil;
@@ -21,12 +22,26 @@ afterAll(async () => {
   await anvil?.stop();
 });
 
+// Each test starts in windows of its own: the limiters live in the module, across tests.
+let clock = Date.now();
+beforeEach(() => {
+  clock += 2 * 3_600_000;
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(clock);
+});
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
-const post = (body: unknown) =>
-  POST(new Request("http://app.test/api/faucet", { method: "POST", body: JSON.stringify(body) }));
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  POST(
+    new Request("http://app.test/api/faucet", {
+      method: "POST",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      headers: { "content-type": "application/json", ...headers },
+    }),
+  );
 
 async function balancesOf(address: Address) {
   const client = createPublicClient({ transport: http(anvil.rpcUrl) });
@@ -86,8 +101,64 @@ describe("POST /api/faucet", () => {
   it("rejects unknown chains, bad addresses and bodies that are not JSON", async () => {
     expect((await post({ address: freshAddress(), chainId: 1 })).status).toBe(400);
     expect((await post({ address: "0x1234", chainId: 31337 })).status).toBe(400);
-    const notJson = await POST(new Request("http://app.test/api/faucet", { method: "POST", body: "{" }));
+    const notJson = await post("{");
     expect(notJson.status).toBe(400);
+  });
+
+  it("answers 400 for the zero address, and mints nothing", async () => {
+    const res = await post({ address: zeroAddress, chainId: 31337 });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({ code: "invalid_request", message: /zero address/ });
+    expect((await balancesOf(zeroAddress)).usdc).toBe(0n);
+  });
+
+  it("refuses cross-site requests (403), and mints nothing", async () => {
+    const address = freshAddress();
+    const form = `{"address":"${address}","chainId":31337}`;
+    // What another site's page can make a browser send without a preflight: a text/plain POST.
+    const crossSite = await post(form, { "content-type": "text/plain;charset=UTF-8", "sec-fetch-site": "cross-site", origin: "http://evil.example" });
+    expect(crossSite.status).toBe(403);
+    expect((await crossSite.json()).error.code).toBe("cross_site");
+    const byOrigin = await post({ address, chainId: 31337 }, { origin: "http://evil.example" });
+    expect(byOrigin.status).toBe(403);
+    expect(await balancesOf(address)).toEqual({ usdc: 0n, eth: 0n });
+    // The app's own page (same-origin JSON) is served.
+    expect((await post({ address, chainId: 31337 }, { "sec-fetch-site": "same-origin", origin: "http://app.test" })).status).toBe(200);
+  });
+
+  it("refuses bodies not sent as application/json (415), and mints nothing", async () => {
+    const address = freshAddress();
+    const form = `{"address":"${address}","chainId":31337}`;
+    const textPlain = await post(form, { "content-type": "text/plain" });
+    expect(textPlain.status).toBe(415);
+    expect((await textPlain.json()).error.code).toBe("unsupported_media_type");
+    expect(await balancesOf(address)).toEqual({ usdc: 0n, eth: 0n });
+  });
+
+  it("answers 413 to a body over its limit, and mints nothing", async () => {
+    const address = freshAddress();
+    const res = await post({ address, chainId: 31337, pad: "x".repeat(10_000) });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe("body_too_large");
+    expect((await balancesOf(address)).usdc).toBe(0n);
+  });
+
+  it(`mints at most ${FAUCET_GLOBAL_MAX} times per window for all addresses together`, async () => {
+    const addresses = Array.from({ length: 30 }, freshAddress);
+    const responses = await Promise.all(addresses.map((address) => post({ address, chainId: 31337 })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(FAUCET_GLOBAL_MAX);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30 - FAUCET_GLOBAL_MAX);
+    const refused = responses.find((r) => r.status === 429)!;
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect((await refused.json()).error.code).toBe("faucet_busy");
+    const funded = await Promise.all(addresses.map(async (a) => (await balancesOf(a)).usdc > 0n));
+    expect(funded.filter(Boolean)).toHaveLength(FAUCET_GLOBAL_MAX);
+
+    // After the window, an address that was refused is funded: the refusal did not use its own slot.
+    vi.setSystemTime(Date.now() + FAUCET_GLOBAL_WINDOW_MS);
+    const later = addresses[statuses.indexOf(429)]!;
+    expect((await post({ address: later, chainId: 31337 })).status).toBe(200);
   });
 });
 

@@ -1,14 +1,22 @@
 import { NextResponse } from "next/server";
-import { getAddress, isAddress } from "viem";
+import { getAddress, isAddress, zeroAddress } from "viem";
 import { z } from "zod";
 import { networkByChainId } from "@/lib/chains/networks";
+import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
+import { isCrossSiteRequest } from "@/lib/http/origin";
 import { CIRCLE_FAUCET_URL, faucetKindOf, requestTestFunds } from "@/lib/wallet/faucet";
 
 export const dynamic = "force-dynamic";
 
+const MAX_BODY_BYTES = 4 * 1024;
+
 const body = z.object({
-  address: z.string().refine((a) => isAddress(a, { strict: false }), "not an EVM address"),
+  address: z
+    .string()
+    .refine((a) => isAddress(a, { strict: false }), "not an EVM address")
+    // Nothing can be minted to it (the token reverts): a 400, not the faucet failing.
+    .refine((a) => a.toLowerCase() !== zeroAddress, "the zero address cannot receive funds"),
   chainId: z.number().int(),
 });
 
@@ -21,8 +29,15 @@ export async function GET(req: Request) {
   return NextResponse.json({ chainId: network.chainId, kind, externalUrl: network.testnet ? CIRCLE_FAUCET_URL : null });
 }
 
+/** Mints on the local chain: for this app's own pages only (another site's form or fetch is refused), JSON only. */
 export async function POST(req: Request) {
-  const parsed = body.safeParse(await req.json().catch(() => null));
+  if (isCrossSiteRequest(req)) {
+    await req.body?.cancel().catch(() => {});
+    return jsonError(403, "cross_site", "The faucet serves this app's own pages only.");
+  }
+  const read = await readJsonBody(req, MAX_BODY_BYTES, { requireJsonType: true });
+  if (!read.ok) return jsonError(read.status, read.code, read.message);
+  const parsed = body.safeParse(read.value);
   if (!parsed.success) return jsonError(400, "invalid_request", formatZodError(parsed.error));
   const network = networkByChainId(parsed.data.chainId);
   if (!network) return jsonError(400, "unknown_network", `No network with chain id ${parsed.data.chainId}`);
