@@ -1,4 +1,5 @@
 import { HTTPFacilitatorClient } from "@x402/core/server";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { PaymentRequirements } from "@x402/core/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAgent } from "@/lib/agents/registry";
@@ -59,9 +60,77 @@ describe("the facilitator routes", () => {
   });
 
   it("answers a malformed request with a 400 that names the problem", async () => {
-    const res = await fetch(`${stack.url}/api/facilitator/verify`, { method: "POST", body: JSON.stringify({ x402Version: 2 }) });
+    const res = await fetch(`${stack.url}/api/facilitator/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ x402Version: 2 }),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { message: string } };
     expect(body.error.message).toContain("paymentPayload");
+  });
+});
+
+describe("what the facilitator refuses over HTTP (its key pays the gas)", () => {
+  const post = (operation: "verify" | "settle", body: unknown) =>
+    fetch(`${stack.url}/api/facilitator/${operation}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const signed = async (req: PaymentRequirements, payer = privateKeyToAccount(generatePrivateKey())) => ({
+    x402Version: 2,
+    paymentPayload: await x402ClientFor(payer).createPaymentPayload({ x402Version: 2, resource: { url: "http://test/r" }, accepts: [req] }),
+    paymentRequirements: req,
+  });
+
+  it("a stranger's settlement to an address that is not one of our agents: 403, nothing moves", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl, "1");
+    const stranger = privateKeyToAccount(generatePrivateKey()).address;
+    const req = { ...requirements(), payTo: stranger, amount: "1000000" };
+    for (const operation of ["verify", "settle"] as const) {
+      const res = await post(operation, await signed(req, payer));
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payee_not_served");
+    }
+    expect(await usdcBalance(stack.anvil.rpcUrl, stranger)).toBe(0n);
+    expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(1_000_000n);
+  });
+
+  it("a zero amount: 400", async () => {
+    const res = await post("settle", await signed({ ...requirements(), amount: "0" }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("zero_amount");
+  });
+
+  it("more than 30 settlements a minute from one payer: 429 with Retry-After", async () => {
+    const payer = privateKeyToAccount(generatePrivateKey());
+    // Unfunded: each attempt fails at once, but still takes its slot.
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await post("settle", await signed(requirements(), payer))).status);
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    const last = await post("settle", await signed(requirements(), payer));
+    expect(last.status).toBe(429);
+    expect(Number(last.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Another payer is not held up.
+    expect((await post("settle", await signed(requirements()))).status).not.toBe(429);
+  });
+
+  it("a body that is not JSON, or larger than 64 KB (streamed, undeclared): 415 and 413", async () => {
+    const text = await fetch(`${stack.url}/api/facilitator/settle`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" });
+    expect(text.status).toBe(415);
+    const chunk = new Uint8Array(1024 * 1024).fill(32);
+    let sent = 0;
+    const huge = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 200 MB if the server read it all; it stops reading after 64 KB.
+        if (sent++ >= 200) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${stack.url}/api/facilitator/settle`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: huge,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(sent).toBeLessThan(200);
   });
 });

@@ -2,7 +2,9 @@ import "server-only";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { NextResponse } from "next/server";
 import { z } from "zod";
+import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
+import { guardFacilitatorRequest } from "./guard";
 import { getLocalFacilitator } from "./index";
 import { ChainUnreachableError } from "./local";
 
@@ -23,16 +25,21 @@ const FacilitatorRequestSchema = z.object({
 
 type Operation = "verify" | "settle";
 
+/** A payment payload and its requirements are a few kilobytes. */
+const MAX_FACILITATOR_BODY_BYTES = 64 * 1024;
+
 export async function handleFacilitatorRequest(req: Request, operation: Operation): Promise<Response> {
-  let body: unknown;
-  try {
-    body = await req.json();
-  } catch {
-    return jsonError(400, "invalid_json", "The request body must be JSON: {x402Version, paymentPayload, paymentRequirements}");
-  }
-  const parsed = FacilitatorRequestSchema.safeParse(body);
+  const body = await readJsonBody(req, MAX_FACILITATOR_BODY_BYTES, { requireJsonType: true });
+  if (!body.ok) return jsonError(body.status, body.code, `${body.message} Send {x402Version, paymentPayload, paymentRequirements}.`);
+  const parsed = FacilitatorRequestSchema.safeParse(body.value);
   if (!parsed.success) {
     return jsonError(400, "invalid_request", `Invalid ${operation} request: ${formatZodError(parsed.error)}`);
+  }
+  const refusal = guardFacilitatorRequest(parsed.data, operation);
+  if (refusal) {
+    const res = jsonError(refusal.status, refusal.code, refusal.message);
+    if (refusal.retryAfterMs) res.headers.set("Retry-After", String(Math.ceil(refusal.retryAfterMs / 1000)));
+    return res;
   }
   const payload = parsed.data.paymentPayload as unknown as PaymentPayload;
   const requirements = parsed.data.paymentRequirements as unknown as PaymentRequirements;

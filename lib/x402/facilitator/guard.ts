@@ -1,0 +1,77 @@
+import "server-only";
+import { z } from "zod";
+import { listAgents } from "@/lib/agents/registry";
+import { NETWORKS, networkByX402Id } from "@/lib/chains/networks";
+import { RateLimiter } from "@/lib/wallet/rate-limit";
+
+/**
+ * Who may use our facilitator over HTTP. Its key pays the gas of every settlement (on Base networks real gas,
+ * once FACILITATOR_PRIVATE_KEY is set), so it serves only payments to this app's own agents, never a zero
+ * amount, and at a bounded rate per payer. Sellers of their own will come in with facilitator API keys.
+ */
+
+export type GuardRefusal = { status: 400 | 403 | 429; code: string; message: string; retryAfterMs?: number };
+
+/** Settlements per payer per window: far above what one person chats, far below what drains the gas key. */
+const SETTLE_WINDOW_MS = 60_000;
+const SETTLES_PER_PAYER = 30;
+const settleLimiter = new RateLimiter(SETTLE_WINDOW_MS, SETTLES_PER_PAYER);
+
+/** The fields the guard reads; the SDK validates everything else. */
+const GuardedRequestSchema = z.object({
+  paymentPayload: z.object({
+    payload: z.object({ authorization: z.object({ from: z.string(), value: z.union([z.string(), z.number()]) }).passthrough() }).passthrough(),
+  }).passthrough(),
+  paymentRequirements: z.object({
+    network: z.string(),
+    payTo: z.string(),
+    // v2 names it amount, v1 maxAmountRequired.
+    amount: z.string().optional(),
+    maxAmountRequired: z.string().optional(),
+  }).passthrough(),
+});
+
+/** Lower-case `network:payTo` of every published agent, where network is its CAIP-2 id. */
+function agentPayees(): Set<string> {
+  return new Set(listAgents().map((a) => `${NETWORKS[a.network].caip2}:${a.payTo.toLowerCase()}`));
+}
+
+const positive = (value: string | number | undefined) => {
+  try {
+    return value !== undefined && BigInt(value) > 0n;
+  } catch {
+    return false;
+  }
+};
+
+export function guardFacilitatorRequest(body: unknown, operation: "verify" | "settle"): GuardRefusal | null {
+  const parsed = GuardedRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    return { status: 400, code: "invalid_request", message: "This facilitator takes EIP-3009 authorizations: paymentPayload.payload.authorization and paymentRequirements.payTo are required." };
+  }
+  const { paymentPayload, paymentRequirements: requirements } = parsed.data;
+  const authorization = paymentPayload.payload.authorization;
+  if (!positive(requirements.amount ?? requirements.maxAmountRequired) || !positive(authorization.value)) {
+    return { status: 400, code: "zero_amount", message: "A payment of zero moves nothing: this facilitator settles only positive amounts." };
+  }
+  const network = networkByX402Id(requirements.network);
+  if (!network || !agentPayees().has(`${network.caip2}:${requirements.payTo.toLowerCase()}`)) {
+    return {
+      status: 403,
+      code: "payee_not_served",
+      message: `This facilitator serves payments to this app's agents only; ${requirements.payTo} on ${requirements.network} is not one of them.`,
+    };
+  }
+  if (operation === "settle") {
+    const taken = settleLimiter.take(`${network.caip2}:${authorization.from.toLowerCase()}`);
+    if (!taken.ok) {
+      return {
+        status: 429,
+        code: "rate_limited",
+        message: `Too many settlements for this payer: at most ${SETTLES_PER_PAYER} a minute. Try again in ${Math.ceil(taken.retryAfterMs / 1000)} s.`,
+        retryAfterMs: taken.retryAfterMs,
+      };
+    }
+  }
+  return null;
+}
