@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { NetworkProvider } from "@/components/network/NetworkProvider";
 import "./globals.css";
@@ -9,7 +10,10 @@ export const metadata: Metadata = {
   icons: { icon: "/favicon.svg" },
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Render every page per request: each response's scripts carry that response's CSP nonce (proxy.ts),
+  // which a page prerendered at build time could not have.
+  await connection();
   return (
     <html lang="en">
       <body className="min-h-screen font-sans">
