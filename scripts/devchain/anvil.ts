@@ -21,18 +21,30 @@ export interface AnvilOptions {
   chainId?: number;
   /** Do not forward anvil's output (one line per RPC call) to this process's stdout/stderr. */
   silent?: boolean;
+  /**
+   * The one origin whose pages may call anvil from a browser (anvil's CORS `allow-origin`, `*` by default):
+   * with `*` any site the user visits could read the chain and call its unlocked accounts.
+   */
+  allowOrigin?: string;
+}
+
+export interface StopOptions {
+  /** How long anvil may take to exit after SIGTERM (it saves its state then) before SIGKILL; default 10 s. */
+  graceMs?: number;
 }
 
 export interface Anvil {
   rpcUrl: string;
   port: number;
-  /** SIGTERM, then wait for the exit so that anvil writes its state file; SIGKILL if it hangs. */
-  stop(): Promise<void>;
+  /** SIGTERM, then wait for the exit so that anvil writes its state file; SIGKILL after the grace period. */
+  stop(options?: StopOptions): Promise<void>;
+  /** SIGKILL at once, for when there is no time to wait (the state file keeps what it last saved). */
+  kill(): void;
   process: ChildProcess;
 }
 
 const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 10_000;
+const STOP_GRACE_MS = 10_000;
 const POLL_INTERVAL_MS = 50;
 /** How often anvil saves its state besides on exit: bounds what a crash (or SIGKILL) loses. */
 const STATE_INTERVAL_SECONDS = 5;
@@ -73,8 +85,9 @@ export async function pickFreePort(host = "127.0.0.1"): Promise<number> {
 }
 
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
-  const { host = "127.0.0.1", port = 0, stateFile, chainId = 31337, silent = false } = options;
+  const { host = "127.0.0.1", port = 0, stateFile, chainId = 31337, silent = false, allowOrigin } = options;
   const args = ["--host", host, "--port", String(port), "--chain-id", String(chainId)];
+  if (allowOrigin) args.push("--allow-origin", allowOrigin);
   if (stateFile) {
     const file = path.resolve(stateFile);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -85,15 +98,19 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const output = captureOutput(child, silent);
   let spawnError: Error | undefined;
   child.once("error", (error) => (spawnError = error));
-  // If this process exits without calling stop() (a crashed test worker, say), anvil must not outlive it.
-  const terminate = () => child.kill("SIGTERM");
-  process.once("exit", terminate);
-  child.once("exit", () => process.off("exit", terminate));
+  // If this process exits without stop() having finished (a crashed test worker, a second Ctrl-C), anvil must
+  // not outlive it. Nothing is left to wait for a SIGTERM to work (a busy or hung anvil may not act on it), so
+  // SIGKILL: the state file keeps what anvil saved last (every STATE_INTERVAL_SECONDS).
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", kill);
+  child.once("exit", () => process.off("exit", kill));
 
-  const stop = () => stopProcess(child);
+  const stop = (stopOptions?: StopOptions) => stopProcess(child, stopOptions?.graceMs ?? STOP_GRACE_MS);
   try {
     const boundPort = await waitUntilReady({ child, output, host, port, chainId, spawnError: () => spawnError });
-    return { rpcUrl: rpcUrl(host, boundPort), port: boundPort, stop, process: child };
+    return { rpcUrl: rpcUrl(host, boundPort), port: boundPort, stop, kill, process: child };
   } catch (error) {
     await stop();
     throw error;
@@ -179,17 +196,22 @@ async function fetchChainId(url: string): Promise<number | null> {
   }
 }
 
+/** `http://HOST:PORT` as a browser or a client on this machine reaches it (the origin of a server bound there). */
+export function httpOrigin(host: string, port: number): string {
+  return rpcUrl(host, port);
+}
+
 function rpcUrl(host: string, port: number): string {
   // A wildcard address is where anvil listens, not an address to connect to.
   const connectHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
   return `http://${connectHost.includes(":") ? `[${connectHost}]` : connectHost}:${port}`;
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
   child.kill("SIGTERM");
-  const killer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+  const killer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   try {
     await exited;
   } finally {
