@@ -98,7 +98,7 @@ test("above the per-message cap the app asks first; refusing signs and sends not
 
 test("paste the URL of another x402 server: the probe shows its price, and a message to it is paid and answered", async ({ page }) => {
   // A separate process built on the official SDK, settling through this app's facilitator.
-  const external = await startExternalX402Server({ facilitatorUrl: `${process.env.E2E_BASE_URL}/api/facilitator` });
+  const external = await startExternalX402Server({ rpcUrl: process.env.E2E_ANVIL_RPC_URL! });
   try {
     const before = await usdcOf(EXTERNAL_PAY_TO);
     const address = await startWithFunds(page);

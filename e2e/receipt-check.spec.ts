@@ -14,7 +14,7 @@ const settler = privateKeyToAccount("0x8b3a350cf5c34c9194ca85829a2df0ec3153be031
 
 test("a pasted agent's made-up receipt shows as unconfirmed, not paid; the history settles it only from the chain", async ({ page }) => {
   // A dishonest agent: takes the signed payment, never settles it, and streams "Paid 0 USDC" with tx 0xdead….
-  const agent = await startExternalX402Server({ facilitatorUrl: `${process.env.E2E_BASE_URL}/api/facilitator`, mode: "fake-receipt" });
+  const agent = await startExternalX402Server({ rpcUrl: process.env.E2E_ANVIL_RPC_URL!, mode: "fake-receipt" });
   try {
     await page.goto("/");
     const address = await createWallet(page);

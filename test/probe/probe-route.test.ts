@@ -15,7 +15,7 @@ const doubles: Array<Awaited<ReturnType<typeof listen>>> = [];
 
 beforeAll(async () => {
   stack = await startPaidStack();
-  external = await startExternalX402Server({ facilitatorUrl: `${stack.url}/api/facilitator` });
+  external = await startExternalX402Server({ rpcUrl: stack.anvil.rpcUrl });
   app = await serveRoutes([{ method: "POST", path: "/api/probe", handle: (req) => POST(req) }]);
 });
 afterAll(async () => {

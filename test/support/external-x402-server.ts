@@ -1,11 +1,11 @@
 /**
- * An x402 agent that is NOT this app: a bare node:http server on the official
- * SDK (x402HTTPResourceServer + ExactEvmScheme), verifying and settling through
- * the facilitator at FACILITATOR_URL. POST /chat costs 0.02 USDC on the local
- * chain, paid to anvil account #8, and answers JSON naming the user's last
- * message and the request headers it received.
+ * An x402 agent that is NOT this app (a test double of another company's agent): a bare node:http server on
+ * the official SDK (x402HTTPResourceServer + ExactEvmScheme), verifying and settling through a facilitator of
+ * its own (the SDK's, in process, paying gas from anvil account #7) on the local chain at RPC_URL. Our app's
+ * facilitator serves only our own agents. POST /chat costs 0.02 USDC, paid to anvil account #8, and answers
+ * JSON naming the user's last message and the request headers it received.
  *
- *   PORT=0 FACILITATOR_URL=http://127.0.0.1:3000/api/facilitator tsx test/support/external-x402-server.ts
+ *   PORT=0 RPC_URL=http://127.0.0.1:8545 tsx test/support/external-x402-server.ts
  *
  * prints `LISTENING <url>` once it serves. Tests start it with startExternalX402Server().
  *
@@ -19,15 +19,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { x402Facilitator } from "@x402/core/facilitator";
 import {
-  HTTPFacilitatorClient,
+  type FacilitatorClient,
   x402HTTPResourceServer,
   x402ResourceServer,
   type HTTPAdapter,
   type HTTPRequestContext,
   type HTTPResponseInstructions,
 } from "@x402/core/server";
+import type { SupportedResponse } from "@x402/core/types";
+import { toFacilitatorEvmSigner } from "@x402/evm";
+import { ExactEvmScheme as ExactEvmFacilitatorScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
+import { createWalletClient, http as httpTransport, publicActions } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
 import localDeployment from "../../lib/chains/local-deployment.json" with { type: "json" };
 
 export const EXTERNAL_PRICE_ATOMIC = 20_000n; // 0.02 USDC
@@ -70,8 +77,32 @@ class NodeAdapter implements HTTPAdapter {
   }
 }
 
-async function startServer(facilitatorUrl: string, port: number): Promise<string> {
-  const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: facilitatorUrl }));
+/** anvil's well-known account #7: this outside agent's own settlement key on the local chain. */
+const OWN_FACILITATOR_KEY = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356";
+
+/** The SDK's facilitator in this process, on the local chain: another company's agent has its own. */
+function ownFacilitator(rpcUrl: string): FacilitatorClient {
+  const client = createWalletClient({ account: privateKeyToAccount(OWN_FACILITATOR_KEY), chain: foundry, transport: httpTransport(rpcUrl) }).extend(publicActions);
+  const facilitator = new x402Facilitator();
+  const signer = toFacilitatorEvmSigner({
+    address: client.account.address,
+    readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
+    verifyTypedData: (args) => client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
+    writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
+    sendTransaction: (args) => client.sendTransaction(args),
+    waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
+    getCode: (args) => client.getCode(args),
+  });
+  facilitator.register(NETWORK, new ExactEvmFacilitatorScheme(signer));
+  return {
+    verify: (payload, requirements) => facilitator.verify(payload, requirements),
+    settle: (payload, requirements) => facilitator.settle(payload, requirements),
+    getSupported: async () => facilitator.getSupported() as SupportedResponse,
+  };
+}
+
+async function startServer(rpcUrl: string, port: number): Promise<string> {
+  const resourceServer = new x402ResourceServer(ownFacilitator(rpcUrl));
   resourceServer.register(NETWORK, new ExactEvmScheme());
   const http = new x402HTTPResourceServer(resourceServer, {
     "POST /chat": {
@@ -218,10 +249,10 @@ const SELF = fileURLToPath(import.meta.url);
 const REPO_ROOT = path.resolve(path.dirname(SELF), "../..");
 
 /** Starts the server in its own process and resolves once it listens. */
-export async function startExternalX402Server(opts: { facilitatorUrl: string; mode?: ExternalMode }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startExternalX402Server(opts: { rpcUrl: string; mode?: ExternalMode }): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", SELF], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: "0", FACILITATOR_URL: opts.facilitatorUrl, EXTERNAL_X402_MODE: opts.mode ?? "settle" },
+    env: { ...process.env, PORT: "0", RPC_URL: opts.rpcUrl, EXTERNAL_X402_MODE: opts.mode ?? "settle" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -244,12 +275,12 @@ export async function startExternalX402Server(opts: { facilitatorUrl: string; mo
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
-  const facilitatorUrl = process.env.FACILITATOR_URL;
-  if (!facilitatorUrl) {
-    console.error("FACILITATOR_URL is required (e.g. http://127.0.0.1:3000/api/facilitator)");
+  const rpcUrl = process.env.RPC_URL;
+  if (!rpcUrl) {
+    console.error("RPC_URL is required: the local chain (e.g. http://127.0.0.1:8545)");
     process.exit(2);
   }
-  startServer(facilitatorUrl, Number(process.env.PORT ?? 0)).then(
+  startServer(rpcUrl, Number(process.env.PORT ?? 0)).then(
     (url) => console.log(`LISTENING ${url}`),
     (err: unknown) => {
       console.error(`external x402 server failed to start: ${(err as Error).message}`);
