@@ -2,12 +2,14 @@
  * Starts the whole app on its embedded default: a local anvil chain (state kept
  * in DATA_DIR), our contracts deployed or reloaded, then Next.js on
  * http://HOST:PORT. `--dev` runs `next dev` instead of a production build.
- * Ctrl-C (or SIGTERM) stops everything this script started.
+ * Ctrl-C (or SIGTERM) stops everything this script started; a second one kills
+ * what is still running at once.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { ensureLocalContracts, startAnvil } from "./devchain";
+import { httpOrigin } from "./devchain/anvil";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -17,22 +19,44 @@ const dataDir = path.resolve(root, process.env.DATA_DIR ?? ".data");
 const anvilPort = Number(process.env.ANVIL_PORT ?? 8545);
 
 const nextBin = path.join(root, "node_modules", ".bin", "next");
-const stoppers: Array<() => Promise<void>> = [];
+/** What this script started: how to stop it gracefully, and how to kill it at once. */
+const started: Array<{ stop(): Promise<void>; kill(): void }> = [];
 let stopping = false;
 
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    // Stop in reverse start order: the app first, the chain (which dumps its state) last.
-    for (const stop of stoppers.reverse()) {
-      await stop().catch((err) => console.error(`[start] while stopping: ${(err as Error).message}`));
-    }
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // Stop in reverse start order: the app first, the chain (which dumps its state) last.
+  for (const child of [...started].reverse()) {
+    await child.stop().catch((err) => console.error(`[start] while stopping: ${(err as Error).message}`));
   }
   process.exit(code);
 }
 
+/** A second signal while stopping: kill what is left now. Each child is SIGKILLed, so none outlives this script. */
+function killAll(): never {
+  console.error("[start] stopping at once: killing what is still running");
+  for (const child of started) child.kill();
+  process.exit(130);
+}
+
+/**
+ * A Ctrl-C reaches this process twice at times: from the terminal, and relayed by the tsx runner tens of
+ * milliseconds later. A repeat that close is the same Ctrl-C; only a later one means "stop at once".
+ */
+const SAME_SIGNAL_MS = 500;
+let firstSignalAt = -Infinity;
+
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => void stopAll(0));
+  process.on(signal, () => {
+    if (stopping) {
+      if (performance.now() - firstSignalAt >= SAME_SIGNAL_MS) killAll();
+      return;
+    }
+    firstSignalAt = performance.now();
+    console.log(`[start] stopping (${signal}); send it again to stop at once`);
+    void stopAll(0);
+  });
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -51,6 +75,16 @@ function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   child.kill("SIGTERM");
   const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   return waitForExit(child).then(() => clearTimeout(killer));
+}
+
+/** Stops (or kills) a child with the others, and also when this script exits any other way. */
+function track(child: ChildProcess) {
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", kill);
+  child.once("exit", () => process.off("exit", kill));
+  started.push({ stop: () => stopChild(child), kill });
 }
 
 /** Newest modification time under the inputs of a production build. */
@@ -84,13 +118,17 @@ async function main() {
       port: anvilPort,
       stateFile: path.join(dataDir, "anvil-state.json"),
       silent: true, // one line per RPC call would drown the app's own log
+      // Only the app's own pages may call the chain from a browser (the e2e mock wallet does); not any site.
+      allowOrigin: httpOrigin(host, port),
     });
-    stoppers.push(anvil.stop);
+    started.push({ stop: () => anvil.stop(), kill: anvil.kill });
     rpcUrl = anvil.rpcUrl;
-    console.log(`[start] anvil on ${rpcUrl} (state in ${path.relative(root, dataDir)}/anvil-state.json)`);
+    console.log(`[start] anvil (pid ${anvil.process.pid}) on ${rpcUrl} (state in ${path.relative(root, dataDir)}/anvil-state.json)`);
   }
+  if (stopping) return;
 
   const deployment = await ensureLocalContracts(rpcUrl);
+  if (stopping) return;
   console.log(`[start] contracts: USDC ${deployment.usdc}, ETH/USD feed ${deployment.priceFeed}`);
 
   const env = { ...process.env, LOCAL_RPC_URL: rpcUrl, DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" };
@@ -98,16 +136,17 @@ async function main() {
   if (!dev && !buildIsFresh()) {
     console.log("[start] building the app (next build)…");
     const build = run(nextBin, ["build"], env);
-    stoppers.push(() => stopChild(build));
+    track(build);
     const code = await waitForExit(build);
+    if (stopping) return;
     if (code !== 0) {
       console.error(`[start] next build failed with exit code ${code}`);
-      await stopAll(code);
+      return stopAll(code);
     }
   }
 
   const server = run(nextBin, [dev ? "dev" : "start", "--hostname", host, "--port", String(port)], env);
-  stoppers.push(() => stopChild(server));
+  track(server);
   console.log(`[start] x402 Chat on http://${host}:${port} (${dev ? "dev server" : "production build"}); Ctrl-C stops everything`);
   const code = await waitForExit(server);
   if (!stopping) {
