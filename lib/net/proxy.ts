@@ -3,7 +3,7 @@ import { readBodyBytes } from "@/lib/http/body";
 import { jsonError } from "@/lib/http/json";
 import { isCrossSiteRequest } from "@/lib/http/origin";
 import { appEndpoints, chainRpcEndpoints, denyEndpoints } from "./own-endpoints";
-import { PROXY_CLIENT_HEADER } from "./proxy-header";
+import { PROXY_CLIENT_HEADER, RELAYED_CSP } from "./proxy-header";
 import { safeFetch, SafeFetchError, type SafeFetchErrorCode, type SafeFetchOptions } from "./safe-fetch";
 
 /**
@@ -25,7 +25,7 @@ const RETURNED_RESPONSE_HEADERS = ["payment-required", "payment-response", "x-pa
 const RELAYED_TYPES = new Set(["application/json", "text/event-stream", "text/plain"]);
 /** On every relayed answer: nothing in it runs, loads or is embedded elsewhere as ours, whatever a browser makes of it. */
 const RELAYED_SAFETY_HEADERS = {
-  "content-security-policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+  "content-security-policy": RELAYED_CSP,
   "x-content-type-options": "nosniff",
   "cross-origin-resource-policy": "same-origin",
 };
