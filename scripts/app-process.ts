@@ -28,7 +28,8 @@ export async function startAppProcess(opts: {
   const port = await pickFreePort();
   const anvilPort = await pickFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const app = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/start.ts"], {
+  // node --import tsx, not the tsx runner, which may SIGKILL start.ts before it stops what it started.
+  const app = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: root,
     env: {
       ...process.env,

@@ -40,20 +40,11 @@ function killAll(): never {
   process.exit(130);
 }
 
-/**
- * A Ctrl-C reaches this process twice at times: from the terminal, and relayed by the tsx runner tens of
- * milliseconds later. A repeat that close is the same Ctrl-C; only a later one means "stop at once".
- */
-const SAME_SIGNAL_MS = 500;
-let firstSignalAt = -Infinity;
-
+// Run as `node --import tsx` (package.json, app-process.ts), not through the tsx runner: the runner relays
+// signals and SIGKILLs this script when it is slow to acknowledge, which would orphan anvil and the server.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
-    if (stopping) {
-      if (performance.now() - firstSignalAt >= SAME_SIGNAL_MS) killAll();
-      return;
-    }
-    firstSignalAt = performance.now();
+    if (stopping) killAll();
     console.log(`[start] stopping (${signal}); send it again to stop at once`);
     void stopAll(0);
   });
