@@ -16,6 +16,11 @@ export interface Route {
  */
 export async function serveRoutes(routes: Route[]): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => void dispatch(routes, req, res));
+  // Only the client closes idle kept-alive connections. Tests run client and server in one process: after a
+  // stall (PGlite's first open blocks for seconds), both idle timers are due at once and the client may send
+  // its next request on the connection before either runs; the server's timer then resets it (ECONNRESET).
+  // Idle connections left open are closed by close().
+  server.keepAliveTimeout = 0;
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as { port: number };
