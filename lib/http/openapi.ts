@@ -79,9 +79,10 @@ const probeRoute = {
 };
 
 const proxyRoute = {
-  summary: "Call a remote agent for the browser (CORS): forwards content-type, accept, PAYMENT-SIGNATURE and X-PAYMENT; streams the answer back with content-type, PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE and cache-control",
+  summary: "Call a remote agent for this app's chat (same origin only): forwards content-type, accept, PAYMENT-SIGNATURE and X-PAYMENT; streams the answer back with PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE, cache-control and x-vercel-ai-ui-message-stream, under CSP sandbox. JSON, text/event-stream and text/plain keep their type; anything else comes back as an application/octet-stream attachment. Never reaches this app or its chain RPCs",
   parameters: [
     { name: "url", in: "query", required: true, schema: { type: "string", format: "uri" }, description: "The agent URL (encoded)" },
+    { name: "X-Requested-By", in: "header", required: true, schema: { type: "string", enum: ["x402-chat"] }, description: "Sent by the chat; a form cannot send it" },
     { name: "PAYMENT-SIGNATURE", in: "header", required: false, schema: { type: "string" } },
     { name: "X-PAYMENT", in: "header", required: false, schema: { type: "string" } },
   ],
@@ -89,7 +90,7 @@ const proxyRoute = {
   responses: {
     default: { description: "The agent's own answer (status and body), relayed" },
     "400": error("Missing or non-http(s) URL"),
-    "403": error("The outbound URL policy refuses the URL's address"),
+    "403": error("cross_site (another site's request), client_header_required (no X-Requested-By), or blocked_target (the outbound URL policy, this app or its chain RPC)"),
     "413": error("Body larger than 2 MB"),
     "502": error("The agent is unreachable, redirects too often, or answers more than 10 MB"),
     "504": error("The agent did not answer in time"),
