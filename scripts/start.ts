@@ -80,7 +80,7 @@ function track(child: ChildProcess) {
 
 /** Newest modification time under the inputs of a production build. */
 function newestSourceMtime(): number {
-  const inputs = ["app", "components", "lib", "public", "next.config.js", "tailwind.config.ts", "postcss.config.mjs", "package.json"];
+  const inputs = ["app", "components", "lib", "public", "proxy.ts", "instrumentation.ts", "next.config.js", "tailwind.config.ts", "postcss.config.mjs", "package.json"];
   let newest = 0;
   const visit = (p: string) => {
     if (!existsSync(p)) return;
