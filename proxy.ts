@@ -7,7 +7,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { contentSecurityPolicy, createNonce } from "@/lib/http/csp";
 import { isHostAllowed, parseAllowedHosts, type AllowedHosts } from "@/lib/http/hosts";
 import { jsonError } from "@/lib/http/json";
-import { PROXY_PATH, RELAYED_CSP } from "@/lib/net/proxy-header";
+import { PROXY_PATH, RELAYED_CSP } from "@/lib/remote-agents/proxy-header";
 
 const dev = process.env.NODE_ENV !== "production";
 const walletConnect = Boolean(process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID);

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { erc20Abi, parseEventLogs, type Hex } from "viem";
-import { fundLocalAccount } from "../scripts/devchain/deploy";
+import { fundLocalAccount } from "../lib/devchain/deploy";
 import { ANVIL_ACCOUNT_2, chain, closeWallet, createWallet, enableMockWallet, getTestFunds, openConnectModal, usdcOf } from "./support/wallet";
 
 const MARKET = "00000000-0000-0000-0000-000000000001";

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startAppProcess } from "../scripts/app-process";
+import { startAppProcess } from "../lib/devtools/app-process";
 
 /**
  * Starts the app the way the README's start command does, on free loopback

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { ANVIL_ACCOUNT_2, createWallet, enableMockWallet, openConnectModal, usdcOf } from "./support/wallet";
-import { fundLocalAccount } from "../scripts/devchain/deploy";
+import { fundLocalAccount } from "../lib/devchain/deploy";
 
 const rpcUrl = process.env.E2E_ANVIL_RPC_URL!;
 

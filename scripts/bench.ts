@@ -7,14 +7,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { getAgent, listAgents } from "../lib/agents/registry";
-import { startAppProcess } from "./app-process";
-import { measureFacilitator } from "./bench/facilitator";
-import { firstLoadJs } from "./bench/bundle";
-import { measureTtft } from "./bench/ttft";
-import { measureUnlock } from "./bench/unlock";
-import { ensureLocalContracts, startAnvil } from "./devchain";
-import { runLoadOnFreshApp } from "./load/fresh-app";
-import { fundedPayers } from "./load/payers";
+import { startAppProcess } from "../lib/devtools/app-process";
+import { measureFacilitator } from "../lib/devtools/bench/facilitator";
+import { firstLoadJs } from "../lib/devtools/bench/bundle";
+import { measureTtft } from "../lib/devtools/bench/ttft";
+import { measureUnlock } from "../lib/devtools/bench/unlock";
+import { ensureLocalContracts, startAnvil } from "../lib/devchain";
+import { runLoadOnFreshApp } from "../lib/devtools/load/fresh-app";
+import { fundedPayers } from "../lib/devtools/load/payers";
 
 const { values: args } = parseArgs({
   options: {

@@ -10,7 +10,7 @@
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ensureLocalContracts, startAnvil } from "./devchain";
+import { ensureLocalContracts, startAnvil } from "../lib/devchain";
 
 const USAGE = `usage: tsx scripts/chain.ts start [--port 8545] [--host 127.0.0.1] [--state <file>] [--verbose]
        tsx scripts/chain.ts reset [--state <file>]`;

@@ -18,7 +18,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import type { ContractArtifact, LocalDeployment } from "./devchain/deploy";
+import type { ContractArtifact, LocalDeployment } from "../lib/devchain/deploy";
 
 const root = path.resolve(import.meta.dirname, "..");
 const CONTRACTS = ["LocalUSDC", "Multicall3", "PriceFeed"] as const;

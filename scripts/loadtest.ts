@@ -10,9 +10,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { listAgents } from "../lib/agents/registry";
-import { ensureLocalContracts, startAnvil } from "./devchain";
-import { runLoadOnFreshApp } from "./load/fresh-app";
-import { formatReport } from "./load/run";
+import { ensureLocalContracts, startAnvil } from "../lib/devchain";
+import { runLoadOnFreshApp } from "../lib/devtools/load/fresh-app";
+import { formatReport } from "../lib/devtools/load/run";
 
 const { values: args } = parseArgs({
   options: {

@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { ensureLocalContracts, startAnvil } from "./devchain";
-import { httpOrigin } from "./devchain/anvil";
+import { ensureLocalContracts, startAnvil } from "../lib/devchain";
+import { httpOrigin } from "../lib/devchain/anvil";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { NETWORKS, NETWORK_LIST, explorerTxUrl, networkByChainId, networkByX402Id } from "@/lib/chains/networks";
 import { readNetworkStatus } from "@/lib/chains/status";
-import { startAnvil, type Anvil } from "../scripts/devchain";
+import { startAnvil, type Anvil } from "../lib/devchain";
 
 describe("the network table", () => {
   it("names each network by chain id, CAIP-2 id and (where v1 can) v1 name", () => {

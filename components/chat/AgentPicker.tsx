@@ -2,8 +2,8 @@
 
 import { useState } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
-import type { NormalizedQuote } from "@/lib/x402/client/quote";
-import { catalogAgent, urlAgent } from "./agents";
+import type { NormalizedQuote } from "@/lib/remote-agents/parse-quote";
+import { catalogAgent, urlAgent } from "../../lib/x402/payer/chat-agent";
 import { useChatState } from "./ChatProvider";
 import { probeAgentUrl, useCatalog } from "./useCatalog";
 

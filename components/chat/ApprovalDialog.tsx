@@ -2,7 +2,7 @@
 
 import { useCallback, useRef, useState } from "react";
 import { formatUnits } from "viem";
-import type { ApprovalRequest } from "@/lib/x402/client/paying-fetch";
+import type { ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
 
 const usdc = (atomic: bigint) => `${formatUnits(atomic, 6)} USDC`;
 

@@ -7,9 +7,9 @@ import {
   conversationsSnapshot,
   serverConversationsSnapshot,
   subscribeConversations,
-} from "@/lib/chat/conversation-store";
-import { deleteConversation, saveConversation, type Conversation } from "@/lib/chat/conversations";
-import type { ChatAgent } from "./agents";
+} from "@/lib/browser/chat/conversation-store";
+import { deleteConversation, saveConversation, type Conversation } from "@/lib/browser/chat/conversations";
+import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 
 interface ChatContextValue {
   agent: ChatAgent | null;

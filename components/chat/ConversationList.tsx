@@ -2,8 +2,8 @@
 
 import { useState } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
-import type { Conversation } from "@/lib/chat/conversations";
-import { catalogAgent, urlAgent } from "./agents";
+import type { Conversation } from "@/lib/browser/chat/conversations";
+import { catalogAgent, urlAgent } from "../../lib/x402/payer/chat-agent";
 import { useChatState } from "./ChatProvider";
 import { loadCatalog, probeAgentUrl } from "./useCatalog";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import type { UIMessage } from "ai";
-import type { Receipt, UsageReport } from "@/lib/x402/receipt";
+import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 
 type Part = UIMessage["parts"][number];
 

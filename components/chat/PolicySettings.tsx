@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { formatUnits, parseUnits } from "viem";
-import { readPolicy, writePolicy, type SpendPolicy } from "@/lib/x402/client/policy";
+import { readPolicy, writePolicy, type SpendPolicy } from "@/lib/x402/payer/policy";
 
 const FIELDS: Array<{ key: keyof SpendPolicy; label: string }> = [
   { key: "maxPerMessage", label: "Max per message" },

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import type { CatalogEntry } from "@/lib/agents/catalog";
-import type { NormalizedQuote } from "@/lib/x402/client/quote";
+import type { NormalizedQuote } from "@/lib/remote-agents/parse-quote";
 
 export type CatalogState = { state: "loading" } | { state: "ready"; agents: CatalogEntry[] } | { state: "error"; message: string };
 

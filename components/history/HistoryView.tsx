@@ -3,10 +3,10 @@
 import { useEffect, useSyncExternalStore } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { explorerTxUrl } from "@/lib/chains/networks";
-import { analyze, paymentsToCsv, usdcText } from "@/lib/history/payments";
-import { resolveOpenPayments } from "@/lib/history/resolve";
-import { PAYMENTS_CHANGED_EVENT, paymentsSnapshot, serverPaymentsSnapshot, subscribePayments } from "@/lib/history/store";
-import { relayReader } from "@/lib/x402/client/chain-reader";
+import { analyze, paymentsToCsv, usdcText } from "@/lib/browser/history/payments";
+import { resolveOpenPayments } from "@/lib/browser/history/resolve";
+import { PAYMENTS_CHANGED_EVENT, paymentsSnapshot, serverPaymentsSnapshot, subscribePayments } from "@/lib/browser/history/store";
+import { relayReader } from "@/lib/x402/payer/chain-reader";
 
 const cell = "px-2 py-1.5 text-left";
 /** How often open (unconfirmed, pending) payments are looked up on chain again while the history is shown. */

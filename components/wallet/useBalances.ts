@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import type { Address } from "viem";
-import type { Balances } from "@/lib/wallet/balances";
+import type { Balances } from "@/lib/server-wallet/balances";
 
 const REFRESH_MS = 10_000;
 /** Dispatched on window by whatever moves this wallet's money (payments, the faucet, funding). */

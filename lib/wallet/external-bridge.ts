@@ -5,7 +5,7 @@
  */
 import type { ClientEvmSigner } from "@x402/evm";
 import { UserRejectedRequestError, type Address, type Hex } from "viem";
-import { PaymentStopped } from "@/lib/x402/client/paying-fetch";
+import { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
 
 type TypedDataRequest = Parameters<ClientEvmSigner["signTypedData"]>[0];
 

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runAgent } from "@/lib/agents/engine";
 import { getAgent, type AgentConfig } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
-import { fundLocalAccount, type Anvil } from "@/scripts/devchain";
+import { fundLocalAccount, type Anvil } from "@/lib/devchain";
 import { startTestChain } from "./support/chain";
 import { deadUrl } from "./support/http";
 import { collect, ofType, textOf } from "./support/stream";

@@ -20,7 +20,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "../../scripts/devchain";
+import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "../../lib/devchain";
 
 const usdcAbi = parseAbi([
   "function name() view returns (string)",

@@ -3,7 +3,7 @@ import { createPublicClient, createWalletClient, http, parseAbi, parseEther, typ
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil, type LocalDeployment } from "../../scripts/devchain";
+import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil, type LocalDeployment } from "../../lib/devchain";
 
 const feedAbi = parseAbi([
   "function decimals() view returns (uint8)",

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { createTestClient, http, type Address } from "viem";
 import { foundry } from "viem/chains";
 import { describe, expect, it } from "vitest";
-import { startAnvil, type Anvil } from "@/scripts/devchain/anvil";
+import { startAnvil, type Anvil } from "@/lib/devchain/anvil";
 
 const root = path.resolve(import.meta.dirname, "../..");
 // JUMPDEST PUSH0 JUMP: loops until its gas runs out.

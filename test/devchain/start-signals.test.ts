@@ -11,7 +11,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { pickFreePort } from "@/scripts/devchain/anvil";
+import { pickFreePort } from "@/lib/devchain/anvil";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -49,7 +49,7 @@ describe("scripts/start.ts", () => {
     const scratch = mkdtempSync(path.join(tmpdir(), "start-signals-"));
     mkdirSync(path.join(scratch, "scripts"));
     copyFileSync(path.join(root, "scripts/start.ts"), path.join(scratch, "scripts/start.ts"));
-    symlinkSync(path.join(root, "scripts/devchain"), path.join(scratch, "scripts/devchain"));
+    symlinkSync(path.join(root, "lib"), path.join(scratch, "lib"));
     symlinkSync(path.join(root, "node_modules"), path.join(scratch, "node_modules"));
     let anvilPid: number | null = null;
     const running: { start?: ChildProcess } = {};

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAgents } from "@/lib/agents/registry";
 import { getLedger } from "@/lib/ledger";
-import { loadAgentsFrom } from "@/scripts/load/agents";
-import { fundedPayers } from "@/scripts/load/payers";
-import { ledgerSettlements, reconcile } from "@/scripts/load/reconcile";
-import { formatReport, runLoad } from "@/scripts/load/run";
+import { loadAgentsFrom } from "@/lib/devtools/load/agents";
+import { fundedPayers } from "@/lib/devtools/load/payers";
+import { ledgerSettlements, reconcile } from "@/lib/devtools/load/reconcile";
+import { formatReport, runLoad } from "@/lib/devtools/load/run";
 import { startPaidStack } from "../x402/support";
 
 let stack: Awaited<ReturnType<typeof startPaidStack>>;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { getLedger } from "@/lib/ledger";
 import { getLocalFacilitator } from "@/lib/x402/facilitator";
-import type { Receipt } from "@/lib/x402/receipt";
+import type { Receipt } from "@/lib/x402/shared/receipt";
 import { reconcileUnfinishedPayments } from "@/lib/x402/server/reconcile";
 import { readUIChunks } from "../support/ui-stream";
 import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, startPaidStack, usdcBalance } from "../x402/support";

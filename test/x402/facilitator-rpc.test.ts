@@ -1,7 +1,7 @@
 import type { PaymentRequirements } from "@x402/core/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAgent } from "@/lib/agents/registry";
-import { ensureLocalContracts, startAnvil, type Anvil } from "@/scripts/devchain";
+import { ensureLocalContracts, startAnvil, type Anvil } from "@/lib/devchain";
 import { getLocalFacilitator } from "@/lib/x402/facilitator";
 import { agentPrice } from "@/lib/x402/server/quote";
 import { startRpcDouble } from "../reliability/support/rpc-double";

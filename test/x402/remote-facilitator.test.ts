@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 import { getLedger } from "@/lib/ledger";
-import { serveRoutes } from "../support/web-server";
+import { serveRoutes } from "../../lib/devtools/route-server";
 import { deadUrl } from "../agents/support/http";
 import { readUIChunks } from "../support/ui-stream";
 import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, startPaidStack, usdcBalance } from "./support";

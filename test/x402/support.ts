@@ -4,9 +4,9 @@ import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
 import { createPublicClient, erc20Abi, http, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { NETWORKS } from "@/lib/chains/networks";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "@/scripts/devchain";
-import { localX402Client } from "@/scripts/load/client";
-import { serveRoutes } from "../support/web-server";
+import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "@/lib/devchain";
+import { localX402Client } from "@/lib/devtools/load/client";
+import { serveRoutes } from "../../lib/devtools/route-server";
 import { handlePaidAgentChat } from "@/lib/x402/server/paid-chat";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 
@@ -49,7 +49,7 @@ export function usdcBalance(rpcUrl: string, address: Address): Promise<bigint> {
 }
 
 /** The official x402 client and paying fetch for a key on the local chain (shared with the load runner). */
-export { localPayingFetch as payingFetch, localX402Client as x402ClientFor } from "@/scripts/load/client";
+export { localPayingFetch as payingFetch, localX402Client as x402ClientFor } from "@/lib/devtools/load/client";
 
 /** Asks for the quote, then signs a proof for it without sending it: for replay and tampering tests. */
 export async function signProofFor(

@@ -5,7 +5,7 @@ import { networkByChainId } from "@/lib/chains/networks";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
 import { isCrossSiteRequest } from "@/lib/http/origin";
-import { CIRCLE_FAUCET_URL, faucetKindOf, requestTestFunds } from "@/lib/wallet/faucet";
+import { CIRCLE_FAUCET_URL, faucetKindOf, requestTestFunds } from "@/lib/server-wallet/faucet";
 
 export const dynamic = "force-dynamic";
 

@@ -2,8 +2,8 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
-import { SafeFetchError } from "@/lib/net/safe-fetch";
-import { probeUrl } from "@/lib/x402/client/probe";
+import { SafeFetchError } from "@/lib/remote-agents/safe-fetch";
+import { probeUrl } from "@/lib/remote-agents/probe";
 
 export const dynamic = "force-dynamic";
 

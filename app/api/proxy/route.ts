@@ -1,4 +1,4 @@
-import { relay } from "@/lib/net/proxy";
+import { relay } from "@/lib/remote-agents/proxy";
 
 export const dynamic = "force-dynamic";
 

@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { listAgents } from "@/lib/agents/registry";
 import { NETWORKS, networkByX402Id } from "@/lib/chains/networks";
-import { RateLimiter } from "@/lib/wallet/rate-limit";
+import { RateLimiter } from "@/lib/http/rate-limit";
 
 /**
  * Who may use our facilitator over HTTP. Its key pays the gas of every settlement (on Base networks real gas,

@@ -13,7 +13,7 @@ import { describeError } from "@/lib/agents/tools/errors";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
 import { getLedger, type ClaimResult, type Ledger, type Payment, type PayerBalance } from "@/lib/ledger";
-import type { Receipt, UsageReport } from "@/lib/x402/receipt";
+import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 import { corsHeaders } from "./cors";
 import { paymentRequiredResponse, quoteForAgent, type AgentQuote } from "./quote";
 import { decodePaymentHeader, readPaymentHeader, verifyDecodedPayment, type VerifiedPayment } from "./payment";

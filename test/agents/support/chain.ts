@@ -1,4 +1,4 @@
-import { ensureLocalContracts, startAnvil, type Anvil } from "@/scripts/devchain";
+import { ensureLocalContracts, startAnvil, type Anvil } from "@/lib/devchain";
 
 /**
  * A fresh anvil with our contracts, made the local network's RPC (LOCAL_RPC_URL is read per call, so tools

@@ -9,7 +9,7 @@
  */
 import { register } from "@/instrumentation";
 import { handlePaidAgentChat } from "@/lib/x402/server/paid-chat";
-import { serveRoutes } from "../../support/web-server";
+import { serveRoutes } from "../../../lib/devtools/route-server";
 
 process.env.NEXT_RUNTIME = "nodejs";
 await register();

@@ -1,11 +1,11 @@
 import { NextResponse } from "next/server";
 import { networkByChainId } from "@/lib/chains/networks";
 import { readJsonBody } from "@/lib/http/body";
-import { MAX_BODY_BYTES, relayRpc, rpcError } from "@/lib/wallet/rpc-proxy";
+import { MAX_BODY_BYTES, relayRpc, rpcError } from "@/lib/server-wallet/rpc-relay";
 
 export const dynamic = "force-dynamic";
 
-/** Read-only JSON-RPC for the browser's wagmi transports (see lib/wallet/rpc-proxy.ts). */
+/** Read-only JSON-RPC for the browser's wagmi transports (see lib/server-wallet/rpc-relay.ts). */
 export async function POST(req: Request, ctx: { params: Promise<{ chainId: string }> }) {
   const { chainId } = await ctx.params;
   const network = networkByChainId(Number(chainId));

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { getAddress, isAddress } from "viem";
 import { networkByChainId } from "@/lib/chains/networks";
 import { jsonError } from "@/lib/http/json";
-import { readBalances } from "@/lib/wallet/balances";
+import { readBalances } from "@/lib/server-wallet/balances";
 
 export const dynamic = "force-dynamic";
 

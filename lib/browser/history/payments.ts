@@ -1,0 +1,137 @@
+/**
+ * The browser's record of what it paid: one entry per paid message, per
+ * network, in localStorage. Pure functions over a storage, shared with tests.
+ */
+import { formatUnits } from "viem";
+import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
+
+export interface PaymentRecord {
+  /** The signed authorization's nonce (older records: the server's payment id or the transaction hash). */
+  id: string;
+  time: string;
+  conversationId: string;
+  agentId: string;
+  agentName: string;
+  /** USDC atomic units. */
+  amount: string;
+  chainId: number;
+  network: string;
+  transaction: string;
+  /**
+   * Settled: found on chain as signed. Pending: the agent will retry settlement. Unconfirmed: the agent claimed a
+   * payment the chain does not show (yet). Failed: not charged. Only `settled` counts as spent.
+   */
+  status: "settled" | "pending" | "failed" | "unconfirmed";
+  error?: string;
+  /** What was signed; while `resolved` is unset, a record not settled is looked up on chain again. */
+  authorization?: SignedAuthorization;
+  /** The transaction the agent named, when the chain did not confirm it. */
+  claimedTransaction?: string;
+  /** The last block searched for the authorization's log. */
+  scannedTo?: string;
+  /** The chain's outcome is final (settled, expired or canceled). */
+  resolved?: boolean;
+  usage?: { model: string; inputTokens: number; outputTokens: number; toolCalls: number; latencyMs: number };
+}
+
+type KeyValue = Pick<Storage, "getItem" | "setItem">;
+const historyKey = (chainId: number) => `x402chat:history:v1:${chainId}`;
+/** Enough for months of use; the oldest entries go first. */
+const MAX_RECORDS = 5_000;
+
+export function readPayments(storage: KeyValue, chainId: number): PaymentRecord[] {
+  try {
+    const parsed = JSON.parse(storage.getItem(historyKey(chainId)) ?? "[]") as unknown;
+    return Array.isArray(parsed) ? (parsed.filter(isRecord) as PaymentRecord[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function addPayment(storage: KeyValue, record: PaymentRecord): void {
+  const records = readPayments(storage, record.chainId).filter((r) => r.id !== record.id);
+  records.unshift(record);
+  storage.setItem(historyKey(record.chainId), JSON.stringify(records.slice(0, MAX_RECORDS)));
+}
+
+/** Changes one record in place (its position kept); false when it is gone. */
+export function updatePayment(storage: KeyValue, chainId: number, id: string, patch: Partial<PaymentRecord>): boolean {
+  const records = readPayments(storage, chainId);
+  const index = records.findIndex((r) => r.id === id);
+  if (index < 0) return false;
+  records[index] = { ...records[index]!, ...patch };
+  storage.setItem(historyKey(chainId), JSON.stringify(records));
+  return true;
+}
+
+function isRecord(value: unknown): boolean {
+  const r = value as PaymentRecord;
+  return typeof r === "object" && r !== null && typeof r.id === "string" && typeof r.amount === "string" && /^\d+$/.test(r.amount);
+}
+
+export interface Totals {
+  messages: number;
+  /** Atomic units, settled payments only. */
+  spent: bigint;
+  inputTokens: number;
+  outputTokens: number;
+  toolCalls: number;
+}
+
+export interface Analytics {
+  total: Totals & { costPerMessage: bigint };
+  perAgent: Array<Totals & { agentId: string; agentName: string }>;
+  perDay: Array<Totals & { day: string }>;
+}
+
+const emptyTotals = (): Totals => ({ messages: 0, spent: 0n, inputTokens: 0, outputTokens: 0, toolCalls: 0 });
+
+function add(totals: Totals, r: PaymentRecord): void {
+  totals.messages += 1;
+  if (r.status === "settled") totals.spent += BigInt(r.amount);
+  totals.inputTokens += r.usage?.inputTokens ?? 0;
+  totals.outputTokens += r.usage?.outputTokens ?? 0;
+  totals.toolCalls += r.usage?.toolCalls ?? 0;
+}
+
+export function analyze(records: readonly PaymentRecord[]): Analytics {
+  const total = emptyTotals();
+  const agents = new Map<string, Totals & { agentId: string; agentName: string }>();
+  const days = new Map<string, Totals & { day: string }>();
+  for (const r of records) {
+    add(total, r);
+    const agent = agents.get(r.agentId) ?? { ...emptyTotals(), agentId: r.agentId, agentName: r.agentName };
+    add(agent, r);
+    agents.set(r.agentId, agent);
+    const day = r.time.slice(0, 10);
+    const perDay = days.get(day) ?? { ...emptyTotals(), day };
+    add(perDay, r);
+    days.set(day, perDay);
+  }
+  return {
+    total: { ...total, costPerMessage: total.messages ? total.spent / BigInt(total.messages) : 0n },
+    perAgent: [...agents.values()].sort((a, b) => (b.spent > a.spent ? 1 : b.spent < a.spent ? -1 : 0)),
+    perDay: [...days.values()].sort((a, b) => b.day.localeCompare(a.day)),
+  };
+}
+
+export function usdcText(atomic: bigint | string): string {
+  return `${formatUnits(BigInt(atomic), 6)} USDC`;
+}
+
+const CSV_COLUMNS = ["time", "agent", "agentId", "amountUsdc", "network", "chainId", "transaction", "status", "inputTokens", "outputTokens", "toolCalls", "error"] as const;
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted with a leading apostrophe. */
+export function paymentsToCsv(records: readonly PaymentRecord[]): string {
+  const cell = (value: string | number | undefined) => {
+    let text = value === undefined ? "" : String(value);
+    if (/^[=+\-@]/.test(text)) text = `'${text}`;
+    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const rows = records.map((r) =>
+    [r.time, r.agentName, r.agentId, formatUnits(BigInt(r.amount), 6), r.network, r.chainId, r.transaction, r.status, r.usage?.inputTokens, r.usage?.outputTokens, r.usage?.toolCalls, r.error]
+      .map(cell)
+      .join(","),
+  );
+  return [CSV_COLUMNS.join(","), ...rows].join("\r\n") + "\r\n";
+}

@@ -1,0 +1,91 @@
+/**
+ * Time to first token of one agent three ways, in one process on one chain:
+ * unpaid (a free route made for the benchmark), paid through our handler, and
+ * paid through the official @x402/next `withX402` wrapper around the free route.
+ */
+import { x402HTTPClient } from "@x402/core/client";
+import { withX402 } from "@x402/next";
+import { NextRequest, type NextResponse } from "next/server";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { runAgent } from "../../agents/engine";
+import type { AgentConfig } from "../../agents/registry";
+import { ChatRequestSchema, toModelMessages } from "../../agents/request";
+import { handlePaidAgentChat } from "../../x402/server/paid-chat";
+import { agentPrice } from "../../x402/server/quote";
+import { getResourceServer } from "../../x402/server/resource-server";
+import { serveRoutes } from "../route-server";
+import { localX402Client } from "../load/client";
+import { summarize } from "../load/stats";
+
+const BODY = JSON.stringify({ messages: [{ role: "user", content: "What is the current price of ETH?" }] });
+
+async function freeReply(req: Request, agent: AgentConfig): Promise<Response> {
+  const body = ChatRequestSchema.parse(await req.json());
+  return runAgent({ agent, messages: await toModelMessages(body.messages) }).toUIMessageStreamResponse();
+}
+
+/** The model's first output in a UI message stream: reasoning, text or a tool call. */
+const FIRST_TOKEN = /"type":"(reasoning-delta|text-delta|tool-input-start)"/;
+
+/** Milliseconds from sending the request to the reply's first token, and to its end. */
+async function timeReply(url: string, headers: Record<string, string> = {}): Promise<{ firstToken: number; total: number }> {
+  const started = performance.now();
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: BODY });
+  if (!res.ok || !res.body) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  const decoder = new TextDecoder();
+  let seen = "";
+  let firstToken: number | null = null;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    seen += decoder.decode(chunk, { stream: true });
+    if (firstToken === null && FIRST_TOKEN.test(seen)) firstToken = performance.now() - started;
+  }
+  if (firstToken === null) throw new Error(`${url} sent no output`);
+  return { firstToken, total: performance.now() - started };
+}
+
+/** A signed proof for the route's 402, made before the clock starts. */
+async function proofFor(url: string, payer: PrivateKeyAccount): Promise<Record<string, string>> {
+  const unpaid = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+  const client = new x402HTTPClient(localX402Client(payer));
+  const body = await unpaid.json().catch(() => undefined);
+  const required = client.getPaymentRequiredResponse((name) => unpaid.headers.get(name), body);
+  return client.encodePaymentSignatureHeader(await client.createPaymentPayload(required));
+}
+
+export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyAccount; runs: number; warmup: number }) {
+  const { agent } = opts;
+  const price = agentPrice(agent);
+  const official = withX402(
+    async (req: NextRequest) => (await freeReply(req, agent)) as NextResponse,
+    { accepts: { scheme: price.scheme, network: price.network, payTo: price.payTo, price: { amount: price.amount, asset: price.asset, extra: price.extra } } },
+    await getResourceServer(),
+  );
+  const server = await serveRoutes([
+    { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
+    { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },
+    { method: "POST", path: "/withx402", handle: (req) => official(new NextRequest(req)) },
+  ]);
+  const samples = { free: [] as number[], paid: [] as number[], withX402: [] as number[], replyTotal: [] as number[] };
+  try {
+    for (let i = 0; i < opts.runs + opts.warmup; i++) {
+      const paidProof = await proofFor(`${server.url}/paid`, opts.payer);
+      const officialProof = await proofFor(`${server.url}/withx402`, opts.payer);
+      const free = await timeReply(`${server.url}/free`);
+      const paid = await timeReply(`${server.url}/paid`, paidProof);
+      const viaWithX402 = await timeReply(`${server.url}/withx402`, officialProof);
+      if (i < opts.warmup) continue;
+      samples.free.push(free.firstToken);
+      samples.replyTotal.push(free.total);
+      samples.paid.push(paid.firstToken);
+      samples.withX402.push(viaWithX402.firstToken);
+    }
+  } finally {
+    await server.close();
+  }
+  return {
+    free: summarize(samples.free),
+    paid: summarize(samples.paid),
+    withX402: summarize(samples.withX402),
+    replyTotal: summarize(samples.replyTotal),
+  };
+}

@@ -1,0 +1,58 @@
+import "server-only";
+import { chainRpcEndpoints, denyEndpoints } from "@/lib/remote-agents/own-endpoints";
+import { readText, safeFetch, SafeFetchError, type SafeFetchErrorCode, type SafeFetchOptions } from "@/lib/remote-agents/safe-fetch";
+import { noQuote, parseQuote, type NormalizedQuote } from "./parse-quote";
+
+/**
+ * Asks a URL for its price without paying: the chat request an agent expects
+ * (a GET where POST is not allowed), read into one quote. A URL that is
+ * malformed or not allowed throws a SafeFetchError (bad_url, blocked_target);
+ * one that answers badly or not at all is a quote with dialect "none" and the
+ * reason.
+ */
+
+export interface ProbeResult {
+  url: string;
+  /** The HTTP status the URL answered with; null when it did not answer. */
+  status: number | null;
+  quote: NormalizedQuote;
+}
+
+export type ProbeLimits = Pick<SafeFetchOptions, "headersTimeoutMs" | "totalTimeoutMs" | "maxBodyBytes" | "policy" | "deny">;
+
+const PROBE_LIMITS: ProbeLimits = { headersTimeoutMs: 10_000, totalTimeoutMs: 10_000, maxBodyBytes: 1_000_000 };
+const PING = new TextEncoder().encode(JSON.stringify({ messages: [{ role: "user", content: "ping" }] }));
+
+const NO_ANSWER: Partial<Record<SafeFetchErrorCode, string>> = {
+  timeout: "the URL did not answer in time",
+  too_large: "the URL's answer is too large to be a quote",
+  unreachable: "the URL could not be reached",
+  too_many_redirects: "the URL redirects too many times",
+};
+
+export async function probeUrl(url: string, limits: ProbeLimits = {}): Promise<ProbeResult> {
+  // Never the chain RPC (a probe is a POST the URL's owner did not ask for). The app itself stays allowed: its
+  // own agents' URLs can be pasted, a probe sends a fixed body and shows only a 402's quote, and the proxy and
+  // the other state-changing routes refuse what a probe sends.
+  const bounds = { ...PROBE_LIMITS, deny: denyEndpoints(chainRpcEndpoints()), ...limits };
+  let status: number | null = null;
+  try {
+    let res = await safeFetch(url, {
+      ...bounds,
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: PING,
+    });
+    if (res.status === 405) {
+      await res.body.cancel();
+      res = await safeFetch(url, { ...bounds, method: "GET", headers: { accept: "application/json" } });
+    }
+    status = res.status;
+    // Only a 402's body can hold a quote.
+    const bodyText = res.status === 402 ? await readText(res) : (await res.body.cancel(), "");
+    return { url, status, quote: parseQuote({ status, headers: res.headers, bodyText }, { url: res.url }) };
+  } catch (err) {
+    if (!(err instanceof SafeFetchError) || err.code === "bad_url" || err.code === "blocked_target") throw err;
+    return { url, status, quote: noQuote(`${NO_ANSWER[err.code] ?? "the URL did not answer"}: ${err.message}`, url) };
+  }
+}

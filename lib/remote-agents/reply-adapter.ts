@@ -1,0 +1,72 @@
+/**
+ * Agents that are not this app's answer in their own shape (JSON or text, the
+ * receipt in a PAYMENT-RESPONSE header). The chat reads AI SDK UI message
+ * streams, so such a reply is turned into one: its text, then the receipt.
+ */
+import { decodePaymentResponseHeader } from "@x402/core/http";
+import { formatUnits } from "viem";
+import { explorerTxUrl, networkByX402Id } from "@/lib/chains/networks";
+import type { Receipt } from "@/lib/x402/shared/receipt";
+
+export interface PaidQuote {
+  amount: bigint;
+  payTo: string;
+  asset: string;
+}
+
+export async function asUIMessageStream(res: Response, paid: PaidQuote | null): Promise<Response> {
+  const type = res.headers.get("content-type") ?? "";
+  if (!res.ok || type.includes("text/event-stream")) return res;
+  const text = replyText(await res.text(), type);
+  const receipt = receiptOf(res, paid);
+  const id = "reply";
+  const chunks: object[] = [
+    { type: "start" },
+    { type: "text-start", id },
+    { type: "text-delta", id, delta: text },
+    { type: "text-end", id },
+    ...(receipt ? [{ type: "data-receipt", data: receipt }] : []),
+    { type: "finish" },
+  ];
+  const body = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join("") + "data: [DONE]\n\n";
+  return new Response(body, { status: 200, headers: { "content-type": "text/event-stream", "x-vercel-ai-ui-message-stream": "v1" } });
+}
+
+/** The words of a JSON reply in the usual places, else the body as it is. */
+function replyText(body: string, contentType: string): string {
+  if (!contentType.includes("json")) return body.trim() || "(the agent sent an empty reply)";
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    const messages = json.messages as Array<{ content?: unknown }> | undefined;
+    const candidates = [messages?.at(-1)?.content, json.reply, json.text, json.content, json.answer, json.message, json.output];
+    const found = candidates.find((c): c is string => typeof c === "string" && c.length > 0);
+    return found ?? JSON.stringify(json, null, 2);
+  } catch {
+    return body;
+  }
+}
+
+function receiptOf(res: Response, paid: PaidQuote | null): Receipt | null {
+  const header = res.headers.get("PAYMENT-RESPONSE") ?? res.headers.get("X-PAYMENT-RESPONSE");
+  if (!header || !paid) return null;
+  try {
+    const settled = decodePaymentResponseHeader(header);
+    const network = networkByX402Id(settled.network);
+    return {
+      paymentId: settled.transaction,
+      success: settled.success,
+      transaction: settled.transaction,
+      network: network?.caip2 ?? settled.network,
+      chainId: network?.chainId ?? 0,
+      payer: settled.payer ?? "",
+      payTo: paid.payTo,
+      asset: paid.asset,
+      amount: paid.amount.toString(),
+      amountDisplay: `${formatUnits(paid.amount, 6)} USDC`,
+      explorerUrl: network ? explorerTxUrl(network, settled.transaction) : null,
+      ...(settled.success ? {} : { error: settled.errorReason ?? "settlement failed" }),
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The agent's `data-receipt` is a claim. Before the chat sees a reply, its receipt is replaced by what the
+ * chain shows for the authorization this browser signed: "Paid" only for a settlement found on chain, in the
+ * signed amount; otherwise "unconfirmed" with the signed amount (never the amount the agent claims). A paid
+ * reply without a receipt gets an unconfirmed one; receipts for unpaid replies, and repeats, are dropped.
+ */
+import { formatUnits } from "viem";
+import { explorerTxUrl, type Network } from "@/lib/chains/networks";
+import type { Receipt, SignedAuthorization } from "@/lib/x402/shared/receipt";
+import type { SettlementCheck } from "./receipt-check";
+
+export interface PaidMessage {
+  amount: bigint;
+  payTo: string;
+  asset: string;
+  authorization: SignedAuthorization;
+}
+
+export type Confirm = (auth: SignedAuthorization, claimedTransaction: string | undefined) => Promise<SettlementCheck>;
+
+/** What is kept of the agent's receipt: its plain fields, type-checked, nothing it says about money. */
+interface Claim {
+  paymentId?: string;
+  success: boolean;
+  pending: boolean;
+  transaction?: string;
+  error?: string;
+}
+
+function claimOf(data: unknown): Claim {
+  const d = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v.slice(0, 500) : undefined);
+  return { paymentId: text(d.paymentId), success: d.success === true, pending: d.pending === true, transaction: text(d.transaction), error: text(d.error) };
+}
+
+export async function checkedReceipt(claim: Claim | null, paid: PaidMessage, network: Network, confirm: Confirm): Promise<Receipt> {
+  const auth = paid.authorization;
+  let check: SettlementCheck;
+  try {
+    check = await confirm(auth, claim?.transaction);
+  } catch (err) {
+    check = { ok: false, reason: `could not read the chain: ${(err as Error).message}` };
+  }
+  const base = {
+    paymentId: claim?.paymentId ?? auth.nonce,
+    network: network.caip2,
+    chainId: network.chainId,
+    payer: auth.payer,
+    payTo: auth.payTo,
+    asset: auth.asset,
+    amount: auth.value,
+    amountDisplay: `${formatUnits(BigInt(auth.value), 6)} USDC`,
+    authorization: auth,
+  };
+  if (check.ok) return { ...base, success: true, transaction: check.transaction, explorerUrl: explorerTxUrl(network, check.transaction) };
+  const unchecked = { ...base, success: false, transaction: "", explorerUrl: null, ...(claim?.transaction && { claimedTransaction: claim.transaction }) };
+  // An agent that says it did not settle (or will retry) claims no payment: keep its words; history re-checks.
+  if (claim && !claim.success) return { ...unchecked, ...(claim.pending && { pending: true }), error: claim.error ?? "settlement failed" };
+  return { ...unchecked, unconfirmed: true, error: claim ? check.reason : "the agent sent no receipt" };
+}
+
+const encoder = new TextEncoder();
+const sseData = (chunk: object) => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
+
+/** `res` as an AI SDK UI message stream whose receipt is the checked one. */
+export function verifyReceipts(res: Response, paid: PaidMessage | null, network: Network, confirm: Confirm): Response {
+  if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) return res;
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let receiptSent = false;
+
+  const sendReceipt = async (controller: TransformStreamDefaultController<Uint8Array>, claim: Claim | null) => {
+    if (receiptSent || !paid) return;
+    receiptSent = true;
+    controller.enqueue(sseData({ type: "data-receipt", data: await checkedReceipt(claim, paid, network, confirm) }));
+  };
+
+  const handle = async (event: string, controller: TransformStreamDefaultController<Uint8Array>) => {
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+    let type: unknown;
+    let chunk: { data?: unknown } = {};
+    try {
+      chunk = JSON.parse(data) as { type?: unknown; data?: unknown };
+      type = (chunk as { type?: unknown }).type;
+    } catch {
+      type = data === "[DONE]" ? "[DONE]" : undefined;
+    }
+    if (type === "data-receipt") return sendReceipt(controller, claimOf(chunk.data));
+    // A paid reply that ends without a receipt still shows what was signed.
+    if (type === "finish" || type === "[DONE]") await sendReceipt(controller, null);
+    controller.enqueue(encoder.encode(`${event}\n\n`));
+  };
+
+  const body = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(bytes, controller) {
+        buffer += decoder.decode(bytes, { stream: true });
+        const events = buffer.split(/\r?\n\r?\n/);
+        buffer = events.pop() ?? "";
+        for (const event of events) if (event.trim()) await handle(event, controller);
+      },
+      async flush(controller) {
+        buffer += decoder.decode();
+        if (buffer.trim()) await handle(buffer, controller);
+        await sendReceipt(controller, null);
+      },
+    }),
+  );
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
