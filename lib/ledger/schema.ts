@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -90,4 +91,52 @@ export const usage = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("usage_agent_id_idx").on(t.agentId), index("usage_payment_id_idx").on(t.paymentId)],
+);
+
+/**
+ * Tabs (x402 batch-settlement channels), one row per channel: the SDK's channel record as JSON (`state`), with
+ * the fields the claimer queries beside it. Amounts are atomic units of the channel's token.
+ */
+export const channels = pgTable(
+  "channels",
+  {
+    /** Lower-case 0x-prefixed 32-byte channel id. */
+    channelId: text("channel_id").primaryKey(),
+    /** CAIP-2, e.g. "eip155:31337". */
+    network: text("network").notNull(),
+    payer: text("payer").notNull(),
+    receiver: text("receiver").notNull(),
+    token: text("token").notNull(),
+    /** The SDK's Channel record (config, voucher, mirrored on-chain state), JSON text. */
+    state: text("state").notNull(),
+    chargedCumulative: atomic("charged_cumulative").notNull(),
+    totalClaimed: atomic("total_claimed").notNull(),
+    /** Unix seconds; 0 when no timed withdrawal is pending. */
+    withdrawRequestedAt: bigint("withdraw_requested_at", { mode: "number" }).notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("channels_receiver_token_idx").on(t.network, t.receiver, t.token)],
+);
+
+export const TAB_EVENT_KINDS = ["deposit", "charge", "claim", "settle", "refund"] as const;
+
+/** What happened on a tab, one row each: deposits, charges (with usage), claims, settlements, refunds. */
+export const tabEvents = pgTable(
+  "tab_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: text("channel_id").notNull(),
+    network: text("network").notNull(),
+    kind: text("kind", { enum: TAB_EVENT_KINDS }).notNull(),
+    amount: atomic("amount").notNull(),
+    /** The channel's charged total after a charge. */
+    cumulative: atomic("cumulative"),
+    txHash: text("tx_hash"),
+    agentId: text("agent_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("tab_events_kind_check", sql.raw(`"kind" in (${TAB_EVENT_KINDS.map((k) => `'${k}'`).join(", ")})`)),
+    index("tab_events_channel_idx").on(t.channelId),
+  ],
 );

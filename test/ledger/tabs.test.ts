@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import type { Channel } from "@x402/evm/batch-settlement/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openLedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
+import { TabLedger } from "@/lib/ledger/tabs";
+import { startPostgres, type TestPostgres } from "@/test/support/postgres";
+
+const NETWORK = "eip155:31337";
+const PAYER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const RECEIVER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+
+const newChannelId = () => `0x${randomBytes(32).toString("hex")}`;
+
+function channel(channelId: string, over: Partial<Channel> = {}): Channel {
+  return {
+    channelId,
+    channelConfig: {
+      payer: PAYER,
+      payerAuthorizer: PAYER,
+      receiver: RECEIVER,
+      receiverAuthorizer: RECEIVER,
+      token: TOKEN,
+      withdrawDelay: 900,
+      salt: `0x${"00".repeat(32)}`,
+    },
+    chargedCumulativeAmount: "0",
+    signedMaxClaimable: "0",
+    signature: "0x",
+    balance: "1000000",
+    totalClaimed: "0",
+    withdrawRequestedAt: 0,
+    refundNonce: 0,
+    lastRequestTimestamp: 0,
+    ...over,
+  };
+}
+
+/** One charge of `amount` on the channel, as the SDK's server scheme writes it. */
+const charge = (amount: bigint) => (current: Channel | undefined) =>
+  current && { ...current, chargedCumulativeAmount: (BigInt(current.chargedCumulativeAmount) + amount).toString() };
+
+describe.each(["PGlite", "PostgreSQL"] as const)("tabs in the ledger on %s", (backend) => {
+  let server: TestPostgres | undefined;
+  let opened: OpenedLedgerDb[] = [];
+  let tabs: TabLedger;
+
+  beforeAll(async () => {
+    if (backend === "PGlite") {
+      opened = [await openLedgerDb({ dataDir: "memory://" })];
+    } else {
+      server = await startPostgres();
+      // Two pools on one database: two app processes.
+      opened = await Promise.all([openLedgerDb({ databaseUrl: server.url }), openLedgerDb({ databaseUrl: server.url })]);
+    }
+    tabs = new TabLedger(opened[0]!.db, NETWORK);
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((o) => o.close()));
+    await server?.stop();
+  });
+
+  it("stores, reads, lists and deletes a channel by its id, in any case", async () => {
+    const id = newChannelId();
+    expect(await tabs.get(id)).toBeUndefined();
+    const created = await tabs.updateChannel(id.toUpperCase().replace("0X", "0x"), () => channel(id));
+    expect(created.status).toBe("updated");
+    expect(await tabs.get(id)).toEqual(channel(id));
+    expect((await tabs.list()).map((c) => c.channelId)).toContain(id);
+    expect((await tabs.updateChannel(id, (c) => c)).status).toBe("unchanged");
+    expect((await tabs.updateChannel(id, () => undefined)).status).toBe("deleted");
+    expect(await tabs.get(id)).toBeUndefined();
+  });
+
+  it("serializes 20 concurrent charges on one channel, across processes: none is lost", async () => {
+    const id = newChannelId();
+    await tabs.updateChannel(id, () => channel(id));
+    const stores = opened.map((o) => new TabLedger(o.db, NETWORK));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % stores.length]!.updateChannel(id, charge(1_000n))));
+    expect((await tabs.get(id))?.chargedCumulativeAmount).toBe("20000");
+  });
+
+  it("lists channels charged beyond their claims, and sums what is unclaimed", async () => {
+    const other = new TabLedger(opened[0]!.db, "eip155:84532");
+    const before = await other.unclaimedTotal();
+    const id = newChannelId();
+    await other.updateChannel(id, () => channel(id, { chargedCumulativeAmount: "5000", totalClaimed: "2000" }));
+    const settled = newChannelId();
+    await other.updateChannel(settled, () => channel(settled, { chargedCumulativeAmount: "3000", totalClaimed: "3000" }));
+    expect((await other.listUnclaimed()).map((c) => c.channelId)).toEqual([id]);
+    expect(await other.unclaimedTotal()).toBe(before + 3000n);
+  });
+
+  it("records a channel's deposits, charges, claims, settlements and refunds in order", async () => {
+    const id = newChannelId();
+    await tabs.recordEvent({ channelId: id, kind: "deposit", amount: "100000", txHash: `0x${"1".repeat(64)}` });
+    await tabs.recordEvent({ channelId: id, kind: "charge", amount: "3200", cumulative: "3200", agentId: "a" });
+    await tabs.recordEvent({ channelId: id, kind: "refund", amount: "96800", txHash: `0x${"2".repeat(64)}` });
+    const events = await tabs.listEvents(id);
+    expect(events.map((e) => [e.kind, e.amount])).toEqual([
+      ["deposit", "100000"],
+      ["charge", "3200"],
+      ["refund", "96800"],
+    ]);
+    await expect(tabs.recordEvent({ channelId: id, kind: "bogus" as "charge", amount: "1" })).rejects.toThrow();
+  });
+});
