@@ -2,6 +2,8 @@ import "server-only";
 import { HTTPFacilitatorClient, type FacilitatorClient } from "@x402/core/server";
 import type { x402Facilitator } from "@x402/core/facilitator";
 import type { SupportedResponse } from "@x402/core/types";
+import { env } from "@/lib/env";
+import { processSingleton } from "@/lib/singleton";
 import { createLocalFacilitator } from "./local";
 
 /**
@@ -10,12 +12,9 @@ import { createLocalFacilitator } from "./local";
  * are set, then our own (in process, no HTTP hop) for what those do not serve.
  */
 
-const globalForFacilitator = globalThis as unknown as { x402LocalFacilitator?: x402Facilitator };
-
 /** One instance per process: its viem nonce manager must see every settlement. */
 export function getLocalFacilitator(): x402Facilitator {
-  globalForFacilitator.x402LocalFacilitator ??= createLocalFacilitator();
-  return globalForFacilitator.x402LocalFacilitator;
+  return processSingleton("localFacilitator", createLocalFacilitator);
 }
 
 /** Adapts the in-process facilitator to the client interface the resource server expects. */
@@ -29,9 +28,9 @@ class InProcessFacilitatorClient implements FacilitatorClient {
 
 export async function facilitatorClients(): Promise<FacilitatorClient[]> {
   const clients: FacilitatorClient[] = [];
-  const url = process.env.FACILITATOR_URL?.trim();
+  const url = env.FACILITATOR_URL;
   if (url) clients.push(new HTTPFacilitatorClient({ url }));
-  if (process.env.CDP_API_KEY_ID?.trim() && process.env.CDP_API_KEY_SECRET?.trim()) {
+  if (env.CDP_API_KEY_ID && env.CDP_API_KEY_SECRET) {
     // Loaded only when configured: the CDP SDK is large and needs its keys.
     const { createCdpFacilitatorClient } = await import("@coinbase/cdp-sdk/x402");
     clients.push(createCdpFacilitatorClient());
@@ -44,7 +43,7 @@ export async function facilitatorClients(): Promise<FacilitatorClient[]> {
 export function facilitatorDescription(): { local: true; remote: string | null; cdp: boolean } {
   return {
     local: true,
-    remote: process.env.FACILITATOR_URL?.trim() || null,
-    cdp: Boolean(process.env.CDP_API_KEY_ID?.trim() && process.env.CDP_API_KEY_SECRET?.trim()),
+    remote: env.FACILITATOR_URL ?? null,
+    cdp: Boolean(env.CDP_API_KEY_ID && env.CDP_API_KEY_SECRET),
   };
 }

@@ -3,7 +3,9 @@ import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { pad, parseAbi, parseEventLogs, toEventSelector, toHex, type Address, type Hex, type PublicClient } from "viem";
 import { networkByX402Id } from "@/lib/chains/networks";
 import { publicClientOf } from "@/lib/chains/rpc";
+import { env } from "@/lib/env";
 import { getLedger, type Ledger, type Payment } from "@/lib/ledger";
+import { processSingleton } from "@/lib/singleton";
 import { getResourceServer } from "./resource-server";
 import { settleAndRecord } from "./settlement";
 
@@ -33,8 +35,6 @@ const VALIDITY_MARGIN_S = 30n;
 /** Log searches go back this far (~2 days of Base blocks), in windows public RPCs accept. */
 const LOOKBACK_BLOCKS = 100_000n;
 const LOG_WINDOW_BLOCKS = 5_000n;
-/** Live settlements finish well within this (RPC timeouts + the 30 s receipt wait); older ones are stuck. */
-const DEFAULT_RECONCILE_AFTER_MS = 60_000;
 const RECONCILE_INTERVAL_MS = 30_000;
 
 /** settled: found on chain; retried: settled now; pending: the retry failed transiently and will run again. */
@@ -142,18 +142,18 @@ function moveOrSkip(result: { moved: boolean }, action: ReconcileAction, detail:
 
 /** RECONCILE_AFTER_MS: how old an unfinished payment must be before it counts as stuck. */
 function reconcileAfterMs(): number {
-  const ms = Number(process.env.RECONCILE_AFTER_MS?.trim() || NaN);
-  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_RECONCILE_AFTER_MS;
+  return env.RECONCILE_AFTER_MS;
 }
-
-const globalForReconciler = globalThis as unknown as { x402Reconciler?: NodeJS.Timeout };
 
 /**
  * Reconciles now and every 30 s after, one pass at a time. Never throws: a
  * failed pass is logged and the next one tries again.
  */
 export function startReconciler(): void {
-  if (globalForReconciler.x402Reconciler) return;
+  processSingleton("reconciler", runReconciler);
+}
+
+function runReconciler(): NodeJS.Timeout {
   let running = false;
   const pass = async () => {
     if (running) return;
@@ -169,5 +169,5 @@ export function startReconciler(): void {
   };
   void pass();
   // unref: the timer alone must not keep a stopping server alive.
-  globalForReconciler.x402Reconciler = setInterval(() => void pass(), RECONCILE_INTERVAL_MS).unref();
+  return setInterval(() => void pass(), RECONCILE_INTERVAL_MS).unref();
 }

@@ -3,9 +3,8 @@ import { x402ResourceServer } from "@x402/core/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
 import { bazaarResourceServerExtension } from "@x402/extensions/bazaar";
 import { NETWORK_LIST } from "@/lib/chains/networks";
+import { processSingletonRetrying } from "@/lib/singleton";
 import { facilitatorClients } from "@/lib/x402/facilitator";
-
-const globalForServer = globalThis as unknown as { x402ResourceServer?: Promise<x402ResourceServer> };
 
 /**
  * The SDK's resource server: builds quotes, verifies and settles through the
@@ -13,15 +12,11 @@ const globalForServer = globalThis as unknown as { x402ResourceServer?: Promise<
  * is not cached, so the next request tries again (a remote facilitator may be back).
  */
 export function getResourceServer(): Promise<x402ResourceServer> {
-  globalForServer.x402ResourceServer ??= (async () => {
+  return processSingletonRetrying("resourceServer", async () => {
     const server = new x402ResourceServer(await facilitatorClients());
     for (const network of NETWORK_LIST) server.register(network.caip2, new ExactEvmScheme());
     server.registerExtension(bazaarResourceServerExtension);
     await server.initialize();
     return server;
-  })().catch((err: unknown) => {
-    globalForServer.x402ResourceServer = undefined;
-    throw err;
   });
-  return globalForServer.x402ResourceServer;
 }
