@@ -9,12 +9,18 @@ import localDeployment from "./local-deployment.json" with { type: "json" };
 export type NetworkKey = "local" | "base-sepolia" | "base";
 export type Caip2 = `eip155:${number}`;
 
+/**
+ * USDC has 6 decimals on every network in the table (the type holds each entry to it), so amounts that belong to
+ * no one network, like the spending policy's limits, can use it.
+ */
+export const USDC_DECIMALS = 6;
+
 export interface UsdcInfo {
   address: Address;
   /** EIP-712 domain name and version used by EIP-3009 signatures. */
   eip712Name: string;
   eip712Version: string;
-  decimals: 6;
+  decimals: typeof USDC_DECIMALS;
 }
 
 export interface Network {

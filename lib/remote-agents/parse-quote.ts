@@ -1,6 +1,7 @@
 import { decodePaymentRequiredHeader } from "@x402/core/http";
-import { formatUnits, isAddress, parseUnits } from "viem";
-import { networkByChainId, networkByX402Id, type Network } from "@/lib/chains/networks";
+import { isAddress, parseUnits } from "viem";
+import { USDC_DECIMALS, networkByChainId, networkByX402Id, type Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 
 /**
  * Reads the 402 answers found in the wild into one quote. Pure and
@@ -212,7 +213,7 @@ function atomicAmount(value: unknown): bigint | null {
 
 function displayAmount(atomic: bigint, asset: string | null, network: Network | undefined): string {
   if (network && asset?.toLowerCase() === network.usdc.address.toLowerCase()) {
-    return `${formatUnits(atomic, network.usdc.decimals)} USDC`;
+    return formatUsdc(atomic, network.usdc.decimals);
   }
   return `${atomic} atomic units of ${asset ?? "an unnamed asset"}`;
 }
@@ -273,14 +274,15 @@ function decimalQuote(
   const isUsdc = currency === "USDC" || currency === "USD";
   // "$0.05" and "0.05 USDC" are both seen; anything else is not an amount we can state.
   const decimal = fields.amount?.replace(/^\$/, "").replace(/\s*usdc?$/i, "").trim() ?? null;
-  const atomic = isUsdc && decimal && /^\d{1,30}(\.\d{1,6})?$/.test(decimal) ? parseUnits(decimal, 6) : null;
+  const decimals = known?.usdc.decimals ?? USDC_DECIMALS;
+  const atomic = isUsdc && decimal && /^\d{1,30}(\.\d{1,6})?$/.test(decimal) ? parseUnits(decimal, decimals) : null;
   return {
     ...EMPTY,
     dialect,
     network: known?.caip2 ?? caip2Of(fields.network),
     chainId: known?.chainId ?? chainIdOf(fields.network),
     asset: isUsdc ? (known?.usdc.address ?? null) : fields.currency && isAddress(fields.currency, { strict: false }) ? fields.currency : null,
-    amount: atomic === null ? null : { atomic: atomic.toString(), display: `${formatUnits(atomic, 6)} USDC` },
+    amount: atomic === null ? null : { atomic: atomic.toString(), display: formatUsdc(atomic, decimals) },
     payTo: fields.payTo,
     resource: url ?? null,
     reason: atomic === null ? `${reason} (its price ${shown(fields.amount)} ${clip(currency)} is not one we can read)` : reason,

@@ -4,8 +4,8 @@
  * streams, so such a reply is turned into one: its text, then the receipt.
  */
 import { decodePaymentResponseHeader } from "@x402/core/http";
-import { formatUnits } from "viem";
-import { explorerTxUrl, networkByX402Id } from "@/lib/chains/networks";
+import { USDC_DECIMALS, explorerTxUrl, networkByX402Id } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 
 export interface PaidQuote {
@@ -62,7 +62,8 @@ function receiptOf(res: Response, paid: PaidQuote | null): Receipt | null {
       payTo: paid.payTo,
       asset: paid.asset,
       amount: paid.amount.toString(),
-      amountDisplay: `${formatUnits(paid.amount, 6)} USDC`,
+      // The paying fetch pays only its network's USDC, so an unnamed network still means USDC.
+      amountDisplay: formatUsdc(paid.amount, network?.usdc.decimals ?? USDC_DECIMALS),
       explorerUrl: network ? explorerTxUrl(network, settled.transaction) : null,
       ...(settled.success ? {} : { error: settled.errorReason ?? "settlement failed" }),
     };

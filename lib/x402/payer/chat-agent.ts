@@ -1,6 +1,7 @@
 import { parseUnits, type Address } from "viem";
 import type { CatalogEntry } from "@/lib/agents/catalog";
-import { networkByChainId, type Network } from "@/lib/chains/networks";
+import { USDC_DECIMALS, networkByChainId, type Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import type { AgentRef } from "@/lib/browser/chat/conversations";
 import { PROXY_CLIENT_HEADER } from "@/lib/remote-agents/proxy-header";
 import type { NormalizedQuote } from "@/lib/remote-agents/parse-quote";
@@ -30,6 +31,9 @@ export function catalogAgent(entry: CatalogEntry, network: Network): ChatAgent {
       : entry.network.chainId !== network.chainId
         ? `paid on ${entry.network.name}: switch network to use it`
         : null;
+  // The catalog states prices in USDC of the agent's network (the registry checks it has at most 6 decimals).
+  const decimals = agentNetwork?.usdc.decimals ?? USDC_DECIMALS;
+  const amount = parseUnits(entry.price, decimals);
   return {
     ref: { kind: "catalog", id: entry.id, name: entry.name },
     name: entry.name,
@@ -37,9 +41,9 @@ export function catalogAgent(entry: CatalogEntry, network: Network): ChatAgent {
     capabilities: entry.capabilities,
     endpoint: entry.endpoint,
     shown: agentNetwork
-      ? { network: agentNetwork.caip2, asset: agentNetwork.usdc.address, payTo: entry.payTo as Address, amount: parseUnits(entry.price, 6) }
+      ? { network: agentNetwork.caip2, asset: agentNetwork.usdc.address, payTo: entry.payTo as Address, amount }
       : null,
-    priceDisplay: `${entry.price} USDC`,
+    priceDisplay: formatUsdc(amount, decimals),
     blocked,
   };
 }

@@ -1,10 +1,11 @@
 /**
  * The user's spending policy, checked before anything is signed: a cap per
  * message, a budget per browser session and one per day. Amounts are USDC
- * atomic units (6 decimals). Pure functions over a storage, so the browser and
- * tests share them.
+ * atomic units (USDC_DECIMALS, the same on every network). Pure functions over
+ * a storage, so the browser and tests share them.
  */
 import { parseUnits } from "viem";
+import { USDC_DECIMALS } from "@/lib/chains/networks";
 
 export interface SpendPolicy {
   maxPerMessage: bigint;
@@ -13,9 +14,9 @@ export interface SpendPolicy {
 }
 
 export const DEFAULT_POLICY: SpendPolicy = {
-  maxPerMessage: parseUnits("0.10", 6),
-  sessionBudget: parseUnits("1", 6),
-  dailyBudget: parseUnits("5", 6),
+  maxPerMessage: parseUnits("0.10", USDC_DECIMALS),
+  sessionBudget: parseUnits("1", USDC_DECIMALS),
+  dailyBudget: parseUnits("5", USDC_DECIMALS),
 };
 
 export type PolicyVerdict =

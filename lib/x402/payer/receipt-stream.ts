@@ -4,8 +4,8 @@
  * signed amount; otherwise "unconfirmed" with the signed amount (never the amount the agent claims). A paid
  * reply without a receipt gets an unconfirmed one; receipts for unpaid replies, and repeats, are dropped.
  */
-import { formatUnits } from "viem";
 import { explorerTxUrl, type Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import type { Receipt, SignedAuthorization } from "@/lib/x402/shared/receipt";
 import type { SettlementCheck } from "./receipt-check";
 
@@ -49,7 +49,7 @@ export async function checkedReceipt(claim: Claim | null, paid: PaidMessage, net
     payTo: auth.payTo,
     asset: auth.asset,
     amount: auth.value,
-    amountDisplay: `${formatUnits(BigInt(auth.value), 6)} USDC`,
+    amountDisplay: formatUsdc(auth.value, network.usdc.decimals),
     authorization: auth,
   };
   if (check.ok) return { ...base, success: true, transaction: check.transaction, explorerUrl: explorerTxUrl(network, check.transaction) };
