@@ -7,16 +7,18 @@ import { NextResponse, type NextRequest } from "next/server";
 import { contentSecurityPolicy, createNonce } from "@/lib/http/csp";
 import { isHostAllowed, parseAllowedHosts, type AllowedHosts } from "@/lib/http/hosts";
 import { jsonError } from "@/lib/http/json";
+import { env } from "@/lib/env";
+import { publicEnv } from "@/lib/public-env";
 import { PROXY_PATH, RELAYED_CSP } from "@/lib/remote-agents/proxy-header";
 
 const dev = process.env.NODE_ENV !== "production";
-const walletConnect = Boolean(process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID);
+const walletConnect = Boolean(publicEnv.walletConnectProjectId);
 
 let allowed: AllowedHosts | Error | undefined;
 function allowedHosts(): AllowedHosts | Error {
   if (allowed === undefined) {
     try {
-      allowed = parseAllowedHosts(process.env.ALLOWED_HOSTS, process.env.HOST);
+      allowed = parseAllowedHosts(env.ALLOWED_HOSTS, env.HOST);
     } catch (err) {
       allowed = err as Error;
       console.error(`[proxy] ${allowed.message}; every request is refused until it is fixed`);

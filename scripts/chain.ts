@@ -11,6 +11,7 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ensureLocalContracts, startAnvil } from "../lib/devchain";
+import { env } from "../lib/env";
 
 const USAGE = `usage: tsx scripts/chain.ts start [--port 8545] [--host 127.0.0.1] [--state <file>] [--verbose]
        tsx scripts/chain.ts reset [--state <file>]`;
@@ -29,7 +30,7 @@ const { positionals, values } = parseArgs({
 
 const stateFile = values.state
   ? path.resolve(values.state)
-  : path.resolve(root, process.env.DATA_DIR ?? ".data", "anvil-state.json");
+  : path.resolve(root, env.DATA_DIR, "anvil-state.json");
 
 async function start(): Promise<void> {
   const port = Number(values.port);

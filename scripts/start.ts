@@ -10,13 +10,13 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { ensureLocalContracts, startAnvil } from "../lib/devchain";
 import { httpOrigin } from "../lib/devchain/anvil";
+import { parseEnv } from "../lib/env";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
-const host = process.env.HOST ?? "127.0.0.1";
-const port = Number(process.env.PORT ?? 3000);
-const dataDir = path.resolve(root, process.env.DATA_DIR ?? ".data");
-const anvilPort = Number(process.env.ANVIL_PORT ?? 8545);
+// Every setting is checked before anything starts: a bad one stops here, naming the variable.
+const { HOST: host, PORT: port, DATA_DIR, ANVIL_PORT: anvilPort, LOCAL_RPC_URL } = parseEnv();
+const dataDir = path.resolve(root, DATA_DIR);
 
 const nextBin = path.join(root, "node_modules", ".bin", "next");
 /** What this script started: how to stop it gracefully, and how to kill it at once. */
@@ -100,7 +100,7 @@ function buildIsFresh(): boolean {
 async function main() {
   mkdirSync(dataDir, { recursive: true });
 
-  let rpcUrl = process.env.LOCAL_RPC_URL;
+  let rpcUrl = LOCAL_RPC_URL;
   if (rpcUrl) {
     console.log(`[start] using the local chain at ${rpcUrl} (LOCAL_RPC_URL)`);
   } else {

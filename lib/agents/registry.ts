@@ -17,6 +17,7 @@ import path from "node:path";
 import { getAddress, isAddress, parseUnits } from "viem";
 import { z } from "zod";
 import { DEFAULT_NETWORK_KEY, isNetworkKey, type NetworkKey } from "@/lib/chains/networks";
+import { env } from "@/lib/env";
 import { modelUnavailableReason, parseModelSpec } from "./models";
 import { TOOLKIT_NAMES, toToolkitName } from "./tools";
 
@@ -77,7 +78,7 @@ export type AgentConfig = z.infer<typeof AgentSchema>;
 let cache: { file: string; mtimeMs: number; agents: readonly AgentConfig[] } | undefined;
 
 function configPath(): string {
-  return path.resolve(process.env.AGENTS_CONFIG?.trim() || "agents.config.json");
+  return path.resolve(env.AGENTS_CONFIG);
 }
 
 /** Reads and validates the agents file; re-reads only when its path or modification time changes. */
@@ -117,7 +118,7 @@ function fieldPath(segments: (string | number)[]): string {
 
 /** AGENT_MODEL, validated, or undefined when unset. */
 function modelOverride(): string | undefined {
-  const spec = process.env.AGENT_MODEL?.trim();
+  const spec = env.AGENT_MODEL;
   if (!spec) return undefined;
   const parsed = parseModelSpec(spec);
   if ("error" in parsed) throw new Error(`AGENT_MODEL: ${parsed.error}`);

@@ -1,11 +1,11 @@
 import "server-only";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { env } from "@/lib/env";
 import type { Network } from "./networks";
 
 /** Server-side RPC URL of a network: its environment override, else the default. */
 export function rpcUrlOf(network: Network): string {
-  const fromEnv = process.env[network.rpcEnv]?.trim();
-  return fromEnv ? fromEnv : network.defaultRpcUrl;
+  return env[network.rpcEnv] ?? network.defaultRpcUrl;
 }
 
 const clients = new Map<string, PublicClient>();

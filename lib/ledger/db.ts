@@ -9,6 +9,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { env } from "../env";
 
 /** Either backend: the ledger only uses what both drivers share. */
 export type LedgerDb = PgDatabase<PgQueryResultHKT>;
@@ -36,7 +37,7 @@ const MIGRATION_LOCK_KEY = 402_402;
 export async function openLedgerDb(opts: OpenLedgerDbOptions = {}): Promise<OpenedLedgerDb> {
   // An explicit dataDir asks for PGlite even when the environment names a Postgres server.
   const databaseUrl =
-    opts.databaseUrl ?? (opts.dataDir === undefined ? process.env.DATABASE_URL : undefined);
+    opts.databaseUrl ?? (opts.dataDir === undefined ? env.DATABASE_URL : undefined);
   return databaseUrl ? openPostgres(databaseUrl) : openPglite(opts.dataDir);
 }
 
@@ -70,7 +71,7 @@ async function openPostgres(connectionString: string): Promise<OpenedLedgerDb> {
   return { db: drizzlePg({ client: pool }), close };
 }
 
-async function openPglite(dataDir = process.env.DATA_DIR ?? ".data"): Promise<OpenedLedgerDb> {
+async function openPglite(dataDir = env.DATA_DIR): Promise<OpenedLedgerDb> {
   let location = dataDir;
   if (!dataDir.startsWith("memory://")) {
     // PGlite creates its own folder but not the parents.

@@ -1,5 +1,6 @@
 import "server-only";
 import { BlockList, isIP } from "node:net";
+import { env } from "@/lib/env";
 
 /**
  * Which IP addresses an outbound request to a user-supplied URL may reach.
@@ -20,7 +21,7 @@ const POLICIES: Record<UrlPolicy, ReadonlySet<AddressKind>> = {
   private: new Set(["public", "loopback", "private"]),
 };
 
-export function urlPolicyFromEnv(value = process.env.OUTBOUND_URL_POLICY, host = process.env.HOST): UrlPolicy {
+export function urlPolicyFromEnv(value: string | undefined = env.OUTBOUND_URL_POLICY, host: string | undefined = env.HOST): UrlPolicy {
   const policy = value?.trim().toLowerCase() || (isLoopbackHost(host) ? "loopback" : "public");
   if (policy in POLICIES) return policy as UrlPolicy;
   throw new Error(`OUTBOUND_URL_POLICY must be public, loopback or private, not ${JSON.stringify(value)}`);

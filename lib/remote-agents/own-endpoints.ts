@@ -4,6 +4,7 @@ import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { NETWORK_LIST } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
+import { env } from "@/lib/env";
 import { addressKind, canonicalAddress } from "./address-policy";
 import type { DenyHook } from "./safe-fetch";
 
@@ -36,7 +37,7 @@ export function chainRpcEndpoints(): OwnEndpoint[] {
  * unset), and the origin a request reached it at (a reverse proxy's public name, for one).
  */
 export function appEndpoints(requestUrl?: string): OwnEndpoint[] {
-  const listening = { what: "this app", host: normalizeHost(process.env.HOST?.trim() || "127.0.0.1"), port: Number(process.env.PORT) || 3000 };
+  const listening = { what: "this app", host: normalizeHost(env.HOST), port: env.PORT };
   const reached = requestUrl ? endpointOf(requestUrl, "this app") : null;
   return reached ? [listening, reached] : [listening];
 }

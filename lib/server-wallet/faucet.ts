@@ -2,6 +2,7 @@ import "server-only";
 import { parseEther, type Address, type Hex } from "viem";
 import type { Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
+import { env } from "@/lib/env";
 // deploy.ts, not the devchain index: the index also exports the anvil launcher, which has no place in the server.
 import { fundLocalAccount } from "@/lib/devchain/deploy";
 import { RateLimiter } from "../http/rate-limit";
@@ -30,7 +31,7 @@ const globalLimiter = new RateLimiter(FAUCET_GLOBAL_WINDOW_MS, FAUCET_GLOBAL_MAX
 
 export function faucetKindOf(network: Network): FaucetKind {
   if (network.key === "local") return "local";
-  if (network.key === "base-sepolia" && process.env.CDP_API_KEY_ID && process.env.CDP_API_KEY_SECRET) return "cdp";
+  if (network.key === "base-sepolia" && env.CDP_API_KEY_ID && env.CDP_API_KEY_SECRET) return "cdp";
   return "none";
 }
 

@@ -9,6 +9,7 @@ import { useState } from "react";
 import type { Address } from "viem";
 import { WagmiContext } from "wagmi";
 import type { Network } from "@/lib/chains/networks";
+import { publicEnv } from "@/lib/public-env";
 import { sharedWagmiConfig } from "./config";
 import { FundFromWallet } from "./FundFromWallet";
 
@@ -23,7 +24,7 @@ export default function ExternalWallets({ network, address }: { network: Network
         <RainbowKitProvider initialChain={network.chainId} modalSize="compact">
           <div className="flex flex-col gap-2" data-testid="external-wallets">
             <ConnectButton showBalance={false} chainStatus="none" accountStatus="address" />
-            {!process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID && (
+            {!publicEnv.walletConnectProjectId && (
               <p className="text-xs text-zinc-500">
                 WalletConnect is off: set NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID to offer it.
               </p>

@@ -9,6 +9,7 @@ import { getAddress, http, isAddress, type Address, type Chain } from "viem";
 import { createConfig, createConnector, mock, type Config } from "wagmi";
 import { reconnect } from "wagmi/actions";
 import { NETWORK_LIST, viemChainOf } from "@/lib/chains/networks";
+import { publicEnv } from "@/lib/public-env";
 import { localWalletConnector, LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
 import { walletSession } from "@/lib/wallet/session";
 import { bridgeExternalWallet } from "./bridge";
@@ -85,7 +86,7 @@ function buildWagmiConfig(initialChainId: number) {
       createConnector((config) => ({ ...mock({ accounts: [m.address] })(config), ...details })),
   });
 
-  const projectId = process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID ?? "";
+  const projectId = publicEnv.walletConnectProjectId ?? "";
   // Without a WalletConnect project id RainbowKit can reach MetaMask only through its extension (it would throw
   // otherwise), and WalletConnect not at all; any other extension wallet is offered as "Browser Wallet".
   const hasMetaMask = (window as { ethereum?: { isMetaMask?: boolean } }).ethereum?.isMetaMask === true;

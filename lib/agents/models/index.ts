@@ -3,6 +3,7 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModel } from "ai";
+import { env, type EnvName } from "@/lib/env";
 import { OfflineModel } from "./offline";
 
 /**
@@ -23,7 +24,7 @@ export interface ModelSpec {
 const REMOTE_PROVIDERS = ["openai", "anthropic", "compatible"] as const;
 
 /** The environment variable each remote provider cannot work without. */
-const REQUIRED_ENV: Record<(typeof REMOTE_PROVIDERS)[number], string> = {
+const REQUIRED_ENV: Record<(typeof REMOTE_PROVIDERS)[number], EnvName> = {
   openai: "OPENAI_API_KEY",
   anthropic: "ANTHROPIC_API_KEY",
   compatible: "OPENAI_COMPATIBLE_BASE_URL",
@@ -59,16 +60,16 @@ export function resolveModel(modelSpec: string): LanguageModel {
   switch (provider) {
     case "offline":
       // OFFLINE_MODEL_DELAY_MS paces its chunks like a slower model (demos, benchmarks).
-      return new OfflineModel({ delayMs: Math.max(0, Number(env("OFFLINE_MODEL_DELAY_MS") ?? 0) || 0) });
+      return new OfflineModel({ delayMs: env.OFFLINE_MODEL_DELAY_MS });
     case "openai":
-      return createOpenAI({ apiKey: env("OPENAI_API_KEY") })(modelId);
+      return createOpenAI({ apiKey: env.OPENAI_API_KEY })(modelId);
     case "anthropic":
-      return createAnthropic({ apiKey: env("ANTHROPIC_API_KEY") })(modelId);
+      return createAnthropic({ apiKey: env.ANTHROPIC_API_KEY })(modelId);
     case "compatible":
       return createOpenAICompatible({
         name: "compatible",
-        baseURL: env("OPENAI_COMPATIBLE_BASE_URL")!,
-        apiKey: env("OPENAI_COMPATIBLE_API_KEY"),
+        baseURL: env.OPENAI_COMPATIBLE_BASE_URL!,
+        apiKey: env.OPENAI_COMPATIBLE_API_KEY,
         // Without it, OpenAI-style servers send no token counts in streams and usage stays empty.
         includeUsage: true,
       }).chatModel(modelId);
@@ -78,9 +79,5 @@ export function resolveModel(modelSpec: string): LanguageModel {
 function missingEnv({ provider }: ModelSpec, modelSpec: string): string | undefined {
   if (provider === "offline") return undefined;
   const name = REQUIRED_ENV[provider];
-  return env(name) ? undefined : `${name} is not set (needed by model "${modelSpec}")`;
-}
-
-function env(name: string): string | undefined {
-  return process.env[name]?.trim() || undefined;
+  return env[name] ? undefined : `${name} is not set (needed by model "${modelSpec}")`;
 }

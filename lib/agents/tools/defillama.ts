@@ -1,6 +1,7 @@
 import "server-only";
 import { tool } from "ai";
 import { z } from "zod";
+import { env } from "@/lib/env";
 import { describeError } from "./errors";
 
 /** DeFiLlama answers in well under a second; past this the user is better told it is down. */
@@ -26,7 +27,7 @@ export function defillamaTools() {
       }),
       execute: async ({ protocol }, { abortSignal }) => {
         const slug = protocol.trim().toLowerCase().replace(/\s+/g, "-");
-        const url = `${baseUrl("DEFILLAMA_BASE_URL", "https://api.llama.fi")}/tvl/${encodeURIComponent(slug)}`;
+        const url = `${env.DEFILLAMA_BASE_URL}/tvl/${encodeURIComponent(slug)}`;
         const tvlUsd = parse(TvlResponse, await getJson(url, abortSignal), url);
         return { protocol: slug, tvlUsd, source: url };
       },
@@ -41,7 +42,7 @@ export function defillamaTools() {
           .describe('Coin ids, e.g. ["coingecko:ethereum", "coingecko:bitcoin"]'),
       }),
       execute: async ({ coins }, { abortSignal }) => {
-        const url = `${baseUrl("DEFILLAMA_COINS_URL", "https://coins.llama.fi")}/prices/current/${coins.join(",")}`;
+        const url = `${env.DEFILLAMA_COINS_URL}/prices/current/${coins.join(",")}`;
         const found = parse(PricesResponse, await getJson(url, abortSignal), url).coins;
         return {
           prices: coins
@@ -57,10 +58,6 @@ export function defillamaTools() {
       },
     }),
   };
-}
-
-function baseUrl(envName: "DEFILLAMA_BASE_URL" | "DEFILLAMA_COINS_URL", fallback: string): string {
-  return (process.env[envName]?.trim() || fallback).replace(/\/+$/, "");
 }
 
 /** GETs JSON, turning every way it can fail into one sentence the model can pass on. */

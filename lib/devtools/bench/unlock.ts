@@ -1,12 +1,13 @@
 /** Wallet unlock time in Chromium at the keystore's scrypt strength, as the user sees it: click to unlocked. */
 import { chromium } from "@playwright/test";
 import { summarize } from "../load/stats";
+import { env } from "../../env";
 
 const PASSWORD = "bench password";
 
 export async function measureUnlock(opts: { baseUrl: string; runs: number }) {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: env.CHROMIUM_PATH,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
   });
   try {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AgentConfig } from "../../agents/registry";
+import { env } from "../../env";
 import { Ledger, openLedgerDb } from "../../ledger";
 import { startAppProcess } from "../app-process";
 import { loadAgentsFrom } from "./agents";
@@ -47,7 +48,7 @@ export async function runLoadOnFreshApp(opts: {
       },
       readLedger: async (payerAddresses) => {
         // DATABASE_URL: the app used that Postgres; otherwise its own PGlite folder.
-        const { db, close } = await openLedgerDb(process.env.DATABASE_URL ? {} : { dataDir });
+        const { db, close } = await openLedgerDb(env.DATABASE_URL ? {} : { dataDir });
         try {
           return await ledgerSettlements(new Ledger(db), payerAddresses);
         } finally {

@@ -8,6 +8,7 @@ import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
 import { describeError } from "@/lib/agents/tools/errors";
+import { env } from "@/lib/env";
 
 /**
  * Our own facilitator, on the official SDK: verifies EIP-3009 authorizations
@@ -25,16 +26,13 @@ const ANVIL_FACILITATOR_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae8
 const CONFIRMATION_TIMEOUT_MS = 30_000;
 
 export function facilitatorNetworks(): Network[] {
-  return process.env.FACILITATOR_PRIVATE_KEY?.trim()
+  return env.FACILITATOR_PRIVATE_KEY
     ? [NETWORKS.local, NETWORKS["base-sepolia"], NETWORKS.base]
     : [NETWORKS.local];
 }
 
 function facilitatorKey(): Hex {
-  const key = process.env.FACILITATOR_PRIVATE_KEY?.trim();
-  if (!key) return ANVIL_FACILITATOR_KEY;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("FACILITATOR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
-  return key as Hex;
+  return env.FACILITATOR_PRIVATE_KEY ?? ANVIL_FACILITATOR_KEY;
 }
 
 /** The facilitator could not reach a chain's RPC: an outage, not a verdict on the payment. */
