@@ -4,7 +4,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { NETWORKS, NETWORK_LIST, explorerTxUrl, networkByChainId, networkByX402Id } from "@/lib/chains/networks";
 import { readNetworkStatus } from "@/lib/chains/status";
-import { startAnvil, type Anvil } from "../lib/devchain";
+import { testChainFixture } from "./support/fixtures";
 
 describe("the network table", () => {
   it("names each network by chain id, CAIP-2 id and (where v1 can) v1 name", () => {
@@ -29,12 +29,11 @@ describe("the network table", () => {
 });
 
 describe("readNetworkStatus", () => {
-  let anvil: Anvil;
+  const anvil = testChainFixture({ contracts: false, asLocalChain: false });
   let wrongChain: Server;
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    anvil = await startAnvil({ port: 0, silent: true });
     // A JSON-RPC endpoint (single or batched calls) that claims to be chain 1: the status must not call it connected.
     wrongChain = createServer((req, res) => {
       let body = "";
@@ -51,7 +50,6 @@ describe("readNetworkStatus", () => {
 
   afterAll(async () => {
     process.env = saved;
-    await anvil?.stop();
     wrongChain?.close();
   });
 

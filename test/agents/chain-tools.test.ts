@@ -14,12 +14,12 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { runAgent } from "@/lib/agents/engine";
 import { getAgent, type AgentConfig } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
-import { fundLocalAccount, type Anvil } from "@/lib/devchain";
-import { startTestChain } from "./support/chain";
+import { fundLocalAccount } from "@/lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 import { deadUrl } from "./support/http";
 import { collect, ofType, textOf } from "./support/stream";
 
@@ -31,21 +31,16 @@ const feed = NETWORKS.local.priceFeeds["ETH/USD"];
 /** Anvil's account #0, the feed's owner in the local deployment (its key is public). */
 const feedOwner = privateKeyToAccount("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 let chain: ReturnType<typeof createPublicClient>;
 let analyst: AgentConfig;
 let walletAssistant: AgentConfig;
 
 beforeAll(async () => {
   delete process.env.AGENT_MODEL;
-  anvil = await startTestChain();
   chain = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) });
   analyst = getAgent("00000000-0000-0000-0000-000000000001")!;
   walletAssistant = getAgent("00000000-0000-0000-0000-000000000002")!;
-});
-
-afterAll(async () => {
-  await anvil.stop();
 });
 
 function ask(agent: AgentConfig, question: string) {

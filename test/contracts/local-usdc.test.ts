@@ -19,8 +19,9 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "../../lib/devchain";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fundLocalAccount } from "../../lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 
 const usdcAbi = parseAbi([
   "function name() view returns (string)",
@@ -88,7 +89,7 @@ interface Authorization {
   nonce: Hex;
 }
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 let usdc: Address;
 const payer = privateKeyToAccount(generatePrivateKey());
 const payee = privateKeyToAccount(generatePrivateKey()).address;
@@ -105,16 +106,11 @@ let publicClient: ReturnType<typeof clients>["publicClient"];
 let relayer: ReturnType<typeof clients>["relayer"];
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  ({ usdc } = await ensureLocalContracts(anvil.rpcUrl));
+  usdc = anvil.deployment.usdc;
   ({ publicClient, relayer } = clients());
   // The payer gets USDC only: EIP-3009 is gasless for the signer; the relayer (a facilitator) pays gas.
   await fundLocalAccount(anvil.rpcUrl, payer.address, { usdc: 1_000_000000n, eth: 0n });
   await fundLocalAccount(anvil.rpcUrl, relayerAccount.address, { usdc: 0n, eth: parseEther("10") });
-});
-
-afterAll(async () => {
-  await anvil?.stop();
 });
 
 const domain = () => ({ name: "USD Coin", version: "2", chainId: foundry.id, verifyingContract: usdc });

@@ -2,8 +2,9 @@
 import { createPublicClient, createWalletClient, http, parseAbi, parseEther, type Address } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil, type LocalDeployment } from "../../lib/devchain";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fundLocalAccount, type LocalDeployment } from "../../lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 
 const feedAbi = parseAbi([
   "function decimals() view returns (uint8)",
@@ -18,7 +19,7 @@ const feedAbi = parseAbi([
 const ownerAccount = mnemonicToAccount("test test test test test test test test test test test junk");
 const stranger = privateKeyToAccount(generatePrivateKey());
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 let deployment: LocalDeployment;
 let feed: Address;
 
@@ -33,15 +34,10 @@ function clients() {
 let c: ReturnType<typeof clients>;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  deployment = await ensureLocalContracts(anvil.rpcUrl);
+  deployment = anvil.deployment;
   feed = deployment.priceFeed;
   c = clients();
   await fundLocalAccount(anvil.rpcUrl, stranger.address, { usdc: 0n, eth: parseEther("1") });
-});
-
-afterAll(async () => {
-  await anvil?.stop();
 });
 
 const latestRoundData = () => c.publicClient.readContract({ address: feed, abi: feedAbi, functionName: "latestRoundData" });

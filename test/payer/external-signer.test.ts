@@ -6,25 +6,19 @@ import { authorizationTypes } from "@x402/evm";
 import { http, recoverTypedDataAddress, type Address } from "viem";
 import { createConfig, mock } from "wagmi";
 import { connect, disconnect, switchChain } from "wagmi/actions";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { bridgeExternalWallet } from "@/components/wallet/external/bridge";
 import { NETWORKS, viemChainOf } from "@/lib/chains/networks";
 import { externalWalletSnapshot, getExternalSigner } from "@/lib/wallet/external-bridge";
 import type { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
-import { startAnvil, type Anvil } from "@/lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 
 // Anvil's dev account #2, unlocked on the node.
 const ACCOUNT_2: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const LOCAL = NETWORKS.local.chainId;
 const SEPOLIA = NETWORKS["base-sepolia"].chainId;
 
-let anvil: Anvil;
-beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-});
-afterAll(async () => {
-  await anvil?.stop();
-});
+const anvil = testChainFixture({ contracts: false, asLocalChain: false });
 
 const unwatch: Array<() => void> = [];
 afterEach(() => {

@@ -4,7 +4,7 @@
  */
 import { createPublicClient, createTestClient, createWalletClient, custom, http, parseAbi, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { POST as relayRoute } from "@/app/api/rpc/[chainId]/route";
 import { NETWORKS } from "@/lib/chains/networks";
 import { addPayment, readPayments, type PaymentRecord } from "@/lib/browser/history/payments";
@@ -12,7 +12,8 @@ import { resolveOpenPayments } from "@/lib/browser/history/resolve";
 import { checkSettlement, confirmPayment, resolveAuthorization } from "@/lib/x402/payer/receipt-check";
 import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-stream";
 import type { Receipt, SignedAuthorization } from "@/lib/x402/shared/receipt";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "@/lib/devchain";
+import { fundLocalAccount } from "@/lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 import { readUIChunks } from "../support/ui-stream";
 
 const USDC = NETWORKS.local.usdc.address;
@@ -25,7 +26,7 @@ const transferAbi = parseAbi([
 ]);
 const FAKE_TX = `0x${"dead".repeat(16)}`;
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 /** The checks read the chain as the browser does: through the app's read-only relay, /api/rpc/31337. */
 let chain: ReturnType<typeof createPublicClient>;
 /** Direct, for what the test itself does (sign, settle, wait). */
@@ -33,17 +34,10 @@ let direct: ReturnType<typeof createPublicClient>;
 let payer: PrivateKeyAccount;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  await ensureLocalContracts(anvil.rpcUrl);
-  vi.stubEnv("LOCAL_RPC_URL", anvil.rpcUrl);
   direct = createPublicClient({ transport: http(anvil.rpcUrl), pollingInterval: 100 });
   chain = createPublicClient({ transport: custom({ request: viaRelay }) });
   payer = privateKeyToAccount(generatePrivateKey());
   await fundLocalAccount(anvil.rpcUrl, payer.address, { usdc: 10_000000n, eth: 0n });
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await anvil?.stop();
 });
 
 let relayIds = 0;

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { networkInterfaces } from "node:os";
 import { POST as probeRoute } from "@/app/api/probe/route";
 import { appEndpoints, chainRpcEndpoints, denyEndpoints } from "@/lib/remote-agents/own-endpoints";
-import { startAnvil, type Anvil } from "@/lib/devchain";
 import { listen } from "../agents/support/http";
+import { testChainFixture } from "../support/fixtures";
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -54,18 +54,16 @@ describe("this app's own endpoints", () => {
 });
 
 describe("POST /api/probe and the chain RPC", () => {
-  let anvil: Anvil;
+  const anvil = testChainFixture({ contracts: false, asLocalChain: false });
   let redirect: Awaited<ReturnType<typeof listen>>;
   let agent: Awaited<ReturnType<typeof listen>>;
   beforeAll(async () => {
-    anvil = await startAnvil({ port: 0, silent: true });
     redirect = await listen((_req, res) => res.writeHead(307, { location: anvil.rpcUrl }).end());
     agent = await listen((_req, res) => res.writeHead(402, { "content-type": "application/json" }).end("{}"));
   });
   afterAll(async () => {
     await redirect?.close();
     await agent?.close();
-    await anvil?.stop();
   });
 
   const probe = async (url: string) => {

@@ -5,21 +5,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { GET, POST } from "@/app/api/faucet/route";
 import { NETWORKS } from "@/lib/chains/networks";
 import { FAUCET_GLOBAL_MAX, FAUCET_GLOBAL_WINDOW_MS } from "@/lib/server-wallet/faucet";
-import { ensureLocalContracts, startAnvil, type Anvil } from "@/lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 
-beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  await ensureLocalContracts(anvil.rpcUrl);
-  vi.stubEnv("LOCAL_RPC_URL", anvil.rpcUrl);
+beforeAll(() => {
   vi.stubEnv("CDP_API_KEY_ID", "");
   vi.stubEnv("CDP_API_KEY_SECRET", "");
 });
 
-afterAll(async () => {
+afterAll(() => {
   vi.unstubAllEnvs();
-  await anvil?.stop();
 });
 
 // Each test starts in windows of its own: the limiters live in the module, across tests.

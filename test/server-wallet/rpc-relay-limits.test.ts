@@ -10,9 +10,10 @@ import { createPublicClient, createTestClient, erc20Abi, http, toHex, type Addre
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/rpc/[chainId]/route";
-import { ensureLocalContracts, startAnvil, type Anvil, type LocalDeployment } from "@/lib/devchain";
+import type { LocalDeployment } from "@/lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 let deployment: LocalDeployment;
 let blockGasLimit: bigint;
 // JUMPDEST PUSH0 JUMP: loops until its gas runs out.
@@ -21,18 +22,15 @@ const LOOP: Address = "0x00000000000000000000000000000000000100aa";
 const GAS_REPORTER: Address = "0x00000000000000000000000000000000000100bb";
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  deployment = await ensureLocalContracts(anvil.rpcUrl);
+  deployment = anvil.deployment;
   const testClient = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
   await testClient.setCode({ address: LOOP, bytecode: "0x5b5f56" });
   await testClient.setCode({ address: GAS_REPORTER, bytecode: "0x5a5f5260205ff3" });
   blockGasLimit = (await createPublicClient({ transport: http(anvil.rpcUrl) }).getBlock()).gasLimit;
-  vi.stubEnv("LOCAL_RPC_URL", anvil.rpcUrl);
 });
 
-afterAll(async () => {
+afterAll(() => {
   vi.unstubAllEnvs();
-  await anvil?.stop();
 });
 
 const relayRequest = (init: RequestInit) =>

@@ -1,20 +1,10 @@
 /** POST /api/rpc/[chainId] against a real anvil: reads pass, everything else is refused before the chain sees it. */
 import { createPublicClient, http, toHex } from "viem";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/rpc/[chainId]/route";
-import { startAnvil, type Anvil } from "@/lib/devchain";
+import { testChainFixture } from "../support/fixtures";
 
-let anvil: Anvil;
-
-beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  vi.stubEnv("LOCAL_RPC_URL", anvil.rpcUrl);
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await anvil?.stop();
-});
+const anvil = testChainFixture({ contracts: false });
 
 async function call(body: unknown, chainId = "31337") {
   const text = typeof body === "string" ? body : JSON.stringify(body);
