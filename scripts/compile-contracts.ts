@@ -1,5 +1,6 @@
 /**
- * Compiles contracts/src/*.sol with solc-js (offline) into contracts/artifacts/<Name>.json, and writes
+ * Compiles contracts/src/*.sol with solc-js (offline) into contracts/artifacts/<Name>.json (and the test-only
+ * contracts/test/*.sol into contracts/artifacts/test/<Name>.json), and writes
  * lib/chains/local-deployment.json: where the local chain's contracts live. The addresses are CREATE2
  * addresses, so they follow from the bytecode alone and the app can ship them before any chain runs.
  * Deterministic: the same sources give byte-identical files, so the outputs are committed.
@@ -18,11 +19,23 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import type { BatchSettlementDeployment } from "../lib/devchain/batch-settlement";
 import type { ContractArtifact, LocalDeployment } from "../lib/devchain/deploy";
 
 const root = path.resolve(import.meta.dirname, "..");
-const CONTRACTS = ["LocalUSDC", "Multicall3", "PriceFeed"] as const;
+const CONTRACTS = [
+  "LocalUSDC",
+  "Multicall3",
+  "PriceFeed",
+  "x402BatchSettlement",
+  "ERC3009DepositCollector",
+] as const;
 type ContractName = (typeof CONTRACTS)[number];
+/** Compiled for tests only, never placed on the dev chain. */
+const TEST_CONTRACTS = ["TestSmartWallet"] as const;
+type TestContractName = (typeof TEST_CONTRACTS)[number];
+const sourceKey = (name: ContractName | TestContractName): string =>
+  (TEST_CONTRACTS as readonly string[]).includes(name) ? `contracts/test/${name}.sol` : `contracts/src/${name}.sol`;
 
 /** The deterministic-deployment proxy that anvil has at genesis (also on most public chains). */
 const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
@@ -30,6 +43,10 @@ const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
 const OWNER: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const SALT: Hex = keccak256(stringToHex("x402-chat/local-devchain"));
 const MULTICALL3: Address = "0xcA11bde05977b3631167028862bE2a173976CA11";
+/** The canonical addresses of x402's batch-settlement contracts (the SDK's BATCH_SETTLEMENT_ADDRESS and
+ *  ERC3009_DEPOSIT_COLLECTOR_ADDRESS); the collector's source names the first as a constant too. */
+const BATCH_SETTLEMENT: Address = "0x4020074e9dF2ce1deE5A9C1b5c3f541D02a10003";
+const ERC3009_DEPOSIT_COLLECTOR: Address = "0x4020806089470a89826cB9fB1f4059150b550004";
 const INITIAL_ETH_USD_PRICE = 3000_00000000n; // 8 decimals
 const LOCAL_CHAIN_ID = 31337;
 
@@ -41,11 +58,11 @@ interface SolcOutput {
   >;
 }
 
-function compile(): Record<ContractName, ContractArtifact> {
+function compile(): Record<ContractName | TestContractName, ContractArtifact> {
   const sources = Object.fromEntries(
-    CONTRACTS.map((name) => {
+    [...CONTRACTS, ...TEST_CONTRACTS].map((name) => {
       // Source keys are repo-relative so the metadata hash (part of the bytecode) is the same on every machine.
-      const key = `contracts/src/${name}.sol`;
+      const key = sourceKey(name);
       return [key, { content: readFileSync(path.join(root, key), "utf8") }];
     }),
   );
@@ -65,9 +82,9 @@ function compile(): Record<ContractName, ContractArtifact> {
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
 
-  const artifacts = {} as Record<ContractName, ContractArtifact>;
-  for (const name of CONTRACTS) {
-    const compiled = output.contracts?.[`contracts/src/${name}.sol`]?.[name];
+  const artifacts = {} as Record<ContractName | TestContractName, ContractArtifact>;
+  for (const name of [...CONTRACTS, ...TEST_CONTRACTS]) {
+    const compiled = output.contracts?.[sourceKey(name)]?.[name];
     if (!compiled) throw new Error(`solc produced no output for ${name}`);
     artifacts[name] = {
       contractName: name,
@@ -92,11 +109,10 @@ function writeJson(relativePath: string, value: unknown): void {
 }
 
 const artifacts = compile();
-for (const artifact of Object.values(artifacts)) {
-  writeJson(`contracts/artifacts/${artifact.contractName}.json`, artifact);
-}
+for (const name of CONTRACTS) writeJson(`contracts/artifacts/${name}.json`, artifacts[name]);
+for (const name of TEST_CONTRACTS) writeJson(`contracts/artifacts/test/${name}.json`, artifacts[name]);
 
-const deployment: LocalDeployment = {
+const deployment: LocalDeployment & BatchSettlementDeployment = {
   chainId: LOCAL_CHAIN_ID,
   create2Factory: CREATE2_FACTORY,
   salt: SALT,
@@ -104,6 +120,9 @@ const deployment: LocalDeployment = {
   usdc: create2Address(artifacts.LocalUSDC, [OWNER]),
   priceFeed: create2Address(artifacts.PriceFeed, [OWNER, INITIAL_ETH_USD_PRICE]),
   multicall3: MULTICALL3,
+  // Placed with anvil_setCode at the addresses the x402 SDK uses on every chain (they have no constructor state).
+  batchSettlement: BATCH_SETTLEMENT,
+  erc3009DepositCollector: ERC3009_DEPOSIT_COLLECTOR,
   initialEthUsdPrice: INITIAL_ETH_USD_PRICE.toString(),
 };
 writeJson("lib/chains/local-deployment.json", deployment);

@@ -22,6 +22,7 @@ import localUsdcJson from "../../contracts/artifacts/LocalUSDC.json" with { type
 import multicall3Json from "../../contracts/artifacts/Multicall3.json" with { type: "json" };
 import priceFeedJson from "../../contracts/artifacts/PriceFeed.json" with { type: "json" };
 import deploymentJson from "../chains/local-deployment.json" with { type: "json" };
+import { installBatchSettlement } from "./batch-settlement";
 
 /** The shape of contracts/artifacts/<Name>.json, as written by scripts/compile-contracts.ts. */
 export interface ContractArtifact {
@@ -103,6 +104,7 @@ export async function ensureLocalContracts(rpcUrl: string): Promise<LocalDeploym
     throw new Error(`the chain at ${rpcUrl} has id ${chainId}; the local deployment is for ${deployment.chainId}`);
   }
   await installMulticall3(c);
+  await installBatchSettlement(rpcUrl);
   if (!(await c.publicClient.getCode({ address: deployment.create2Factory }))) {
     throw new Error(`no CREATE2 factory at ${deployment.create2Factory}: was anvil started with --no-create2?`);
   }

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice What the settlement contract asks of a deposit collector: move `amount` of `token` from `payer`
+///         into the settlement contract (msg.sender) for channel `channelId`.
+interface IDepositCollector {
+    function collect(address payer, address token, uint256 amount, bytes32 channelId, bytes calldata collectorData)
+        external;
+}
+
+interface IERC1271 {
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
+}
+
+/// @title x402BatchSettlement
+/// @notice Unidirectional payment channels for the x402 `batch-settlement` scheme on EVM, written here from the
+///         scheme's specification and from the calls and EIP-712 types the official SDK makes.
+///         A payer deposits into a channel once; the receiver claims cumulative vouchers (signed by the payer
+///         authorizer) in batches, which only moves accounting, and `settle` sweeps what was claimed to the
+///         receiver in one transfer. Unclaimed escrow goes back by cooperative refund or by timed withdrawal.
+/// @dev Runtime code is placed at the canonical address with anvil_setCode, so no constructor ever runs:
+///      no immutables, no storage set at construction, and the EIP-712 domain separator is computed from
+///      block.chainid and address(this) on every call.
+contract x402BatchSettlement {
+    struct ChannelConfig {
+        address payer;
+        address payerAuthorizer;
+        address receiver;
+        address receiverAuthorizer;
+        address token;
+        uint40 withdrawDelay;
+        bytes32 salt;
+    }
+
+    struct Voucher {
+        ChannelConfig channel;
+        uint128 maxClaimableAmount;
+    }
+
+    /// @param totalClaimed The channel's new cumulative claimed total, at most the voucher's ceiling.
+    struct VoucherClaim {
+        Voucher voucher;
+        bytes signature;
+        uint128 totalClaimed;
+    }
+
+    /// @dev One slot per channel: every operation on a channel writes it, so the refund nonce rides along
+    ///      for free instead of costing a fresh slot on a channel's first refund. 96 bits hold 7.9e28 base
+    ///      units; the ABI still speaks uint128 and a deposit beyond that range reverts.
+    struct ChannelState {
+        uint96 balance;
+        uint96 totalClaimed;
+        uint64 refundNonce;
+    }
+
+    struct PendingWithdrawal {
+        uint128 amount;
+        uint40 initiatedAt;
+    }
+
+    struct ReceiverState {
+        uint128 totalClaimed;
+        uint128 totalSettled;
+    }
+
+    string public constant NAME = "x402 Batch Settlement";
+    string public constant VERSION = "1";
+    uint40 public constant MIN_WITHDRAW_DELAY = 15 minutes;
+    uint40 public constant MAX_WITHDRAW_DELAY = 30 days;
+
+    bytes32 public constant CHANNEL_CONFIG_TYPEHASH = keccak256(
+        "ChannelConfig(address payer,address payerAuthorizer,address receiver,address receiverAuthorizer,address token,uint40 withdrawDelay,bytes32 salt)"
+    );
+    bytes32 public constant VOUCHER_TYPEHASH = keccak256("Voucher(bytes32 channelId,uint128 maxClaimableAmount)");
+    bytes32 public constant REFUND_TYPEHASH = keccak256("Refund(bytes32 channelId,uint256 nonce,uint128 amount)");
+    bytes32 public constant CLAIM_ENTRY_TYPEHASH =
+        keccak256("ClaimEntry(bytes32 channelId,uint128 maxClaimableAmount,uint128 totalClaimed)");
+    bytes32 public constant CLAIM_BATCH_TYPEHASH = keccak256(
+        "ClaimBatch(ClaimEntry[] claims)ClaimEntry(bytes32 channelId,uint128 maxClaimableAmount,uint128 totalClaimed)"
+    );
+    bytes32 private constant EIP712_DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant NAME_HASH = keccak256("x402 Batch Settlement");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+
+    /// @dev EIP-2: s in the lower half of the secp256k1 order, so a signature has one valid form.
+    uint256 private constant MAX_S = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// @dev Transient slot of the reentrancy lock (EIP-1153): keccak256("x402BatchSettlement.lock").
+    uint256 private constant LOCK_SLOT = 0xae033d5c3016ccfd2b3eb340738f23361d5f91c0371e5b5442827d29d3145908;
+
+    mapping(bytes32 channelId => ChannelState) private _channels;
+    mapping(bytes32 channelId => PendingWithdrawal) public pendingWithdrawals;
+    mapping(address receiver => mapping(address token => ReceiverState)) public receivers;
+
+    event ChannelCreated(bytes32 indexed channelId, ChannelConfig config);
+    event Deposited(
+        bytes32 indexed channelId, address indexed sender, address indexed collector, uint128 amount, uint128 balance
+    );
+    event Claimed(bytes32 indexed channelId, address indexed sender, uint128 amount, uint128 totalClaimed);
+    event Settled(address indexed receiver, address indexed token, address indexed sender, uint128 amount);
+    event WithdrawInitiated(bytes32 indexed channelId, address indexed sender, uint128 amount, uint40 finalizeAfter);
+    event WithdrawReduced(bytes32 indexed channelId, uint128 amount);
+    event WithdrawCancelled(bytes32 indexed channelId);
+    event WithdrawFinalized(bytes32 indexed channelId, address indexed sender, uint128 amount);
+    event Refunded(bytes32 indexed channelId, address indexed sender, uint128 amount, uint256 nonce);
+    event ChannelClosed(bytes32 indexed channelId, ChannelConfig config);
+
+    error Reentrancy();
+    error ZeroAmount();
+    error InvalidConfig();
+    error WithdrawDelayOutOfRange(uint40 withdrawDelay);
+    error DepositNotReceived(uint256 expected, uint256 received);
+    error Unauthorized();
+    error InvalidVoucherSignature(bytes32 channelId);
+    error InvalidAuthorizerSignature();
+    error ClaimExceedsVoucher(bytes32 channelId, uint128 totalClaimed, uint128 maxClaimableAmount);
+    error ClaimExceedsBalance(bytes32 channelId, uint128 totalClaimed, uint128 balance);
+    error MixedReceiverAuthorizers();
+    error EmptyClaims();
+    error InvalidRefundNonce(uint256 expected, uint256 given);
+    error WithdrawExceedsUnclaimed(uint128 amount, uint128 unclaimed);
+    error NoPendingWithdrawal();
+    error WithdrawDelayNotElapsed(uint256 finalizeAfter);
+    error TransferFailed();
+    error BalanceOverflow();
+
+    /// @dev The collector is an outside call in the middle of a deposit: nothing may re-enter meanwhile.
+    modifier nonReentrant() {
+        bool locked;
+        assembly ("memory-safe") {
+            locked := tload(LOCK_SLOT)
+        }
+        if (locked) revert Reentrancy();
+        assembly ("memory-safe") {
+            tstore(LOCK_SLOT, 1)
+        }
+        _;
+        assembly ("memory-safe") {
+            tstore(LOCK_SLOT, 0)
+        }
+    }
+
+    // ---------------------------------------------------------------- deposits
+
+    /// @notice Credits `amount` to the channel of `config`; the collector moves the tokens from the payer.
+    ///         The first deposit into an empty channel creates it. Anyone may submit (facilitators sponsor gas):
+    ///         the collector's authorization (bound to the channel id) is what proves the payer's consent.
+    /// @dev Credit follows the tokens actually received, so a collector can't mint balance it didn't bring.
+    function deposit(ChannelConfig calldata config, uint128 amount, address collector, bytes calldata collectorData)
+        external
+        nonReentrant
+    {
+        if (amount == 0) revert ZeroAmount();
+        _requireValidConfig(config);
+        bytes32 channelId = getChannelId(config);
+
+        uint256 before = _balanceOf(config.token);
+        IDepositCollector(collector).collect(config.payer, config.token, amount, channelId, collectorData);
+        uint256 received = _balanceOf(config.token) - before;
+        if (received != amount) revert DepositNotReceived(amount, received);
+
+        ChannelState storage channel = _channels[channelId];
+        uint96 previous = channel.balance;
+        uint256 balance = uint256(previous) + amount;
+        if (balance > type(uint96).max) revert BalanceOverflow();
+        channel.balance = uint96(balance);
+        if (previous == 0) emit ChannelCreated(channelId, config);
+        emit Deposited(channelId, msg.sender, collector, amount, uint128(balance));
+    }
+
+    // ---------------------------------------------------------------- claims and settlement
+
+    /// @notice Claims vouchers directly: the caller must be each row's receiver or receiver authorizer.
+    function claim(VoucherClaim[] calldata voucherClaims) external nonReentrant {
+        uint256 count = voucherClaims.length;
+        if (count == 0) revert EmptyClaims();
+        bytes32 separator = _domainSeparator();
+        for (uint256 i; i < count; ++i) {
+            ChannelConfig calldata config = voucherClaims[i].voucher.channel;
+            if (msg.sender != config.receiver && msg.sender != config.receiverAuthorizer) revert Unauthorized();
+            _claim(voucherClaims[i], _channelId(separator, config), separator);
+        }
+    }
+
+    /// @notice Claims vouchers of many channels on one EIP-712 `ClaimBatch` signature of their common receiver
+    ///         authorizer; anyone may relay it. Replaying it is harmless: claimed totals are cumulative.
+    function claimWithSignature(VoucherClaim[] calldata voucherClaims, bytes calldata authorizerSignature)
+        external
+        nonReentrant
+    {
+        uint256 count = voucherClaims.length;
+        if (count == 0) revert EmptyClaims();
+        bytes32 separator = _domainSeparator();
+        address authorizer = voucherClaims[0].voucher.channel.receiverAuthorizer;
+        bytes32[] memory ids = new bytes32[](count);
+        bytes32[] memory entries = new bytes32[](count);
+        for (uint256 i; i < count; ++i) {
+            VoucherClaim calldata row = voucherClaims[i];
+            if (row.voucher.channel.receiverAuthorizer != authorizer) revert MixedReceiverAuthorizers();
+            ids[i] = _channelId(separator, row.voucher.channel);
+            entries[i] = _claimEntryHash(ids[i], row);
+        }
+        bytes32 digest = _typedDigest(separator, _claimBatchHash(entries));
+        if (!_isValidSignatureNow(authorizer, digest, authorizerSignature)) revert InvalidAuthorizerSignature();
+        for (uint256 i; i < count; ++i) {
+            _claim(voucherClaims[i], ids[i], separator);
+        }
+    }
+
+    /// @notice Transfers everything claimed and not yet settled for `receiver` in `token` to the receiver.
+    ///         Permissionless: the funds can only go to the receiver.
+    function settle(address receiver, address token) external nonReentrant {
+        ReceiverState storage state = receivers[receiver][token];
+        uint128 amount = state.totalClaimed - state.totalSettled;
+        if (amount == 0) return;
+        state.totalSettled = state.totalClaimed;
+        _transfer(token, receiver, amount);
+        emit Settled(receiver, token, msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- timed withdrawal
+
+    /// @notice Starts the payer's escape hatch: after the channel's withdraw delay `amount` (at most the
+    ///         unclaimed escrow now) can be withdrawn. The receiver can still claim during the delay.
+    ///         A new initiation replaces a pending one and restarts its delay.
+    function initiateWithdraw(ChannelConfig calldata config, uint128 amount) external nonReentrant {
+        _requirePayerSide(config);
+        if (amount == 0) revert ZeroAmount();
+        bytes32 channelId = getChannelId(config);
+        ChannelState memory channel = _channels[channelId];
+        uint128 unclaimed = channel.balance - channel.totalClaimed;
+        if (amount > unclaimed) revert WithdrawExceedsUnclaimed(amount, unclaimed);
+        pendingWithdrawals[channelId] = PendingWithdrawal(amount, uint40(block.timestamp));
+        emit WithdrawInitiated(channelId, msg.sender, amount, uint40(block.timestamp) + config.withdrawDelay);
+    }
+
+    /// @notice Completes a withdrawal after its delay, paying the payer what is still unclaimed of it.
+    function finalizeWithdraw(ChannelConfig calldata config) external nonReentrant {
+        _requirePayerSide(config);
+        bytes32 channelId = getChannelId(config);
+        PendingWithdrawal memory pending = pendingWithdrawals[channelId];
+        if (pending.initiatedAt == 0) revert NoPendingWithdrawal();
+        uint256 finalizeAfter = uint256(pending.initiatedAt) + config.withdrawDelay;
+        if (block.timestamp < finalizeAfter) revert WithdrawDelayNotElapsed(finalizeAfter);
+        delete pendingWithdrawals[channelId];
+
+        ChannelState storage channel = _channels[channelId];
+        uint96 unclaimed = channel.balance - channel.totalClaimed;
+        uint96 amount = pending.amount < unclaimed ? uint96(pending.amount) : unclaimed;
+        channel.balance -= amount;
+        if (amount > 0) _transfer(config.token, config.payer, amount);
+        emit WithdrawFinalized(channelId, msg.sender, amount);
+        _emitClosedIfEmpty(channelId, config, channel);
+    }
+
+    // ---------------------------------------------------------------- cooperative refund
+
+    /// @notice Returns up to `amount` of unclaimed escrow to the payer; the receiver or its authorizer calls.
+    function refund(ChannelConfig calldata config, uint128 amount) external nonReentrant {
+        if (msg.sender != config.receiver && msg.sender != config.receiverAuthorizer) revert Unauthorized();
+        _refund(config, getChannelId(config), amount);
+    }
+
+    /// @notice The relay-friendly refund: anyone submits the receiver authorizer's EIP-712 `Refund` signature
+    ///         for the channel's current refund nonce.
+    function refundWithSignature(
+        ChannelConfig calldata config,
+        uint128 amount,
+        uint256 nonce,
+        bytes calldata receiverAuthorizerSignature
+    ) external nonReentrant {
+        bytes32 separator = _domainSeparator();
+        bytes32 channelId = _channelId(separator, config);
+        uint256 expected = _channels[channelId].refundNonce;
+        if (nonce != expected) revert InvalidRefundNonce(expected, nonce);
+        bytes32 digest = _typedDigest(separator, keccak256(abi.encode(REFUND_TYPEHASH, channelId, nonce, amount)));
+        if (!_isValidSignatureNow(config.receiverAuthorizer, digest, receiverAuthorizerSignature)) {
+            revert InvalidAuthorizerSignature();
+        }
+        _refund(config, channelId, amount);
+    }
+
+    // ---------------------------------------------------------------- batching
+
+    /// @notice Runs several calls to this contract in one transaction (e.g. claimWithSignature then
+    ///         refundWithSignature); any failure reverts them all.
+    function multicall(bytes[] calldata data) external returns (bytes[] memory results) {
+        results = new bytes[](data.length);
+        for (uint256 i; i < data.length; ++i) {
+            (bool ok, bytes memory result) = address(this).delegatecall(data[i]);
+            if (!ok) {
+                assembly ("memory-safe") {
+                    revert(add(result, 32), mload(result))
+                }
+            }
+            results[i] = result;
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    function channels(bytes32 channelId) external view returns (uint128 balance, uint128 totalClaimed) {
+        ChannelState memory channel = _channels[channelId];
+        return (channel.balance, channel.totalClaimed);
+    }
+
+    /// @notice The nonce the next refundWithSignature of the channel must carry.
+    function refundNonce(bytes32 channelId) external view returns (uint256) {
+        return _channels[channelId].refundNonce;
+    }
+
+    function getChannelId(ChannelConfig calldata config) public view returns (bytes32) {
+        return _channelId(_domainSeparator(), config);
+    }
+
+    function getVoucherDigest(bytes32 channelId, uint128 maxClaimableAmount) external view returns (bytes32) {
+        return _typedDigest(_domainSeparator(), keccak256(abi.encode(VOUCHER_TYPEHASH, channelId, maxClaimableAmount)));
+    }
+
+    function getRefundDigest(bytes32 channelId, uint256 nonce, uint128 amount) external view returns (bytes32) {
+        return _typedDigest(_domainSeparator(), keccak256(abi.encode(REFUND_TYPEHASH, channelId, nonce, amount)));
+    }
+
+    function getClaimBatchDigest(VoucherClaim[] calldata voucherClaims) external view returns (bytes32) {
+        bytes32 separator = _domainSeparator();
+        bytes32[] memory entries = new bytes32[](voucherClaims.length);
+        for (uint256 i; i < voucherClaims.length; ++i) {
+            entries[i] = _claimEntryHash(_channelId(separator, voucherClaims[i].voucher.channel), voucherClaims[i]);
+        }
+        return _typedDigest(separator, _claimBatchHash(entries));
+    }
+
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparator();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Raises the channel's claimed total to the row's, within the voucher's ceiling and the balance.
+    ///      A row at or below the current total changes nothing, so a stale or replayed claim is a no-op.
+    function _claim(VoucherClaim calldata row, bytes32 channelId, bytes32 separator) private {
+        ChannelConfig calldata config = row.voucher.channel;
+        uint128 ceiling = row.voucher.maxClaimableAmount;
+        uint128 target = row.totalClaimed;
+        if (target > ceiling) revert ClaimExceedsVoucher(channelId, target, ceiling);
+        ChannelState storage channel = _channels[channelId];
+        ChannelState memory state = channel;
+        if (target > state.balance) revert ClaimExceedsBalance(channelId, target, state.balance);
+        bytes32 digest = _typedDigest(separator, keccak256(abi.encode(VOUCHER_TYPEHASH, channelId, ceiling)));
+        if (!_isValidVoucherSignature(config, digest, row.signature)) revert InvalidVoucherSignature(channelId);
+        if (target <= state.totalClaimed) return;
+
+        uint128 amount = target - state.totalClaimed;
+        channel.totalClaimed = uint96(target); // target <= balance, a uint96
+        receivers[config.receiver][config.token].totalClaimed += amount;
+        emit Claimed(channelId, msg.sender, amount, target);
+    }
+
+    /// @dev The nonce advances first, whatever moves after, so any earlier signed refund is spent.
+    function _refund(ChannelConfig calldata config, bytes32 channelId, uint128 amount) private {
+        if (amount == 0) revert ZeroAmount();
+        ChannelState storage channel = _channels[channelId];
+        ChannelState memory state = channel;
+        uint256 nonce = state.refundNonce;
+        uint96 unclaimed = state.balance - state.totalClaimed;
+        uint96 refunded = amount < unclaimed ? uint96(amount) : unclaimed;
+        // One write: the nonce advances even when nothing is refunded.
+        channel.refundNonce = state.refundNonce + 1;
+        if (refunded == 0) return;
+        channel.balance = state.balance - refunded;
+
+        PendingWithdrawal storage pending = pendingWithdrawals[channelId];
+        uint128 pendingAmount = pending.amount;
+        if (pendingAmount > 0) {
+            if (refunded >= pendingAmount) {
+                delete pendingWithdrawals[channelId];
+                emit WithdrawCancelled(channelId);
+            } else {
+                pending.amount = pendingAmount - refunded;
+                emit WithdrawReduced(channelId, pendingAmount - refunded);
+            }
+        }
+        _transfer(config.token, config.payer, refunded);
+        emit Refunded(channelId, msg.sender, refunded, nonce);
+        _emitClosedIfEmpty(channelId, config, channel);
+    }
+
+    function _emitClosedIfEmpty(bytes32 channelId, ChannelConfig calldata config, ChannelState storage channel)
+        private
+    {
+        if (channel.balance == 0 && channel.totalClaimed == 0) emit ChannelClosed(channelId, config);
+    }
+
+    function _requireValidConfig(ChannelConfig calldata config) private pure {
+        if (
+            config.payer == address(0) || config.receiver == address(0) || config.receiverAuthorizer == address(0)
+                || config.token == address(0)
+        ) revert InvalidConfig();
+        if (config.withdrawDelay < MIN_WITHDRAW_DELAY || config.withdrawDelay > MAX_WITHDRAW_DELAY) {
+            revert WithdrawDelayOutOfRange(config.withdrawDelay);
+        }
+    }
+
+    function _requirePayerSide(ChannelConfig calldata config) private view {
+        if (msg.sender != config.payer && (config.payerAuthorizer == address(0) || msg.sender != config.payerAuthorizer))
+        {
+            revert Unauthorized();
+        }
+    }
+
+    /// @dev An EOA payer authorizer signs with ECDSA only; with none, the payer itself signs (EIP-1271 for a
+    ///      smart wallet, ECDSA for an EOA).
+    function _isValidVoucherSignature(ChannelConfig calldata config, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool)
+    {
+        if (config.payerAuthorizer != address(0)) return _recover(digest, signature) == config.payerAuthorizer;
+        return _isValidSignatureNow(config.payer, digest, signature);
+    }
+
+    /// @dev EIP-1271 for an account with code, ECDSA otherwise.
+    function _isValidSignatureNow(address signer, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool)
+    {
+        if (signer.code.length == 0) {
+            address recovered = _recover(digest, signature);
+            return recovered != address(0) && recovered == signer;
+        }
+        (bool ok, bytes memory result) =
+            signer.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));
+        return ok && result.length >= 32 && abi.decode(result, (bytes32)) == bytes32(IERC1271.isValidSignature.selector);
+    }
+
+    /// @dev 65-byte r ++ s ++ v signatures; address(0) for anything malformed or malleable.
+    function _recover(bytes32 digest, bytes calldata signature) private pure returns (address) {
+        if (signature.length != 65) return address(0);
+        bytes32 r = bytes32(signature[0:32]);
+        bytes32 s = bytes32(signature[32:64]);
+        uint8 v = uint8(signature[64]);
+        if (uint256(s) > MAX_S || (v != 27 && v != 28)) return address(0);
+        return ecrecover(digest, v, r, s);
+    }
+
+    function _domainSeparator() private view returns (bytes32) {
+        return keccak256(abi.encode(EIP712_DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+    }
+
+    function _typedDigest(bytes32 separator, bytes32 structHash) private pure returns (bytes32 digest) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, hex"1901")
+            mstore(add(ptr, 0x02), separator)
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
+        }
+    }
+
+    /// @dev The channel id is the full EIP-712 digest of the config, so it binds chain and contract.
+    function _channelId(bytes32 separator, ChannelConfig calldata config) private pure returns (bytes32) {
+        return _typedDigest(separator, keccak256(abi.encode(CHANNEL_CONFIG_TYPEHASH, config)));
+    }
+
+    function _claimEntryHash(bytes32 channelId, VoucherClaim calldata row) private pure returns (bytes32) {
+        return keccak256(abi.encode(CLAIM_ENTRY_TYPEHASH, channelId, row.voucher.maxClaimableAmount, row.totalClaimed));
+    }
+
+    /// @dev EIP-712 encodes an array of structs as the hash of its elements' struct hashes, concatenated.
+    function _claimBatchHash(bytes32[] memory entries) private pure returns (bytes32) {
+        return keccak256(abi.encode(CLAIM_BATCH_TYPEHASH, keccak256(abi.encodePacked(entries))));
+    }
+
+    function _balanceOf(address token) private view returns (uint256) {
+        (bool ok, bytes memory result) = token.staticcall(abi.encodeWithSelector(0x70a08231, address(this)));
+        if (!ok || result.length < 32) revert TransferFailed();
+        return abi.decode(result, (uint256));
+    }
+
+    /// @dev Accepts tokens that return nothing as well as those that return true.
+    function _transfer(address token, address to, uint256 amount) private {
+        (bool ok, bytes memory result) = token.call(abi.encodeWithSelector(0xa9059cbb, to, amount));
+        if (!ok || (result.length != 0 && !abi.decode(result, (bool))) || token.code.length == 0) {
+            revert TransferFailed();
+        }
+    }
+}
