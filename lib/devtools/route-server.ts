@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { streamChunks } from "../http/stream";
 
 export type WebHandler = (req: Request) => Promise<Response> | Response;
 export interface Route {
@@ -54,7 +55,7 @@ async function dispatch(routes: Route[], req: IncomingMessage, res: ServerRespon
       // A handler may answer before reading the whole body (413): don't reuse that connection.
       if (!req.complete) res.setHeader("connection", "close");
       res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      if (response.body) for await (const chunk of streamChunks(response.body)) res.write(chunk);
       res.end();
     } catch (err) {
       res.writeHead(500, { "content-type": "text/plain" }).end(`handler threw: ${(err as Error).stack}`);

@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { Readable, Transform } from "node:stream";
+import { streamChunks } from "@/lib/http/stream";
 import { addressKind, isAllowed, urlPolicyFromEnv, type UrlPolicy } from "./address-policy";
 
 /**
@@ -135,7 +136,7 @@ export async function safeFetch(input: string, options: SafeFetchOptions = {}): 
 export async function readText(res: SafeResponse): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+  for await (const chunk of streamChunks(res.body)) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
 }
 

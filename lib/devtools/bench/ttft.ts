@@ -16,6 +16,7 @@ import { getResourceServer } from "../../x402/server/resource-server";
 import { serveRoutes } from "../route-server";
 import { localX402Client } from "../load/client";
 import { summarize } from "../load/stats";
+import { streamChunks } from "../../http/stream";
 
 const BODY = JSON.stringify({ messages: [{ role: "user", content: "What is the current price of ETH?" }] });
 
@@ -35,7 +36,7 @@ async function timeReply(url: string, headers: Record<string, string> = {}): Pro
   const decoder = new TextDecoder();
   let seen = "";
   let firstToken: number | null = null;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of streamChunks(res.body)) {
     seen += decoder.decode(chunk, { stream: true });
     if (firstToken === null && FIRST_TOKEN.test(seen)) firstToken = performance.now() - started;
   }
