@@ -11,6 +11,7 @@ import {
   getContractAddress,
   http,
   isAddressEqual,
+  isHex,
   parseAbi,
   type Abi,
   type Address,
@@ -18,18 +19,32 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
+import { z } from "zod";
 import localUsdcJson from "../../contracts/artifacts/LocalUSDC.json" with { type: "json" };
 import multicall3Json from "../../contracts/artifacts/Multicall3.json" with { type: "json" };
 import priceFeedJson from "../../contracts/artifacts/PriceFeed.json" with { type: "json" };
 import deploymentJson from "../chains/local-deployment.json" with { type: "json" };
 import { installBatchSettlement } from "./batch-settlement";
 
+const HexSchema = z.custom<Hex>((value) => typeof value === "string" && isHex(value), "must be 0x-prefixed hex");
+/** Each ABI entry names its kind; what a kind holds is viem's to read. */
+const AbiEntries = z.array(
+  z.object({ type: z.enum(["function", "event", "error", "constructor", "fallback", "receive"]) }).passthrough(),
+);
+const AbiSchema = z.custom<Abi>((value) => AbiEntries.safeParse(value).success, "must be an array of ABI entries");
+
 /** The shape of contracts/artifacts/<Name>.json, as written by scripts/compile-contracts.ts. */
-export interface ContractArtifact {
-  contractName: string;
-  abi: Abi;
-  bytecode: Hex;
-  deployedBytecode: Hex;
+const ContractArtifactSchema = z.object({
+  contractName: z.string().min(1),
+  abi: AbiSchema,
+  bytecode: HexSchema,
+  deployedBytecode: HexSchema,
+});
+export type ContractArtifact = z.infer<typeof ContractArtifactSchema>;
+
+/** A compiled artifact read from JSON; a damaged one throws, naming the field. */
+export function parseContractArtifact(json: unknown): ContractArtifact {
+  return ContractArtifactSchema.parse(json);
 }
 
 /** Where the local chain's contracts live: the shape of lib/chains/local-deployment.json. */
@@ -60,9 +75,9 @@ export interface Funding {
 
 const deployment = deploymentJson as LocalDeployment;
 const artifacts = {
-  usdc: localUsdcJson as unknown as ContractArtifact,
-  priceFeed: priceFeedJson as unknown as ContractArtifact,
-  multicall3: multicall3Json as unknown as ContractArtifact,
+  usdc: parseContractArtifact(localUsdcJson),
+  priceFeed: parseContractArtifact(priceFeedJson),
+  multicall3: parseContractArtifact(multicall3Json),
 };
 
 /**

@@ -3,6 +3,7 @@ export { pickFreePort, startAnvil, type Anvil, type AnvilOptions } from "./anvil
 export {
   ensureLocalContracts,
   fundLocalAccount,
+  parseContractArtifact,
   type ContractArtifact,
   type FundAmounts,
   type Funding,
