@@ -6,6 +6,7 @@
 import { Wallet } from "@ethereumjs/wallet";
 import { bytesToHex, hexToBytes, isAddressEqual, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress, type PrivateKeyAccount } from "viem/accounts";
+import { z } from "zod";
 import { MIN_PASSWORD_LENGTH, keystoreAddress, type KeystoreV3 } from "./keystore-format";
 
 export type { KeystoreV3 };
@@ -69,8 +70,23 @@ export async function encryptKeystore(
   const { privateKey: key } = parsePrivateKey(privateKey);
   const wallet = Wallet.fromPrivateKey(hexToBytes(key));
   const json = await wallet.toV3(password, { kdf: "scrypt", n: opts.scryptN ?? KEYSTORE_SCRYPT_N, r: 8, p: 1 });
-  return json as unknown as KeystoreV3;
+  return WrittenKeystoreSchema.parse(json);
 }
+
+/** What the library writes: v3 with `address`, which its typings leave out although it always sets it. */
+const WrittenKeystoreSchema: z.ZodType<KeystoreV3> = z.object({
+  version: z.literal(3),
+  id: z.string(),
+  address: z.string().regex(/^[0-9a-f]{40}$/),
+  crypto: z.object({
+    cipher: z.string(),
+    cipherparams: z.object({ iv: z.string() }),
+    ciphertext: z.string(),
+    kdf: z.string(),
+    kdfparams: z.record(z.unknown()),
+    mac: z.string(),
+  }),
+});
 
 /**
  * Reads a keystore (a JSON string, e.g. a file's text, or the parsed object) and decrypts it. Accepts what
