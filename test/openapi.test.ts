@@ -1,7 +1,11 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { FaucetRequest } from "@/app/api/faucet/schema";
+import { ProbeRequest } from "@/app/api/probe/schema";
+import { ChatRequestSchema } from "@/lib/agents/request";
 import { openApiDocument } from "@/lib/http/openapi";
+import { toJsonSchema } from "@/lib/http/schema";
 
 /** Every app/**\/route.ts as an OpenAPI path: [agentId] -> {agentId}. */
 function routePaths(dir = path.resolve("app"), prefix = ""): string[] {
@@ -22,5 +26,34 @@ describe("/openapi.json", () => {
     const doc = openApiDocument("http://127.0.0.1:3000");
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.servers[0]!.url).toBe("http://127.0.0.1:3000");
+  });
+
+  it("documents each request body with the schema its handler validates with", () => {
+    const { paths } = openApiDocument("http://x");
+    const bodyOf = (path: string) => (paths[path]!.post as { requestBody: { content: { "application/json": { schema: unknown } } } }).requestBody.content["application/json"].schema;
+    expect(bodyOf("/api/x402/{agentId}/chat")).toEqual(toJsonSchema(ChatRequestSchema));
+    expect(bodyOf("/agent/{agentId}/v1/chat")).toEqual(toJsonSchema(ChatRequestSchema));
+    expect(bodyOf("/api/probe")).toEqual(toJsonSchema(ProbeRequest));
+    expect(bodyOf("/api/faucet")).toEqual(toJsonSchema(FaucetRequest));
+    // The chat body names both message shapes and their limits.
+    expect(bodyOf("/api/x402/{agentId}/chat")).toMatchObject({
+      required: ["messages"],
+      properties: { messages: { minItems: 1, maxItems: 100, items: { anyOf: [{ required: ["role", "content"] }, { required: ["id", "role", "parts"] }] } } },
+    });
+  });
+
+  it("documents every 4xx and 5xx answer but the 402 quote as {error:{code,message}}", () => {
+    const { paths } = openApiDocument("http://x");
+    const errors = Object.values(paths).flatMap((operations) =>
+      Object.values(operations).flatMap((operation) =>
+        Object.entries((operation as { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }).responses)
+          .filter(([status]) => /^[45]\d\d$/.test(status) && status !== "402")
+          .map(([, response]) => response.content?.["application/json"]?.schema),
+      ),
+    );
+    expect(errors.length).toBeGreaterThan(20);
+    for (const schema of errors) {
+      expect(schema).toMatchObject({ required: ["error"], properties: { error: { required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } } });
+    }
   });
 });

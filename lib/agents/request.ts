@@ -1,25 +1,26 @@
 // No "server-only" marker: clients may validate a request with the same schema before paying for it.
 import { convertToModelMessages, validateUIMessages, type ModelMessage } from "ai";
-import { z } from "zod";
+import { z } from "zod/v4";
+import { zod3Wording as w, toJsonSchema } from "@/lib/http/schema";
 
 export const MAX_MESSAGES = 100;
 export const MAX_MESSAGE_CHARS = 16_000;
 
 // No "system": an agent's instructions are its own system prompt, which a paying client must not override.
 const Role = z.enum(["user", "assistant"], {
-  errorMap: () => ({ message: 'role must be "user" or "assistant" (the agent\'s system prompt is its own)' }),
+  error: 'role must be "user" or "assistant" (the agent\'s system prompt is its own)',
 });
 const tooLong = `must be at most ${MAX_MESSAGE_CHARS} characters`;
 
 /** `{role, content}`: what scripts and curl send. */
-const SimpleMessageSchema = z.object({ role: Role, content: z.string().max(MAX_MESSAGE_CHARS, tooLong) });
+const SimpleMessageSchema = z.object({ role: Role, content: z.string(w).max(MAX_MESSAGE_CHARS, tooLong) }, w);
 
-const TextPartSchema = z.object({ type: z.enum(["text", "reasoning"]), text: z.string() }).passthrough();
-const ToolPartSchema = z.object({ type: z.string(), toolCallId: z.string(), state: z.string() }).passthrough();
-const PassThroughPartSchema = z.object({ type: z.string() }).passthrough();
+const TextPartSchema = z.looseObject({ type: z.enum(["text", "reasoning"], w), text: z.string(w) }, w);
+const ToolPartSchema = z.looseObject({ type: z.string(w), toolCallId: z.string(w), state: z.string(w) }, w);
+const PassThroughPartSchema = z.looseObject({ type: z.string(w) }, w);
 
 /** The parts useChat sends back: text and reasoning, tool calls of earlier turns, step markers, data parts (receipts). */
-const UIPartSchema = byShape<z.infer<typeof PassThroughPartSchema>>((part) => {
+const UIPartSchema = byShape([TextPartSchema, ToolPartSchema, PassThroughPartSchema], (part) => {
   const type = isRecord(part) && typeof part.type === "string" ? part.type : undefined;
   if (type === undefined) return "each part needs a string type";
   if (type === "text" || type === "reasoning") return TextPartSchema;
@@ -30,18 +31,21 @@ const UIPartSchema = byShape<z.infer<typeof PassThroughPartSchema>>((part) => {
 
 /** An AI SDK UI message, as useChat sends it. */
 const UIMessageSchema = z
-  .object({
-    id: z.string().min(1).max(200),
-    role: Role,
-    parts: z.array(UIPartSchema).max(100, "at most 100 parts per message"),
-    metadata: z.unknown().optional(),
-  })
+  .object(
+    {
+      id: z.string(w).min(1, w).max(200, w),
+      role: Role,
+      parts: z.array(UIPartSchema, w).max(100, "at most 100 parts per message"),
+      metadata: z.unknown().optional(),
+    },
+    w,
+  )
   .superRefine(({ parts }, ctx) => {
     const chars = parts.reduce((sum, part) => sum + (typeof part.text === "string" ? part.text.length : 0), 0);
     if (chars > MAX_MESSAGE_CHARS) ctx.addIssue({ code: "custom", path: ["parts"], message: `text ${tooLong}` });
   });
 
-const MessageSchema = byShape<z.infer<typeof SimpleMessageSchema> | z.infer<typeof UIMessageSchema>>((message) =>
+const MessageSchema = byShape([SimpleMessageSchema, UIMessageSchema], (message) =>
   isRecord(message) && "parts" in message
     ? UIMessageSchema
     : isRecord(message) && "content" in message
@@ -51,15 +55,19 @@ const MessageSchema = byShape<z.infer<typeof SimpleMessageSchema> | z.infer<type
 
 /** The body of a chat request. Unknown keys (useChat adds `trigger`, `messageId`) are dropped. */
 export const ChatRequestSchema = z
-  .object({
-    messages: z
-      .array(MessageSchema)
-      .min(1, "at least one message is required")
-      .max(MAX_MESSAGES, `at most ${MAX_MESSAGES} messages`),
-    id: z.string().max(200).optional(),
-    userId: z.string().max(200).optional(),
-    selectedToolkits: z.array(z.string().max(50)).max(20).optional(),
-  })
+  .object(
+    {
+      messages: z
+        .array(MessageSchema, w)
+        .min(1, "at least one message is required")
+        .max(MAX_MESSAGES, `at most ${MAX_MESSAGES} messages`)
+        .describe("Simple {role, content} messages or AI SDK UI messages {id, role, parts}; the last is the user's."),
+      id: z.string(w).max(200, w).optional(),
+      userId: z.string(w).max(200, w).optional(),
+      selectedToolkits: z.array(z.string(w).max(50, w), w).max(20, w).optional(),
+    },
+    w,
+  )
   .superRefine(({ messages }, ctx) => {
     // A paid reply answers the user: a conversation ending on the agent's own words has nothing to answer.
     const last = messages.length - 1;
@@ -91,20 +99,25 @@ export async function toModelMessages(messages: readonly ChatMessage[]): Promise
 
 /**
  * Validates with the schema that the value's shape calls for, so an error names what is wrong with that shape
- * instead of zod's "Invalid input" for a union. `choose` returns a schema or the error message.
+ * instead of zod's "Invalid input" for a union. `choose` returns one of `shapes` or the error message; JSON
+ * Schema documents the value as any of `shapes`.
  */
-function byShape<T>(choose: (value: unknown) => z.ZodType<T, z.ZodTypeDef, unknown> | string) {
-  return z.unknown().transform((value, ctx): T => {
-    const schema = choose(value);
-    if (typeof schema === "string") {
-      ctx.addIssue({ code: "custom", message: schema });
+function byShape<const S extends readonly z.ZodType[]>(shapes: S, choose: (value: unknown) => S[number] | string) {
+  type T = z.output<S[number]>;
+  return z
+    .unknown()
+    .transform((value, ctx): T => {
+      const schema = choose(value);
+      if (typeof schema === "string") {
+        ctx.addIssue({ code: "custom", message: schema });
+        return z.NEVER;
+      }
+      const result = schema.safeParse(value);
+      if (result.success) return result.data as T;
+      for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: "custom" });
       return z.NEVER;
-    }
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues) ctx.addIssue(issue);
-    return z.NEVER;
-  });
+    })
+    .meta({ anyOf: shapes.map((shape) => toJsonSchema(shape)) });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -112,22 +125,4 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The request body as JSON Schema, for discovery documents (Bazaar, OpenAPI). */
-export const chatRequestJsonSchema = {
-  type: "object",
-  required: ["messages"],
-  properties: {
-    messages: {
-      type: "array",
-      minItems: 1,
-      maxItems: MAX_MESSAGES,
-      description: "Simple {role, content} messages or AI SDK UI messages {id, role, parts}; the last is the user's.",
-      items: {
-        type: "object",
-        properties: { role: { enum: ["user", "assistant"] }, content: { type: "string", maxLength: MAX_MESSAGE_CHARS } },
-      },
-    },
-    id: { type: "string" },
-    userId: { type: "string" },
-    selectedToolkits: { type: "array", items: { enum: ["chainlink", "defillama", "wallet", "coinbase"] } },
-  },
-} as const;
+export const chatRequestJsonSchema = toJsonSchema(ChatRequestSchema);

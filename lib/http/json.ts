@@ -1,5 +1,4 @@
 import { NextResponse } from "next/server";
-import type { ZodError } from "zod";
 
 /** A JSON error every route answers in the same shape: `{error: {code, message}}`. */
 export function jsonError(
@@ -13,9 +12,10 @@ export function jsonError(
 }
 
 /** The first few issues of a zod error as one readable line: `messages.0.role: Invalid enum value…`. */
-export function formatZodError(error: ZodError): string {
+// Structural, so zod 3 and zod 4 (`zod/v4`) errors both fit.
+export function formatZodError(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
+    .map((issue) => `${issue.path.length ? issue.path.map(String).join(".") : "body"}: ${issue.message}`)
     .join("; ");
 }

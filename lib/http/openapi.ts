@@ -1,16 +1,21 @@
 /**
- * The OpenAPI 3.1 description of every route this app serves (/openapi.json).
+ * The OpenAPI 3.1 description of every route this app serves (/openapi.json). Request bodies are the zod schemas
+ * the handlers validate with (beside each route, or in its lib module), as JSON Schema.
  * test/openapi.test.ts checks that each route handler under app/ appears here.
  */
 
+import { z } from "zod/v4";
+import { FaucetRequest } from "@/app/api/faucet/schema";
+import { ProbeRequest } from "@/app/api/probe/schema";
 import { chatRequestJsonSchema } from "@/lib/agents/request";
+import { toJsonSchema } from "./schema";
+
+/** What every route's jsonError answers (lib/http/json.ts). */
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 const json = (schema: object, description = "OK") => ({ description, content: { "application/json": { schema } } });
-const error = (description: string) =>
-  json(
-    { type: "object", properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } } } },
-    description,
-  );
+const body = (schema: z.ZodType) => ({ required: true, content: { "application/json": { schema: toJsonSchema(schema) } } });
+const error = (description: string) => json(toJsonSchema(ErrorBody), description);
 const agentIdParam = { name: "agentId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 
 const paidChat = {
@@ -69,7 +74,7 @@ const quoteSchema = {
 
 const probeRoute = {
   summary: "Read an agent URL's price without paying (x402 v2/v1 and the 402 shapes found in the wild)",
-  requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["url"], properties: { url: { type: "string", format: "uri" } } } } } },
+  requestBody: body(ProbeRequest),
   responses: {
     "200": json({ type: "object", properties: { url: { type: "string" }, status: { type: ["integer", "null"] }, quote: quoteSchema } }, "The quote; a URL that did not answer 402, timed out or sent garbage has dialect none and a reason"),
     "400": error("Invalid body, or a URL that is not http(s)"),
@@ -111,7 +116,8 @@ export function openApiDocument(origin: string) {
       "/api/facilitator/supported": { get: { summary: "Payment kinds this facilitator serves", responses: { "200": json({ type: "object", properties: { kinds: { type: "array" }, extensions: { type: "array" }, signers: { type: "object" } } }) } } },
       "/api/networks/{chainId}/status": { get: { summary: "Live status of a network's RPC", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], responses: { "200": json({ type: "object", properties: { connected: { type: "boolean" }, blockNumber: { type: "string" }, error: { type: "string" } } }), "404": error("Unknown network") } } },
       "/api/wallet/balances": { get: { summary: "ETH and USDC balance of an address on a network", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }, { name: "address", in: "query", required: true, schema: { type: "string" } }], responses: { "200": json({ type: "object" }), "400": error("Bad chain id or address"), "503": error("RPC unreachable") } } },
-      "/api/faucet": { post: { summary: "Test funds: local chain mints USDC and sends gas ETH; Base Sepolia uses CDP's faucet when configured", requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["address", "chainId"], properties: { address: { type: "string" }, chainId: { type: "integer" } } } } } }, responses: { "200": json({ type: "object" }), "400": error("Bad request or no faucet on this network"), "429": error("Too many requests for this address") } } },
+      "/api/faucet": { post: { summary: "Test funds: local chain mints USDC and sends gas ETH; Base Sepolia uses CDP's faucet when configured", requestBody: body(FaucetRequest), responses: { "200": json({ type: "object" }), "400": error("Bad request or no faucet on this network"), "403": error("Another site's request"), "429": error("Too many requests for this address") } },
+        get: { summary: "Which faucet a network has (local, cdp or none)", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }], responses: { "200": json({ type: "object", properties: { chainId: { type: "integer" }, kind: { type: "string", enum: ["local", "cdp", "none"] }, externalUrl: { type: ["string", "null"] } } }), "404": error("Unknown network") } } },
       "/api/rpc/{chainId}": { post: { summary: "Read-only JSON-RPC proxy to a network (allow-listed methods)", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": json({ type: "object" }) } } },
       "/api/probe": { post: probeRoute },
       "/api/proxy": { post: proxyRoute },

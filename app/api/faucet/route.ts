@@ -1,24 +1,15 @@
 import { NextResponse } from "next/server";
-import { getAddress, isAddress, zeroAddress } from "viem";
-import { z } from "zod";
+import { getAddress } from "viem";
 import { networkByChainId } from "@/lib/chains/networks";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
 import { isCrossSiteRequest } from "@/lib/http/origin";
 import { CIRCLE_FAUCET_URL, faucetKindOf, requestTestFunds } from "@/lib/server-wallet/faucet";
+import { FaucetRequest } from "./schema";
 
 export const dynamic = "force-dynamic";
 
 const MAX_BODY_BYTES = 4 * 1024;
-
-const body = z.object({
-  address: z
-    .string()
-    .refine((a) => isAddress(a, { strict: false }), "not an EVM address")
-    // Nothing can be minted to it (the token reverts): a 400, not the faucet failing.
-    .refine((a) => a.toLowerCase() !== zeroAddress, "the zero address cannot receive funds"),
-  chainId: z.number().int(),
-});
 
 /** Which faucet a network has, so the UI can show the button or a note. */
 export async function GET(req: Request) {
@@ -37,7 +28,7 @@ export async function POST(req: Request) {
   }
   const read = await readJsonBody(req, MAX_BODY_BYTES, { requireJsonType: true });
   if (!read.ok) return jsonError(read.status, read.code, read.message);
-  const parsed = body.safeParse(read.value);
+  const parsed = FaucetRequest.safeParse(read.value);
   if (!parsed.success) return jsonError(400, "invalid_request", formatZodError(parsed.error));
   const network = networkByChainId(parsed.data.chainId);
   if (!network) return jsonError(400, "unknown_network", `No network with chain id ${parsed.data.chainId}`);

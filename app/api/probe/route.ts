@@ -1,13 +1,11 @@
 import { NextResponse } from "next/server";
-import { z } from "zod";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
 import { SafeFetchError } from "@/lib/remote-agents/safe-fetch";
 import { probeUrl } from "@/lib/remote-agents/probe";
+import { ProbeRequest } from "./schema";
 
 export const dynamic = "force-dynamic";
-
-const ProbeRequest = z.object({ url: z.string().trim().min(1).max(2048) });
 
 /**
  * POST {url}: the URL's price, read without paying. 200 with the quote (its
