@@ -1,9 +1,9 @@
 import "server-only";
-import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
+import { SdkPaymentPayload, SdkPaymentRequirements } from "@/lib/x402/shared/sdk-input";
 import { guardFacilitatorRequest } from "./guard";
 import { getLocalFacilitator } from "./index";
 import { ChainUnreachableError } from "./local";
@@ -11,16 +11,14 @@ import { ChainUnreachableError } from "./local";
 /**
  * The facilitator's HTTP API (x402 facilitator spec): POST /verify and
  * POST /settle take `{x402Version, paymentPayload, paymentRequirements}`;
- * GET /supported lists the kinds it serves. Deep validation of the payload is
- * the SDK's job; here we only refuse what is not even shaped like a request.
+ * GET /supported lists the kinds it serves. The request is checked with the
+ * SDK's own schemas; what the scheme itself requires is the SDK's job.
  */
 
 const FacilitatorRequestSchema = z.object({
   x402Version: z.union([z.literal(1), z.literal(2)]),
-  paymentPayload: z.object({ x402Version: z.number().int() }).passthrough(),
-  paymentRequirements: z
-    .object({ scheme: z.string().min(1), network: z.string().min(1) })
-    .passthrough(),
+  paymentPayload: SdkPaymentPayload,
+  paymentRequirements: SdkPaymentRequirements,
 });
 
 type Operation = "verify" | "settle";
@@ -41,8 +39,7 @@ export async function handleFacilitatorRequest(req: Request, operation: Operatio
     if (refusal.retryAfterMs) res.headers.set("Retry-After", String(Math.ceil(refusal.retryAfterMs / 1000)));
     return res;
   }
-  const payload = parsed.data.paymentPayload as unknown as PaymentPayload;
-  const requirements = parsed.data.paymentRequirements as unknown as PaymentRequirements;
+  const { paymentPayload: payload, paymentRequirements: requirements } = parsed.data;
   const facilitator = getLocalFacilitator();
   try {
     const result =
