@@ -7,9 +7,10 @@
  */
 import { isAddressEqual, type Address } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
+import { storageKeys } from "@/lib/browser/keys";
+import { createLocalStore } from "@/lib/browser/store";
 
 export const DEFAULT_AUTO_LOCK_MINUTES = 15;
-const AUTO_LOCK_KEY = "x402chat:wallet:auto-lock-minutes:v1";
 
 /** What a UI renders: which networks are unlocked, as which address. Replaced (never mutated) on change. */
 export type SessionSnapshot = Readonly<Record<number, Address>>;
@@ -70,11 +71,22 @@ export const walletSession = new WalletSession();
 
 export const AUTO_LOCK_CHOICES = [1, 5, 15, 30, 60, 240] as const;
 
-export function readAutoLockMinutes(storage: Pick<Storage, "getItem">): number {
-  const stored = Number(storage.getItem(AUTO_LOCK_KEY));
+function parseAutoLockMinutes(raw: string | null): number {
+  const stored = Number(raw);
   return (AUTO_LOCK_CHOICES as readonly number[]).includes(stored) ? stored : DEFAULT_AUTO_LOCK_MINUTES;
 }
 
-export function writeAutoLockMinutes(storage: Pick<Storage, "setItem">, minutes: number): void {
-  storage.setItem(AUTO_LOCK_KEY, String(minutes));
+export function readAutoLockMinutes(storage: Pick<Storage, "getItem">): number {
+  return parseAutoLockMinutes(storage.getItem(storageKeys.autoLockMinutes));
 }
+
+export function writeAutoLockMinutes(storage: Pick<Storage, "setItem">, minutes: number): void {
+  storage.setItem(storageKeys.autoLockMinutes, String(minutes));
+}
+
+/** The idle-lock setting, shared by every tab; null while rendering on the server. */
+export const autoLockStore = createLocalStore<[], number | null>({
+  key: () => storageKeys.autoLockMinutes,
+  parse: parseAutoLockMinutes,
+  server: null,
+});

@@ -4,10 +4,10 @@
  * text removes it.
  */
 import { getAddress, isAddress, type Address } from "viem";
+import { storageKeys } from "@/lib/browser/keys";
 import { keystoreAddress, type KeystoreV3 } from "./keystore-format";
 
 export const VAULT_VERSION = 1;
-const VAULT_PREFIX = "x402chat:vault:v1:";
 
 /** The part of the Web Storage API the vault uses, so tests can pass a stand-in. */
 export type VaultStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
@@ -33,14 +33,12 @@ export class VaultError extends Error {
   }
 }
 
-export function vaultStorageKey(chainId: number): string {
-  return `${VAULT_PREFIX}${chainId}`;
-}
+export const vaultStorageKey = storageKeys.vault;
 
 /** The chain id a storage key belongs to, or null for keys that are not vaults (for `storage` events). */
 export function chainIdOfVaultKey(key: string | null): number | null {
-  if (key === null || !key.startsWith(VAULT_PREFIX)) return null;
-  const id = Number(key.slice(VAULT_PREFIX.length));
+  if (key === null || !key.startsWith(storageKeys.vaultPrefix)) return null;
+  const id = Number(key.slice(storageKeys.vaultPrefix.length));
   return Number.isSafeInteger(id) ? id : null;
 }
 

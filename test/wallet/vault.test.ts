@@ -2,28 +2,15 @@
 import { describe, expect, it } from "vitest";
 import { createPrivateKey, encryptKeystore } from "@/lib/wallet/keystore";
 import { keystoreAddress } from "@/lib/wallet/keystore-format";
-import { createVault, readVault, resetVault, vaultStorageKey, chainIdOfVaultKey, type VaultStorage } from "@/lib/wallet/vault";
-
-/** A minimal in-memory stand-in for window.localStorage (the three methods the vault uses). */
-class InMemoryStorageStandIn implements VaultStorage {
-  readonly items = new Map<string, string>();
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, String(value));
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
-}
+import { createVault, readVault, resetVault, vaultStorageKey, chainIdOfVaultKey } from "@/lib/wallet/vault";
+import { MemoryStorage } from "../support/memory-storage";
 
 const keystore = await encryptKeystore(createPrivateKey(), "password123", { scryptN: 1024 });
 const address = keystoreAddress(keystore)!;
 
 describe("vault", () => {
   it("is empty, then ok under a versioned key per network, with the other networks untouched", () => {
-    const storage = new InMemoryStorageStandIn();
+    const storage = new MemoryStorage();
     expect(readVault(storage, 31337)).toEqual({ state: "empty" });
     const vault = createVault(storage, 31337, keystore, new Date("2025-01-02T03:04:05Z"));
     expect(vault).toEqual({ version: 1, address, keystore, createdAt: "2025-01-02T03:04:05.000Z" });
@@ -37,7 +24,7 @@ describe("vault", () => {
   });
 
   it("never overwrites an existing wallet", () => {
-    const storage = new InMemoryStorageStandIn();
+    const storage = new MemoryStorage();
     createVault(storage, 31337, keystore);
     const before = storage.getItem(vaultStorageKey(31337));
     expect(() => createVault(storage, 31337, keystore)).toThrow(/already exists/);
@@ -58,7 +45,7 @@ describe("vault", () => {
       [JSON.stringify({ version: 1, address, keystore, createdAt: "yesterday" }), /creation date/],
     ];
     for (const [raw, reason] of cases) {
-      const storage = new InMemoryStorageStandIn();
+      const storage = new MemoryStorage();
       storage.setItem(vaultStorageKey(31337), raw);
       const read = readVault(storage, 31337);
       expect(read).toMatchObject({ state: "corrupt", raw });
@@ -69,7 +56,7 @@ describe("vault", () => {
   });
 
   it("reports an unknown version with its raw text and keeps it", () => {
-    const storage = new InMemoryStorageStandIn();
+    const storage = new MemoryStorage();
     const raw = JSON.stringify({ version: 2, wallets: [] });
     storage.setItem(vaultStorageKey(8453), raw);
     expect(readVault(storage, 8453)).toEqual({ state: "unknown-version", raw, version: 2 });
@@ -78,7 +65,7 @@ describe("vault", () => {
   });
 
   it("resets only the data the user saw", () => {
-    const storage = new InMemoryStorageStandIn();
+    const storage = new MemoryStorage();
     storage.setItem(vaultStorageKey(31337), "garbage");
     expect(() => resetVault(storage, 31337, "other garbage")).toThrow(/changed since it was shown/);
     expect(storage.getItem(vaultStorageKey(31337))).toBe("garbage");

@@ -3,6 +3,7 @@
  * Pure functions over a storage, shared with tests.
  */
 import type { UIMessage } from "ai";
+import { storageKeys } from "@/lib/browser/keys";
 
 /** Which agent a conversation talks to: a published one, or a pasted URL. */
 export type AgentRef = { kind: "catalog"; id: string; name: string } | { kind: "url"; url: string; name: string };
@@ -16,12 +17,16 @@ export interface Conversation {
 }
 
 type KeyValue = Pick<Storage, "getItem" | "setItem">;
-const key = (chainId: number) => `x402chat:conversations:v1:${chainId}`;
 const MAX_CONVERSATIONS = 100;
 
 export function readConversations(storage: KeyValue, chainId: number): Conversation[] {
+  return parseConversations(storage.getItem(storageKeys.conversations(chainId)));
+}
+
+/** The stored text of a network's conversations, read; never throws (unreadable: none). */
+export function parseConversations(raw: string | null): Conversation[] {
   try {
-    const parsed = JSON.parse(storage.getItem(key(chainId)) ?? "[]") as unknown;
+    const parsed = JSON.parse(raw ?? "[]") as unknown;
     return Array.isArray(parsed)
       ? (parsed.filter((c) => typeof c?.id === "string" && Array.isArray(c?.messages) && c?.agent) as Conversation[])
       : [];
@@ -33,11 +38,11 @@ export function readConversations(storage: KeyValue, chainId: number): Conversat
 /** Saves (or replaces) a conversation and moves it to the top. */
 export function saveConversation(storage: KeyValue, chainId: number, conversation: Conversation): void {
   const others = readConversations(storage, chainId).filter((c) => c.id !== conversation.id);
-  storage.setItem(key(chainId), JSON.stringify([conversation, ...others].slice(0, MAX_CONVERSATIONS)));
+  storage.setItem(storageKeys.conversations(chainId), JSON.stringify([conversation, ...others].slice(0, MAX_CONVERSATIONS)));
 }
 
 export function deleteConversation(storage: KeyValue, chainId: number, id: string): void {
-  storage.setItem(key(chainId), JSON.stringify(readConversations(storage, chainId).filter((c) => c.id !== id)));
+  storage.setItem(storageKeys.conversations(chainId), JSON.stringify(readConversations(storage, chainId).filter((c) => c.id !== id)));
 }
 
 /** A title from the first user message. */

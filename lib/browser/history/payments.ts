@@ -2,7 +2,9 @@
  * The browser's record of what it paid: one entry per paid message, per
  * network, in localStorage. Pure functions over a storage, shared with tests.
  */
-import { formatUnits } from "viem";
+import { storageKeys } from "@/lib/browser/keys";
+import { USDC_DECIMALS, networkByChainId } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
 
 export interface PaymentRecord {
@@ -35,13 +37,17 @@ export interface PaymentRecord {
 }
 
 type KeyValue = Pick<Storage, "getItem" | "setItem">;
-const historyKey = (chainId: number) => `x402chat:history:v1:${chainId}`;
 /** Enough for months of use; the oldest entries go first. */
 const MAX_RECORDS = 5_000;
 
 export function readPayments(storage: KeyValue, chainId: number): PaymentRecord[] {
+  return parsePayments(storage.getItem(storageKeys.history(chainId)));
+}
+
+/** The stored text of a network's history, read; never throws (unreadable: no records). */
+export function parsePayments(raw: string | null): PaymentRecord[] {
   try {
-    const parsed = JSON.parse(storage.getItem(historyKey(chainId)) ?? "[]") as unknown;
+    const parsed = JSON.parse(raw ?? "[]") as unknown;
     return Array.isArray(parsed) ? (parsed.filter(isRecord) as PaymentRecord[]) : [];
   } catch {
     return [];
@@ -51,7 +57,7 @@ export function readPayments(storage: KeyValue, chainId: number): PaymentRecord[
 export function addPayment(storage: KeyValue, record: PaymentRecord): void {
   const records = readPayments(storage, record.chainId).filter((r) => r.id !== record.id);
   records.unshift(record);
-  storage.setItem(historyKey(record.chainId), JSON.stringify(records.slice(0, MAX_RECORDS)));
+  storage.setItem(storageKeys.history(record.chainId), JSON.stringify(records.slice(0, MAX_RECORDS)));
 }
 
 /** Changes one record in place (its position kept); false when it is gone. */
@@ -60,7 +66,7 @@ export function updatePayment(storage: KeyValue, chainId: number, id: string, pa
   const index = records.findIndex((r) => r.id === id);
   if (index < 0) return false;
   records[index] = { ...records[index]!, ...patch };
-  storage.setItem(historyKey(chainId), JSON.stringify(records));
+  storage.setItem(storageKeys.history(chainId), JSON.stringify(records));
   return true;
 }
 
@@ -115,10 +121,6 @@ export function analyze(records: readonly PaymentRecord[]): Analytics {
   };
 }
 
-export function usdcText(atomic: bigint | string): string {
-  return `${formatUnits(BigInt(atomic), 6)} USDC`;
-}
-
 const CSV_COLUMNS = ["time", "agent", "agentId", "amountUsdc", "network", "chainId", "transaction", "status", "inputTokens", "outputTokens", "toolCalls", "error"] as const;
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted with a leading apostrophe. */
@@ -128,10 +130,11 @@ export function paymentsToCsv(records: readonly PaymentRecord[]): string {
     if (/^[=+\-@]/.test(text)) text = `'${text}`;
     return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  const rows = records.map((r) =>
-    [r.time, r.agentName, r.agentId, formatUnits(BigInt(r.amount), 6), r.network, r.chainId, r.transaction, r.status, r.usage?.inputTokens, r.usage?.outputTokens, r.usage?.toolCalls, r.error]
+  const rows = records.map((r) => {
+    const amount = formatUsdc(r.amount, networkByChainId(r.chainId)?.usdc.decimals ?? USDC_DECIMALS, { unit: false });
+    return [r.time, r.agentName, r.agentId, amount, r.network, r.chainId, r.transaction, r.status, r.usage?.inputTokens, r.usage?.outputTokens, r.usage?.toolCalls, r.error]
       .map(cell)
-      .join(","),
-  );
+      .join(",");
+  });
   return [CSV_COLUMNS.join(","), ...rows].join("\r\n") + "\r\n";
 }

@@ -5,6 +5,7 @@
  * a storage, so the browser and tests share them.
  */
 import { parseUnits } from "viem";
+import { storageKeys } from "@/lib/browser/keys";
 import { USDC_DECIMALS } from "@/lib/chains/networks";
 
 export interface SpendPolicy {
@@ -40,10 +41,6 @@ export function checkPolicy(policy: SpendPolicy, spent: Spent, amount: bigint): 
   return { ok: true };
 }
 
-const POLICY_KEY = "x402chat:policy:v1";
-const dayKey = (chainId: number, day: string) => `x402chat:spent:v1:${chainId}:${day}`;
-const sessionKey = (chainId: number) => `x402chat:spent-session:v1:${chainId}`;
-
 /** Today's date in the user's time zone, as the day budget resets at their midnight. */
 export function localDay(now = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, "0");
@@ -59,7 +56,7 @@ function readAtomic(storage: KeyValue, key: string): bigint {
 
 export function readPolicy(storage: KeyValue): SpendPolicy {
   try {
-    const stored = JSON.parse(storage.getItem(POLICY_KEY) ?? "null") as Record<keyof SpendPolicy, unknown> | null;
+    const stored = JSON.parse(storage.getItem(storageKeys.policy) ?? "null") as Record<keyof SpendPolicy, unknown> | null;
     if (!stored) return DEFAULT_POLICY;
     const read = (field: keyof SpendPolicy) => {
       const value = stored[field];
@@ -73,7 +70,7 @@ export function readPolicy(storage: KeyValue): SpendPolicy {
 
 export function writePolicy(storage: KeyValue, policy: SpendPolicy): void {
   storage.setItem(
-    POLICY_KEY,
+    storageKeys.policy,
     JSON.stringify({
       maxPerMessage: policy.maxPerMessage.toString(),
       sessionBudget: policy.sessionBudget.toString(),
@@ -84,11 +81,11 @@ export function writePolicy(storage: KeyValue, policy: SpendPolicy): void {
 
 /** Spent so far; `session` lives in sessionStorage (per tab), `today` in localStorage (all tabs). */
 export function readSpent(stores: { local: KeyValue; session: KeyValue }, chainId: number, day = localDay()): Spent {
-  return { session: readAtomic(stores.session, sessionKey(chainId)), today: readAtomic(stores.local, dayKey(chainId, day)) };
+  return { session: readAtomic(stores.session, storageKeys.spentInSession(chainId)), today: readAtomic(stores.local, storageKeys.spentOnDay(chainId, day)) };
 }
 
 export function recordSpend(stores: { local: KeyValue; session: KeyValue }, chainId: number, amount: bigint, day = localDay()): void {
   const spent = readSpent(stores, chainId, day);
-  stores.session.setItem(sessionKey(chainId), (spent.session + amount).toString());
-  stores.local.setItem(dayKey(chainId, day), (spent.today + amount).toString());
+  stores.session.setItem(storageKeys.spentInSession(chainId), (spent.session + amount).toString());
+  stores.local.setItem(storageKeys.spentOnDay(chainId, day), (spent.today + amount).toString());
 }
