@@ -1,13 +1,12 @@
 "use client";
 
 import { useCallback, useRef, useState } from "react";
-import { formatUnits } from "viem";
+import type { Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import type { ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
 
-const usdc = (atomic: bigint) => `${formatUnits(atomic, 6)} USDC`;
-
 /** Asks the user about a payment the policy or the quote did not clear; one question at a time. */
-export function useApproval() {
+export function useApproval(network: Network) {
   const [request, setRequest] = useState<ApprovalRequest | null>(null);
   const resolver = useRef<((ok: boolean) => void) | null>(null);
 
@@ -26,11 +25,12 @@ export function useApproval() {
     setRequest(null);
   };
 
-  const dialog = request ? <ApprovalDialog request={request} onAnswer={answer} /> : null;
+  const dialog = request ? <ApprovalDialog request={request} network={network} onAnswer={answer} /> : null;
   return { ask, dialog };
 }
 
-function ApprovalDialog({ request, onAnswer }: { request: ApprovalRequest; onAnswer(ok: boolean): void }) {
+function ApprovalDialog({ request, network, onAnswer }: { request: ApprovalRequest; network: Network; onAnswer(ok: boolean): void }) {
+  const usdc = (atomic: bigint) => formatUsdc(atomic, network.usdc.decimals);
   const text =
     request.kind === "over-policy"
       ? `This message costs ${usdc(request.amount)}, which is over your ${

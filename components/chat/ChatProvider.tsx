@@ -1,14 +1,10 @@
 "use client";
 
-import { createContext, useCallback, useContext, useState, useSyncExternalStore, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useState, type ReactNode } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
-import {
-  announceConversationsChanged,
-  conversationsSnapshot,
-  serverConversationsSnapshot,
-  subscribeConversations,
-} from "@/lib/browser/chat/conversation-store";
+import { conversationsStore } from "@/lib/browser/chat/conversation-store";
 import { deleteConversation, saveConversation, type Conversation } from "@/lib/browser/chat/conversations";
+import { useLocalStore } from "@/lib/browser/store";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 
 interface ChatContextValue {
@@ -40,19 +36,17 @@ export function ChatProvider({ children }: { children: ReactNode }) {
 function NetworkChat({ chainId, children }: { chainId: number; children: ReactNode }) {
   const [agent, setAgent] = useState<ChatAgent | null>(null);
   const [conversationId, setConversationId] = useState(newId);
-  const conversations = useSyncExternalStore(subscribeConversations, () => conversationsSnapshot(chainId), serverConversationsSnapshot);
+  const conversations = useLocalStore(conversationsStore, chainId);
 
   const save = useCallback(
     (conversation: Conversation) => {
-      saveConversation(window.localStorage, chainId, conversation);
-      announceConversationsChanged();
+      conversationsStore.update((storage) => saveConversation(storage, chainId, conversation));
     },
     [chainId],
   );
   const remove = useCallback(
     (id: string) => {
-      deleteConversation(window.localStorage, chainId, id);
-      announceConversationsChanged();
+      conversationsStore.update((storage) => deleteConversation(storage, chainId, id));
       setConversationId((current) => (current === id ? newId() : current));
     },
     [chainId],

@@ -6,7 +6,7 @@ import { useEffect, useState } from "react";
 import type { Network } from "@/lib/chains/networks";
 import { titleOf } from "@/lib/browser/chat/conversations";
 import { addPayment } from "@/lib/browser/history/payments";
-import { PAYMENTS_CHANGED_EVENT } from "@/lib/browser/history/store";
+import { paymentsStore } from "@/lib/browser/history/store";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 import type { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
 import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
@@ -25,7 +25,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
   initialMessages: UIMessage[];
 }) {
   const { save } = useChatState();
-  const { ask, dialog } = useApproval();
+  const { ask, dialog } = useApproval(network);
   const [toolkits, setToolkits] = useState<string[]>(agent.capabilities);
   const [input, setInput] = useState("");
   const { transport, stops } = usePayingTransport(agent, network, ask);
@@ -142,7 +142,7 @@ function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, c
     ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
   });
   window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
-  window.dispatchEvent(new Event(PAYMENTS_CHANGED_EVENT));
+  paymentsStore.announce();
 }
 
 type ErrorKind = "policy" | "funds" | "locked" | "wallet" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";

@@ -1,32 +1,12 @@
 "use client";
 
 import { useSyncExternalStore } from "react";
+import { useLocalStore } from "@/lib/browser/store";
 import type { Network } from "@/lib/chains/networks";
 import { externalWalletSnapshot, subscribeExternalWallet } from "@/lib/wallet/external-bridge";
+import { payWithStore, writePayWith, type Payer } from "@/lib/x402/payer/pay-with";
 
-/** Which wallet pays this network's messages: the local one (the default) or the connected external wallet. */
-export type Payer = "local" | "external";
-
-const payWithKey = (chainId: number) => `x402chat:pay-with:v1:${chainId}`;
-const PAY_WITH_EVENT = "x402chat:pay-with-changed";
-
-export function readPayWith(storage: Pick<Storage, "getItem">, chainId: number): Payer {
-  return storage.getItem(payWithKey(chainId)) === "external" ? "external" : "local";
-}
-
-function writePayWith(chainId: number, payer: Payer): void {
-  window.localStorage.setItem(payWithKey(chainId), payer);
-  window.dispatchEvent(new Event(PAY_WITH_EVENT));
-}
-
-function subscribePayWith(onChange: () => void) {
-  window.addEventListener("storage", onChange);
-  window.addEventListener(PAY_WITH_EVENT, onChange);
-  return () => {
-    window.removeEventListener("storage", onChange);
-    window.removeEventListener(PAY_WITH_EVENT, onChange);
-  };
-}
+const choose = (chainId: number, payer: Payer) => payWithStore.update((storage) => writePayWith(storage, chainId, payer));
 
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
@@ -36,7 +16,7 @@ const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)
  */
 export function PayWith({ network }: { network: Network }) {
   const external = useSyncExternalStore(subscribeExternalWallet, externalWalletSnapshot, () => null);
-  const payer = useSyncExternalStore(subscribePayWith, () => readPayWith(window.localStorage, network.chainId), () => "local" as const);
+  const payer = useLocalStore(payWithStore, network.chainId);
   const ready = external !== null && external.chainId === network.chainId;
   if (!ready && payer === "local") return null;
 
@@ -45,7 +25,7 @@ export function PayWith({ network }: { network: Network }) {
     <div data-testid="pay-with" data-payer={payer} className="flex flex-wrap items-center gap-3 border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
       <span className="text-zinc-500">Pay with:</span>
       <label className="flex items-center gap-1">
-        <input type="radio" name={`pay-with-${network.chainId}`} data-testid="pay-with-local" checked={payer === "local"} onChange={() => writePayWith(network.chainId, "local")} />
+        <input type="radio" name={`pay-with-${network.chainId}`} data-testid="pay-with-local" checked={payer === "local"} onChange={() => choose(network.chainId, "local")} />
         Local wallet
       </label>
       <label className="flex items-center gap-1" title={external?.address}>
@@ -55,7 +35,7 @@ export function PayWith({ network }: { network: Network }) {
           data-testid="pay-with-external"
           checked={payer === "external"}
           disabled={!ready}
-          onChange={() => writePayWith(network.chainId, "external")}
+          onChange={() => choose(network.chainId, "external")}
         />
         {external ? `${external.name} ${short(external.address)}` : "Connected wallet"}
         {note}

@@ -1,7 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import { formatUnits, parseUnits } from "viem";
+import { parseUnits } from "viem";
+import { USDC_DECIMALS } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import { readPolicy, writePolicy, type SpendPolicy } from "@/lib/x402/payer/policy";
 
 const FIELDS: Array<{ key: keyof SpendPolicy; label: string }> = [
@@ -16,9 +18,9 @@ export function PolicySettings() {
   const [values, setValues] = useState<Record<keyof SpendPolicy, string>>(() => {
     const policy = readPolicy(window.localStorage);
     return {
-      maxPerMessage: formatUnits(policy.maxPerMessage, 6),
-      sessionBudget: formatUnits(policy.sessionBudget, 6),
-      dailyBudget: formatUnits(policy.dailyBudget, 6),
+      maxPerMessage: formatUsdc(policy.maxPerMessage, USDC_DECIMALS, { unit: false }),
+      sessionBudget: formatUsdc(policy.sessionBudget, USDC_DECIMALS, { unit: false }),
+      dailyBudget: formatUsdc(policy.dailyBudget, USDC_DECIMALS, { unit: false }),
     };
   });
   const [saved, setSaved] = useState(false);
@@ -26,9 +28,9 @@ export function PolicySettings() {
   const valid = FIELDS.every(({ key }) => /^\d+(\.\d{1,6})?$/.test(values[key]));
   const save = () => {
     writePolicy(window.localStorage, {
-      maxPerMessage: parseUnits(values.maxPerMessage, 6),
-      sessionBudget: parseUnits(values.sessionBudget, 6),
-      dailyBudget: parseUnits(values.dailyBudget, 6),
+      maxPerMessage: parseUnits(values.maxPerMessage, USDC_DECIMALS),
+      sessionBudget: parseUnits(values.sessionBudget, USDC_DECIMALS),
+      dailyBudget: parseUnits(values.dailyBudget, USDC_DECIMALS),
     });
     setSaved(true);
   };

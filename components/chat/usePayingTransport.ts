@@ -7,13 +7,13 @@ import type { Network } from "@/lib/chains/networks";
 import { getExternalSigner } from "@/lib/wallet/external-bridge";
 import { walletSession } from "@/lib/wallet/session";
 import { createPayingFetch, PaymentStopped, type ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
+import { readPayWith } from "@/lib/x402/payer/pay-with";
 import { readPolicy, readSpent, recordSpend } from "@/lib/x402/payer/policy";
 import { relayReader } from "@/lib/x402/payer/chain-reader";
 import { confirmPayment } from "@/lib/x402/payer/receipt-check";
 import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-stream";
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
-import { readPayWith } from "./PayWith";
 
 async function usdcBalance(network: Network, address: Address): Promise<bigint> {
   const res = await fetch(`/api/wallet/balances?chainId=${network.chainId}&address=${address}`, { cache: "no-store" });

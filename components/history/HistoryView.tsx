@@ -1,11 +1,13 @@
 "use client";
 
-import { useEffect, useSyncExternalStore } from "react";
+import { useEffect } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { explorerTxUrl } from "@/lib/chains/networks";
-import { analyze, paymentsToCsv, usdcText } from "@/lib/browser/history/payments";
+import { analyze, paymentsToCsv } from "@/lib/browser/history/payments";
+import { formatUsdc } from "@/lib/chains/usdc";
 import { resolveOpenPayments } from "@/lib/browser/history/resolve";
-import { PAYMENTS_CHANGED_EVENT, paymentsSnapshot, serverPaymentsSnapshot, subscribePayments } from "@/lib/browser/history/store";
+import { paymentsStore } from "@/lib/browser/history/store";
+import { useLocalStore } from "@/lib/browser/store";
 import { relayReader } from "@/lib/x402/payer/chain-reader";
 
 const cell = "px-2 py-1.5 text-left";
@@ -21,7 +23,7 @@ function useResolveOpenPayments(chainId: number) {
       running = true;
       try {
         const changed = await resolveOpenPayments(window.localStorage, chainId, relayReader(chainId));
-        if (changed > 0) window.dispatchEvent(new Event(PAYMENTS_CHANGED_EVENT));
+        if (changed > 0) paymentsStore.announce();
       } finally {
         running = false;
       }
@@ -34,8 +36,9 @@ function useResolveOpenPayments(chainId: number) {
 
 export function HistoryView() {
   const { network } = useNetwork();
+  const usdcText = (atomic: bigint | string) => formatUsdc(atomic, network.usdc.decimals);
   useResolveOpenPayments(network.chainId);
-  const payments = useSyncExternalStore(subscribePayments, () => paymentsSnapshot(network.chainId), serverPaymentsSnapshot);
+  const payments = useLocalStore(paymentsStore, network.chainId);
   const stats = analyze(payments);
 
   const exportCsv = () => {
@@ -58,8 +61,8 @@ export function HistoryView() {
       </section>
 
       <section className="grid gap-4 md:grid-cols-2">
-        <Breakdown title="Per agent" rows={stats.perAgent.map((a) => ({ key: a.agentId, label: a.agentName, ...a }))} />
-        <Breakdown title="Per day" rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
+        <Breakdown title="Per agent" usdcText={usdcText} rows={stats.perAgent.map((a) => ({ key: a.agentId, label: a.agentName, ...a }))} />
+        <Breakdown title="Per day" usdcText={usdcText} rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
       </section>
 
       <section>
@@ -124,7 +127,7 @@ function Stat({ label, value, testId }: { label: string; value: string; testId: 
   );
 }
 
-function Breakdown({ title, rows }: { title: string; rows: Array<{ key: string; label: string; messages: number; spent: bigint; toolCalls: number; inputTokens: number; outputTokens: number }> }) {
+function Breakdown({ title, usdcText, rows }: { title: string; usdcText: (atomic: bigint) => string; rows: Array<{ key: string; label: string; messages: number; spent: bigint; toolCalls: number; inputTokens: number; outputTokens: number }> }) {
   return (
     <div>
       <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-zinc-500">{title}</h2>

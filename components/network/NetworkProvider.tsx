@@ -1,9 +1,9 @@
 "use client";
 
-import { createContext, useCallback, useContext, useSyncExternalStore, type ReactNode } from "react";
+import { createContext, useCallback, useContext, type ReactNode } from "react";
+import { storageKeys } from "@/lib/browser/keys";
+import { createLocalStore, useLocalStore } from "@/lib/browser/store";
 import { DEFAULT_NETWORK_KEY, NETWORKS, isNetworkKey, type Network, type NetworkKey } from "@/lib/chains/networks";
-
-const STORAGE_KEY = "x402chat:network:v1";
 
 interface NetworkContextValue {
   network: Network;
@@ -12,28 +12,16 @@ interface NetworkContextValue {
 
 const NetworkContext = createContext<NetworkContextValue | null>(null);
 
-// The selection lives in localStorage so every tab agrees; the "storage" event
-// keeps other tabs in step.
-function subscribe(onChange: () => void) {
-  window.addEventListener("storage", onChange);
-  window.addEventListener("x402chat:network", onChange);
-  return () => {
-    window.removeEventListener("storage", onChange);
-    window.removeEventListener("x402chat:network", onChange);
-  };
-}
-
-function readStoredKey(): NetworkKey {
-  const stored = window.localStorage.getItem(STORAGE_KEY);
-  return isNetworkKey(stored) ? stored : DEFAULT_NETWORK_KEY;
-}
+// The selection lives in localStorage so every tab agrees.
+const networkStore = createLocalStore<[], NetworkKey>({
+  key: () => storageKeys.network,
+  parse: (raw) => (isNetworkKey(raw) ? raw : DEFAULT_NETWORK_KEY),
+  server: DEFAULT_NETWORK_KEY,
+});
 
 export function NetworkProvider({ children }: { children: ReactNode }) {
-  const key = useSyncExternalStore(subscribe, readStoredKey, () => DEFAULT_NETWORK_KEY);
-  const setNetworkKey = useCallback((next: NetworkKey) => {
-    window.localStorage.setItem(STORAGE_KEY, next);
-    window.dispatchEvent(new Event("x402chat:network"));
-  }, []);
+  const key = useLocalStore(networkStore);
+  const setNetworkKey = useCallback((next: NetworkKey) => networkStore.update((storage) => storage.setItem(storageKeys.network, next)), []);
   return (
     <NetworkContext.Provider value={{ network: NETWORKS[key], setNetworkKey }}>{children}</NetworkContext.Provider>
   );

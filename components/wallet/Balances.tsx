@@ -1,6 +1,8 @@
 "use client";
 
 import { formatUnits, type Address } from "viem";
+import { USDC_DECIMALS, networkByChainId } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import { useBalances } from "./useBalances";
 
 export function Balances({ chainId, address }: { chainId: number; address: Address }) {
@@ -20,7 +22,7 @@ export function Balances({ chainId, address }: { chainId: number; address: Addre
     <dl data-testid="balances" data-state="ok" className="grid grid-cols-2 gap-x-2 text-sm">
       <dt className="text-zinc-500">USDC</dt>
       <dd data-testid="balance-usdc" data-atomic={usdc} className="text-right font-mono">
-        {formatUnits(BigInt(usdc), 6)}
+        {formatUsdc(usdc, networkByChainId(chainId)?.usdc.decimals ?? USDC_DECIMALS, { unit: false })}
       </dd>
       <dt className="text-zinc-500">ETH (gas)</dt>
       <dd data-testid="balance-eth" data-atomic={eth} className="text-right font-mono">

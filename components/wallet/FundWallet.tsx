@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { formatUnits, type Address } from "viem";
 import type { Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import { buttonClass, errorClass } from "./styles";
 import { BALANCES_CHANGED_EVENT } from "./useBalances";
 
@@ -40,7 +41,7 @@ export function FundWallet({ network, address }: { network: Network; address: Ad
           ok: true,
           text:
             body.kind === "local"
-              ? `Sent ${formatUnits(BigInt(body.usdc), 6)} USDC and ${formatUnits(BigInt(body.eth), 18)} ETH`
+              ? `Sent ${formatUsdc(body.usdc, network.usdc.decimals)} and ${formatUnits(BigInt(body.eth), 18)} ETH`
               : "Requested test USDC from the CDP faucet; it arrives in a few seconds",
         });
         window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));

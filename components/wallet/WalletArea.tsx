@@ -1,8 +1,9 @@
 "use client";
 
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useState } from "react";
+import { useLocalStore } from "@/lib/browser/store";
 import { useNetwork } from "@/components/network/NetworkProvider";
-import { DEFAULT_AUTO_LOCK_MINUTES, readAutoLockMinutes, walletSession, writeAutoLockMinutes } from "@/lib/wallet/session";
+import { DEFAULT_AUTO_LOCK_MINUTES, autoLockStore, walletSession, writeAutoLockMinutes } from "@/lib/wallet/session";
 import { AccountView } from "./AccountView";
 import { BrokenVault } from "./BrokenVault";
 import { CreateWallet } from "./CreateWallet";
@@ -12,17 +13,7 @@ import { buttonClass } from "./styles";
 import { useUnlockedAddress } from "./useSession";
 import { useVault } from "./useVault";
 
-const AUTO_LOCK_EVENT = "x402chat:auto-lock";
 const ACTIVITY_EVENTS = ["pointerdown", "keydown", "wheel"] as const;
-
-function subscribeAutoLock(onChange: () => void) {
-  window.addEventListener("storage", onChange);
-  window.addEventListener(AUTO_LOCK_EVENT, onChange);
-  return () => {
-    window.removeEventListener("storage", onChange);
-    window.removeEventListener(AUTO_LOCK_EVENT, onChange);
-  };
-}
 
 /** The header's wallet: a status button and, when open, the panel for the selected network's vault. */
 export function WalletArea() {
@@ -31,11 +22,7 @@ export function WalletArea() {
   const unlocked = useUnlockedAddress(network.chainId);
   const [open, setOpen] = useState(false);
   const [tab, setTab] = useState<"create" | "import">("create");
-  const autoLockMinutes = useSyncExternalStore(
-    subscribeAutoLock,
-    () => readAutoLockMinutes(window.localStorage),
-    () => null,
-  );
+  const autoLockMinutes = useLocalStore(autoLockStore);
 
   // The idle countdown restarts on any user activity in this tab.
   useEffect(() => {
@@ -107,10 +94,7 @@ export function WalletArea() {
                 network={network}
                 vault={read.vault}
                 autoLockMinutes={autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES}
-                onAutoLockMinutes={(minutes) => {
-                  writeAutoLockMinutes(window.localStorage, minutes);
-                  window.dispatchEvent(new Event(AUTO_LOCK_EVENT));
-                }}
+                onAutoLockMinutes={(minutes) => autoLockStore.update((storage) => writeAutoLockMinutes(storage, minutes))}
               />
             ) : (
               <UnlockWallet chainId={network.chainId} vault={read.vault} />

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLedger } from "@/lib/ledger";
+import { resetProcessSingleton } from "@/lib/singleton";
 import { deadUrl } from "../agents/support/http";
 import { MARKET_AGENT, chatBody, fundedPayer, signProofFor, startPaidStack, usdcBalance } from "../x402/support";
 
@@ -20,8 +21,8 @@ describe("our own facilitator cannot reach the chain at verify time", () => {
     const { header } = await signProofFor(payer, chatUrl);
     // A server started with its RPC at a port where nothing listens: the facilitator is made afresh from it.
     process.env.LOCAL_RPC_URL = await deadUrl();
-    delete (globalThis as { x402LocalFacilitator?: unknown }).x402LocalFacilitator;
-    delete (globalThis as { x402ResourceServer?: unknown }).x402ResourceServer;
+    resetProcessSingleton("localFacilitator");
+    resetProcessSingleton("resourceServer");
 
     const res = await fetch(chatUrl, { method: "POST", headers: { "PAYMENT-SIGNATURE": header }, body: chatBody("What is the current price of ETH?") });
     expect(res.status).toBe(503);

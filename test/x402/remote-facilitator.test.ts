@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 import { getLedger } from "@/lib/ledger";
+import { resetProcessSingleton } from "@/lib/singleton";
 import { serveRoutes } from "../../lib/devtools/route-server";
 import { deadUrl } from "../agents/support/http";
 import { readUIChunks } from "../support/ui-stream";
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   // The resource server asks its facilitators what they support once per process: start afresh.
-  delete (globalThis as { x402ResourceServer?: unknown }).x402ResourceServer;
+  resetProcessSingleton("resourceServer");
   calls.length = 0;
 });
 

@@ -1,10 +1,11 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { erc20Abi, formatUnits, isAddressEqual, parseUnits, type Address } from "viem";
+import { erc20Abi, isAddressEqual, parseUnits, type Address } from "viem";
 import { useAccount, useConfig, useReadContract, useSwitchChain, useWriteContract } from "wagmi";
 import { waitForTransactionReceipt } from "wagmi/actions";
 import type { Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import { LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
 import { buttonClass, errorClass, inputClass } from "../styles";
 import { BALANCES_CHANGED_EVENT } from "../useBalances";
@@ -55,7 +56,7 @@ export function FundFromWallet({ network, to }: { network: Network; to: Address 
       });
       const receipt = await waitForTransactionReceipt(config, { hash, chainId: network.chainId, pollingInterval: 500 });
       if (receipt.status !== "success") throw new Error(`the transfer reverted (tx ${hash})`);
-      setStatus({ ok: true, text: `Sent ${formatUnits(value, 6)} USDC (tx ${hash})` });
+      setStatus({ ok: true, text: `Sent ${formatUsdc(value, network.usdc.decimals)} (tx ${hash})` });
       window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
       void sourceBalance.refetch();
     } catch (err) {
@@ -70,7 +71,7 @@ export function FundFromWallet({ network, to }: { network: Network; to: Address 
     <form className="flex flex-col gap-2" onSubmit={submit} data-testid="fund-from-wallet">
       <p className="text-xs text-zinc-500">
         Connected wallet holds{" "}
-        <span data-testid="external-usdc">{sourceBalance.data === undefined ? "…" : formatUnits(sourceBalance.data, 6)}</span> USDC
+        <span data-testid="external-usdc">{sourceBalance.data === undefined ? "…" : formatUsdc(sourceBalance.data, network.usdc.decimals, { unit: false })}</span> USDC
       </p>
       <div className="flex gap-2">
         <input

@@ -8,27 +8,26 @@ import {
 import { getAddress, http, isAddress, type Address, type Chain } from "viem";
 import { createConfig, createConnector, mock, type Config } from "wagmi";
 import { reconnect } from "wagmi/actions";
+import { storageKeys } from "@/lib/browser/keys";
 import { NETWORK_LIST, viemChainOf } from "@/lib/chains/networks";
 import { publicEnv } from "@/lib/public-env";
 import { localWalletConnector, LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
 import { walletSession } from "@/lib/wallet/session";
 import { bridgeExternalWallet } from "./bridge";
 
-/** Set by the e2e tests only (page.addInitScript): `{address, rpcUrl}` of an unlocked anvil account. */
-export const E2E_MOCK_WALLET_KEY = "x402chat:e2e:mock-wallet";
 const LOCAL_CHAIN_ID = 31337;
 const ICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 28 28'%3E%3Crect width='28' height='28' rx='6' fill='%2318181b'/%3E%3Ctext x='14' y='19' font-size='13' text-anchor='middle' fill='white' font-family='sans-serif'%3E402%3C/text%3E%3C/svg%3E";
 
 export const rpcProxyUrl = (chainId: number) => `${window.location.origin}/api/rpc/${chainId}`;
 
 /**
- * The e2e mock wallet, only when a test put its flag in localStorage, only for the local chain, and only
- * pointing at a loopback node: wagmi's mock connector has the node sign (anvil's unlocked accounts), which is
- * meaningless anywhere but a dev chain on this machine.
+ * The e2e mock wallet, only when a test put its flag (`{address, rpcUrl}` of an unlocked anvil account) in
+ * localStorage, only for the local chain, and only pointing at a loopback node: wagmi's mock connector has the
+ * node sign (anvil's unlocked accounts), which is meaningless anywhere but a dev chain on this machine.
  */
 function e2eMockWallet(): { address: Address; rpcUrl: string } | null {
   try {
-    const flag = JSON.parse(window.localStorage.getItem(E2E_MOCK_WALLET_KEY) ?? "null") as { address?: string; rpcUrl?: string } | null;
+    const flag = JSON.parse(window.localStorage.getItem(storageKeys.e2eMockWallet) ?? "null") as { address?: string; rpcUrl?: string } | null;
     if (!flag?.address || !flag.rpcUrl || !isAddress(flag.address)) return null;
     const url = new URL(flag.rpcUrl);
     if (url.protocol !== "http:" || !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return null;

@@ -10,8 +10,9 @@ import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import type { ClientEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/client";
-import { formatUnits, isAddressEqual, type Address } from "viem";
+import { isAddressEqual, type Address } from "viem";
 import type { Caip2, Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
 import { checkPolicy, type PolicyVerdict, type SpendPolicy, type Spent } from "./policy";
 
@@ -66,10 +67,9 @@ export interface PayingFetchOptions {
   baseFetch?: typeof fetch;
 }
 
-const usdc = (atomic: bigint) => `${formatUnits(atomic, 6)} USDC`;
-
 export function createPayingFetch(opts: PayingFetchOptions): typeof fetch {
   const baseFetch = opts.baseFetch ?? ((input, init) => fetch(input, init));
+  const usdc = (atomic: bigint) => formatUsdc(atomic, opts.network.usdc.decimals);
   return async (input, init) => {
     const first = await baseFetch(input, init);
     if (first.status !== 402) return first;
