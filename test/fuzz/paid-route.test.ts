@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readUIChunks } from "../support/ui-stream";
-import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, signProofFor, startPaidStack } from "../x402/support";
+import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, signProofFor, paidStackFixture } from "../x402/support";
 import { SEED, forCases, prng } from "./support/random";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 const chatUrl = () => `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
 const b64 = (text: string | Uint8Array) => Buffer.from(text).toString("base64");
 /** fetch refuses header values outside Latin-1 and with CR/LF/NUL: a client could not send those either. */
 const asHeaderValue = (text: string) => text.replace(/[^\x20-\x7e\x80-\xff\t]/g, "?");
-
-beforeAll(async () => {
-  stack = await startPaidStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 /** Answers only 2xx or 4xx, and reads the whole body (a stream that breaks shows up here). */
 async function expectHandled(res: Response, what: string) {

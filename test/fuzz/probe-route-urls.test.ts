@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { POST as probe } from "@/app/api/probe/route";
 import { deadUrl } from "../agents/support/http";
-import { serveRoutes } from "../../lib/devtools/route-server";
-import { MARKET_AGENT, startPaidStack } from "../x402/support";
+import { routesFixture } from "../support/fixtures";
+import { MARKET_AGENT, paidStackFixture } from "../x402/support";
 import { SEED, forCases, prng } from "./support/random";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
-let app: Awaited<ReturnType<typeof serveRoutes>>;
+const stack = paidStackFixture();
+const app = routesFixture([{ method: "POST", path: "/api/probe", handle: (req) => probe(req) }]);
 let deadPort: string;
 
 beforeAll(async () => {
-  stack = await startPaidStack();
-  app = await serveRoutes([{ method: "POST", path: "/api/probe", handle: (req) => probe(req) }]);
   deadPort = new URL(await deadUrl()).port;
-});
-afterAll(async () => {
-  await app?.close();
-  await stack?.close();
 });
 
 /**

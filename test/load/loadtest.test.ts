@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listAgents } from "@/lib/agents/registry";
 import { getLedger } from "@/lib/ledger";
 import { loadAgentsFrom } from "@/lib/devtools/load/agents";
 import { fundedPayers } from "@/lib/devtools/load/payers";
 import { ledgerSettlements, reconcile } from "@/lib/devtools/load/reconcile";
 import { formatReport, runLoad } from "@/lib/devtools/load/run";
-import { startPaidStack } from "../x402/support";
+import { paidStackFixture } from "../x402/support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
-beforeAll(async () => {
-  stack = await startPaidStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = paidStackFixture();
 
 describe("the load runner", () => {
   it("pays 300 messages from 20 concurrent clients and reconciles receipts, ledger and chain exactly", async () => {

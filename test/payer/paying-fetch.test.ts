@@ -1,6 +1,6 @@
 import { createPublicClient, http, parseUnits, type Address } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { DEFAULT_POLICY, type SpendPolicy } from "@/lib/x402/payer/policy";
@@ -8,15 +8,9 @@ import { checkSettlement } from "@/lib/x402/payer/receipt-check";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
 import { createPayingFetch, PaymentStopped, type ApprovalRequest, type ShownPrice } from "@/lib/x402/payer/paying-fetch";
 import { readUIChunks } from "../support/ui-stream";
-import { MARKET_AGENT, USDC, chatBody, fundedPayer, startPaidStack, usdcBalance } from "../x402/support";
+import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture, usdcBalance } from "../x402/support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
-beforeAll(async () => {
-  stack = await startPaidStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = paidStackFixture();
 
 const market = () => getAgent(MARKET_AGENT)!;
 const shownMarket = (): ShownPrice => ({ network: "eip155:31337", asset: USDC, payTo: market().payTo as Address, amount: priceAtomic(market()) });

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { getLedger } from "@/lib/ledger";
-import { MARKET_AGENT, chatBody, fundedPayer, signProofFor, startPaidStack, usdcBalance } from "../x402/support";
+import { MARKET_AGENT, chatBody, fundedPayer, signProofFor, paidStackFixture, usdcBalance } from "../x402/support";
 import { usdcTransfers } from "./support/chain";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 const market = () => getAgent(MARKET_AGENT)!;
-
-beforeAll(async () => {
-  stack = await startPaidStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 describe("one proof sent 50 times at once", () => {
   it("settles exactly once: one transfer on chain, one settled row, 49 refusals, no 5xx", async () => {

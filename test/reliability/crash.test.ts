@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { Ledger, openLedgerDb, type Payment } from "@/lib/ledger";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
-import { ensureLocalContracts, startAnvil, type Anvil } from "@/lib/devchain";
 import { serveRoutes } from "../../lib/devtools/route-server";
+import { testChainFixture } from "../support/fixtures";
 import { MARKET_AGENT, chatBody, fundedPayer, signProofFor, usdcBalance } from "../x402/support";
 import { startPaidServerProcess, type PaidServerProcess } from "./support/child";
 import { usdcTransfers } from "./support/chain";
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 let dataDir: string;
 let facilitator: Awaited<ReturnType<typeof serveRoutes>>;
 let server: PaidServerProcess | undefined;
@@ -21,9 +21,6 @@ const settleArrived = new Promise<void>((resolve) => (settleSeen = resolve));
 const market = () => getAgent(MARKET_AGENT)!;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  await ensureLocalContracts(anvil.rpcUrl);
-  process.env.LOCAL_RPC_URL = anvil.rpcUrl;
   dataDir = await mkdtemp(path.join(tmpdir(), "x402-crash-"));
   // A facilitator test double: our real facilitator for /supported and /verify, but /settle is held
   // open (never forwarded) until the test lets it through, so the server can die in between.
@@ -45,7 +42,6 @@ afterAll(async () => {
   server?.child.kill("SIGKILL");
   await server?.exited;
   await facilitator?.close();
-  await anvil?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getLedger } from "@/lib/ledger";
 import { resetProcessSingleton } from "@/lib/singleton";
 import { deadUrl } from "../agents/support/http";
-import { MARKET_AGENT, chatBody, fundedPayer, signProofFor, startPaidStack, usdcBalance } from "../x402/support";
+import { MARKET_AGENT, chatBody, fundedPayer, signProofFor, paidStackFixture, usdcBalance } from "../x402/support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
-
-beforeAll(async () => {
-  stack = await startPaidStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = paidStackFixture();
 
 describe("our own facilitator cannot reach the chain at verify time", () => {
   it("answers 503 facilitator_unavailable, charges nothing and records nothing", async () => {

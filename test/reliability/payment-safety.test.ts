@@ -1,9 +1,9 @@
 import type { PaymentRequirements } from "@x402/core/types";
 import { createPublicClient, http, parseAbi, type Hex } from "viem";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { getLedger, type Payment } from "@/lib/ledger";
-import { MARKET_AGENT, USDC, chatBody, fundedPayer, startPaidStack, usdcBalance } from "../x402/support";
+import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture, usdcBalance } from "../x402/support";
 import { authorizationFor, requirementOf, signedPaymentHeader } from "./support/authorization";
 import { usdcTransfers } from "./support/chain";
 
@@ -12,18 +12,14 @@ import { usdcTransfers } from "./support/chain";
  * charges for replies never delivered, authorizations valid far too long, reflected X-Forwarded-* headers.
  */
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 let requirement: PaymentRequirements;
 const chatUrl = () => `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
 const market = () => getAgent(MARKET_AGENT)!;
 const nowS = () => BigInt(Math.floor(Date.now() / 1000));
 
 beforeAll(async () => {
-  stack = await startPaidStack();
   requirement = await requirementOf(chatUrl());
-});
-afterAll(async () => {
-  await stack?.close();
 });
 afterEach(() => {
   delete process.env.OFFLINE_MODEL_DELAY_MS;

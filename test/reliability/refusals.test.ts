@@ -1,22 +1,18 @@
 import type { PaymentRequirements } from "@x402/core/types";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { getLedger } from "@/lib/ledger";
 import { NETWORKS } from "@/lib/chains/networks";
-import { MARKET_AGENT, chatBody, fundedPayer, startPaidStack, usdcBalance } from "../x402/support";
+import { MARKET_AGENT, chatBody, fundedPayer, paidStackFixture, usdcBalance } from "../x402/support";
 import { authorizationFor, requirementOf, signedPaymentHeader, type AuthorizationFields } from "./support/authorization";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 let requirement: PaymentRequirements;
 const chatUrl = () => `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
 const nowS = () => BigInt(Math.floor(Date.now() / 1000));
 
 beforeAll(async () => {
-  stack = await startPaidStack();
   requirement = await requirementOf(chatUrl());
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 /** Each signed with viem for exactly what its name says, wrapped with the agent's real requirement as `accepted`. */

@@ -5,25 +5,23 @@ import { getLocalFacilitator } from "@/lib/x402/facilitator";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 import { reconcileUnfinishedPayments } from "@/lib/x402/server/reconcile";
 import { readUIChunks } from "../support/ui-stream";
-import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, startPaidStack, usdcBalance } from "../x402/support";
+import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, paidStackFixture, usdcBalance } from "../x402/support";
 import { authorizationFor, requirementOf, signedPaymentHeader } from "./support/authorization";
 import { advanceChainTime, usdcTransfers } from "./support/chain";
 import { startRpcDouble } from "./support/rpc-double";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 let rpc: Awaited<ReturnType<typeof startRpcDouble>>;
 const market = () => getAgent(MARKET_AGENT)!;
 const chatUrl = () => `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
 
 beforeAll(async () => {
-  stack = await startPaidStack();
   // The server (facilitator and reconciliation) reaches the chain only through the double; the test reads anvil directly.
   rpc = await startRpcDouble(stack.anvil.rpcUrl);
   process.env.LOCAL_RPC_URL = rpc.url;
 });
 afterAll(async () => {
   await rpc?.close();
-  await stack?.close();
 });
 
 async function payWhileRpcFails(methods: string[]) {

@@ -5,24 +5,20 @@ import type { NormalizedQuote } from "@/lib/remote-agents/parse-quote";
 import { NETWORKS } from "@/lib/chains/networks";
 import { deadUrl, listen } from "../agents/support/http";
 import { EXTERNAL_PAY_TO, startExternalX402Server } from "../support/external-x402-server";
-import { serveRoutes } from "../../lib/devtools/route-server";
-import { MARKET_AGENT, startPaidStack } from "../x402/support";
+import { routesFixture } from "../support/fixtures";
+import { MARKET_AGENT, paidStackFixture } from "../x402/support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 let external: Awaited<ReturnType<typeof startExternalX402Server>>;
-let app: Awaited<ReturnType<typeof serveRoutes>>;
+const app = routesFixture([{ method: "POST", path: "/api/probe", handle: (req) => POST(req) }]);
 const doubles: Array<Awaited<ReturnType<typeof listen>>> = [];
 
 beforeAll(async () => {
-  stack = await startPaidStack();
   external = await startExternalX402Server({ rpcUrl: stack.anvil.rpcUrl });
-  app = await serveRoutes([{ method: "POST", path: "/api/probe", handle: (req) => POST(req) }]);
 });
 afterAll(async () => {
   await Promise.all(doubles.map((d) => d.close()));
-  await app?.close();
   await external?.stop();
-  await stack?.close();
 });
 beforeEach(() => {
   delete process.env.OUTBOUND_URL_POLICY; // the default: public + loopback

@@ -5,29 +5,25 @@ import { POST } from "@/app/api/proxy/route";
 import { relay } from "@/lib/remote-agents/proxy";
 import { deadUrl, listen } from "../agents/support/http";
 import { EXTERNAL_PAY_TO, EXTERNAL_PRICE_ATOMIC, startExternalX402Server } from "../support/external-x402-server";
-import { serveRoutes } from "../../lib/devtools/route-server";
-import { chatBody, fundedPayer, payingFetch, startPaidStack, usdcBalance } from "../x402/support";
+import { routesFixture } from "../support/fixtures";
+import { chatBody, fundedPayer, payingFetch, paidStackFixture, usdcBalance } from "../x402/support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 let external: Awaited<ReturnType<typeof startExternalX402Server>>;
-let app: Awaited<ReturnType<typeof serveRoutes>>;
+const app = routesFixture([
+  { method: "POST", path: "/api/proxy", handle: (req) => POST(req) },
+  // The same relay with short bounds, so time and size limits are tested quickly.
+  { method: "POST", path: "/api/proxy-tight", handle: (req) => relay(req, { headersTimeoutMs: 200, maxBodyBytes: 1_000 }) },
+]);
 const doubles: Array<Awaited<ReturnType<typeof listen>>> = [];
 
 beforeAll(async () => {
   delete process.env.OUTBOUND_URL_POLICY;
-  stack = await startPaidStack();
   external = await startExternalX402Server({ rpcUrl: stack.anvil.rpcUrl });
-  app = await serveRoutes([
-    { method: "POST", path: "/api/proxy", handle: (req) => POST(req) },
-    // The same relay with short bounds, so time and size limits are tested quickly.
-    { method: "POST", path: "/api/proxy-tight", handle: (req) => relay(req, { headersTimeoutMs: 200, maxBodyBytes: 1_000 }) },
-  ]);
 });
 afterAll(async () => {
   await Promise.all(doubles.map((d) => d.close()));
-  await app?.close();
   await external?.stop();
-  await stack?.close();
 });
 
 const via = (target: string, route = "/api/proxy") => `${app.url}${route}?url=${encodeURIComponent(target)}`;

@@ -1,25 +1,22 @@
 import type { PaymentRequirements } from "@x402/core/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getAgent } from "@/lib/agents/registry";
-import { ensureLocalContracts, startAnvil, type Anvil } from "@/lib/devchain";
 import { getLocalFacilitator } from "@/lib/x402/facilitator";
 import { agentPrice } from "@/lib/x402/server/quote";
 import { startRpcDouble } from "../reliability/support/rpc-double";
+import { testChainFixture } from "../support/fixtures";
 import { MARKET_AGENT, fundedPayer, x402ClientFor } from "./support";
 
-let anvil: Anvil;
+const anvil = testChainFixture();
 let rpc: Awaited<ReturnType<typeof startRpcDouble>>;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ port: 0, silent: true });
-  await ensureLocalContracts(anvil.rpcUrl);
   rpc = await startRpcDouble(anvil.rpcUrl);
   // The facilitator of this test process reads the chain through the counting double.
   process.env.LOCAL_RPC_URL = rpc.url;
 });
 afterAll(async () => {
   await rpc?.close();
-  await anvil?.stop();
 });
 
 describe("the facilitator's chain round trips", () => {

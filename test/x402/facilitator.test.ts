@@ -1,18 +1,12 @@
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { PaymentRequirements } from "@x402/core/types";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getAgent } from "@/lib/agents/registry";
 import { agentPrice } from "@/lib/x402/server/quote";
-import { MARKET_AGENT, fundedPayer, startPaidStack, usdcBalance, x402ClientFor } from "./support";
+import { MARKET_AGENT, fundedPayer, paidStackFixture, usdcBalance, x402ClientFor } from "./support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
-beforeAll(async () => {
-  stack = await startPaidStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = paidStackFixture();
 
 const requirements = (): PaymentRequirements => {
   const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);

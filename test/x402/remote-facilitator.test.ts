@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 import { getLedger } from "@/lib/ledger";
 import { resetProcessSingleton } from "@/lib/singleton";
 import { serveRoutes } from "../../lib/devtools/route-server";
 import { deadUrl } from "../agents/support/http";
+import { routesFixture } from "../support/fixtures";
 import { readUIChunks } from "../support/ui-stream";
-import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, startPaidStack, usdcBalance } from "./support";
+import { MARKET_AGENT, chatBody, fundedPayer, payingFetch, paidStackFixture, usdcBalance } from "./support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
-let remote: Awaited<ReturnType<typeof serveRoutes>>;
+const stack = paidStackFixture();
 const calls: string[] = [];
-
-beforeAll(async () => {
-  stack = await startPaidStack();
-  // A facilitator reached over HTTP (our own routes, served apart), counting what it is asked.
-  remote = await serveRoutes([
-    { method: "POST", path: "/verify", handle: (req) => (calls.push("verify"), handleFacilitatorRequest(req, "verify")) },
-    { method: "POST", path: "/settle", handle: (req) => (calls.push("settle"), handleFacilitatorRequest(req, "settle")) },
-    { method: "GET", path: "/supported", handle: () => (calls.push("supported"), handleFacilitatorSupported()) },
-  ]);
-});
-afterAll(async () => {
-  await remote?.close();
-  await stack?.close();
-});
+// A facilitator reached over HTTP (our own routes, served apart), counting what it is asked.
+const remote = routesFixture([
+  { method: "POST", path: "/verify", handle: (req) => (calls.push("verify"), handleFacilitatorRequest(req, "verify")) },
+  { method: "POST", path: "/settle", handle: (req) => (calls.push("settle"), handleFacilitatorRequest(req, "settle")) },
+  { method: "GET", path: "/supported", handle: () => (calls.push("supported"), handleFacilitatorSupported()) },
+]);
 beforeEach(() => {
   // The resource server asks its facilitators what they support once per process: start afresh.
   resetProcessSingleton("resourceServer");

@@ -4,9 +4,10 @@ import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
 import { createPublicClient, erc20Abi, http, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { NETWORKS } from "@/lib/chains/networks";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil } from "@/lib/devchain";
+import { fundLocalAccount, type Anvil } from "@/lib/devchain";
 import { localX402Client } from "@/lib/devtools/load/client";
-import { serveRoutes } from "../../lib/devtools/route-server";
+import { serveRoutes, type Route } from "../../lib/devtools/route-server";
+import { setEnv, startTestChain, fixture } from "../support/fixtures";
 import { handlePaidAgentChat } from "@/lib/x402/server/paid-chat";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 
@@ -14,24 +15,45 @@ export const MARKET_AGENT = "00000000-0000-0000-0000-000000000001";
 export const WALLET_AGENT = "00000000-0000-0000-0000-000000000002";
 export const USDC = NETWORKS.local.usdc.address;
 
-/** A fresh anvil with our contracts, made the app's local chain; the ledger in memory. */
-export async function startPaidStack(): Promise<{ anvil: Anvil; url: string; close(): Promise<void> }> {
-  const anvil = await startAnvil({ port: 0, silent: true });
-  await ensureLocalContracts(anvil.rpcUrl);
-  process.env.LOCAL_RPC_URL = anvil.rpcUrl;
-  process.env.DATA_DIR = "memory://";
-  const server = await serveRoutes([
-    { method: "POST", path: "/api/x402/:agentId/chat", handle: (req, p) => handlePaidAgentChat(req, p.agentId!) },
-    { method: "POST", path: "/api/facilitator/verify", handle: (req) => handleFacilitatorRequest(req, "verify") },
-    { method: "POST", path: "/api/facilitator/settle", handle: (req) => handleFacilitatorRequest(req, "settle") },
-    { method: "GET", path: "/api/facilitator/supported", handle: () => handleFacilitatorSupported() },
-  ]);
-  return {
-    anvil,
-    url: server.url,
-    async close() {
+const PAID_ROUTES: Route[] = [
+  { method: "POST", path: "/api/x402/:agentId/chat", handle: (req, p) => handlePaidAgentChat(req, p.agentId!) },
+  { method: "POST", path: "/api/facilitator/verify", handle: (req) => handleFacilitatorRequest(req, "verify") },
+  { method: "POST", path: "/api/facilitator/settle", handle: (req) => handleFacilitatorRequest(req, "settle") },
+  { method: "GET", path: "/api/facilitator/supported", handle: () => handleFacilitatorSupported() },
+];
+
+export interface PaidStack {
+  /** The chain, made the app's local network. */
+  readonly anvil: Anvil;
+  /** The paid chat route and our facilitator's routes, served over HTTP. */
+  readonly url: string;
+}
+
+/**
+ * The paid stack for the tests of this file (or describe block): a fresh anvil with our contracts, made the
+ * app's local chain, the ledger in memory, and the paid and facilitator routes served. Hooks registered after
+ * this call see it started; its environment is restored afterwards.
+ */
+export function paidStackFixture(): PaidStack {
+  const stack = fixture(
+    async () => {
+      const chain = await startTestChain();
+      const restoreEnv = setEnv({ DATA_DIR: "memory://" });
+      const server = await serveRoutes(PAID_ROUTES);
+      return { chain, server, restoreEnv };
+    },
+    async ({ chain, server, restoreEnv }) => {
       await server.close();
-      await anvil.stop();
+      restoreEnv();
+      await chain.stop();
+    },
+  );
+  return {
+    get anvil() {
+      return stack().chain.anvil;
+    },
+    get url() {
+      return stack().server.url;
     },
   };
 }
