@@ -5,15 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLedger } from "@/lib/ledger";
 import { startOpenAIDouble } from "../agents/support/openai-double";
 import { readUIChunks } from "../support/ui-stream";
-import { chatBody, fundedPayer, payingFetch, startPaidStack, usdcBalance } from "./support";
+import { chatBody, fundedPayer, payingFetch, paidStackFixture, usdcBalance } from "./support";
 
 const BROKEN_AGENT = "00000000-0000-0000-0000-0000000000f1";
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 let llm: Awaited<ReturnType<typeof startOpenAIDouble>>;
 let configDir: string;
 
 beforeAll(async () => {
-  stack = await startPaidStack();
   // An OpenAI-compatible test double that answers 500, standing in for a hosted model that is down.
   llm = await startOpenAIDouble({ toolCall: { name: "getPrice", arguments: { pair: "ETH/USD" } }, reply: () => "unused" });
   llm.setMode("fail");
@@ -27,7 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await llm?.close();
-  await stack?.close();
   rmSync(configDir, { recursive: true, force: true });
 });
 

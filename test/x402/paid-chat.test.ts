@@ -1,6 +1,6 @@
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from "@x402/core/http";
 import { createPublicClient, http, parseEventLogs, erc20Abi, type Hex } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { getLedger } from "@/lib/ledger";
 import { getLocalFacilitator } from "@/lib/x402/facilitator";
@@ -13,20 +13,13 @@ import {
   fundedPayer,
   payingFetch,
   signProofFor,
-  startPaidStack,
+  paidStackFixture,
   usdcBalance,
 } from "./support";
 
-let stack: Awaited<ReturnType<typeof startPaidStack>>;
+const stack = paidStackFixture();
 const market = () => getAgent(MARKET_AGENT)!;
 const chatUrl = (agentId = MARKET_AGENT) => `${stack.url}/api/x402/${agentId}/chat`;
-
-beforeAll(async () => {
-  stack = await startPaidStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 describe("the 402 quote", () => {
   it("carries the v2 PAYMENT-REQUIRED header and a v1-style body for this agent", async () => {
