@@ -2,6 +2,9 @@
 
 import { useState } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
+import { Input } from "@/components/ui/Input";
 import type { NormalizedQuote } from "@/lib/remote-agents/parse-quote";
 import { catalogAgent, urlAgent } from "../../lib/x402/payer/chat-agent";
 import { useChatState } from "./ChatProvider";
@@ -18,9 +21,7 @@ export function AgentPicker() {
         <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-zinc-500">Published agents</h2>
         {catalog.state === "loading" && <p className="text-sm text-zinc-500">Loading agents…</p>}
         {catalog.state === "error" && (
-          <p role="alert" className="text-sm text-red-600">
-            The agent catalog could not be loaded: {catalog.message}
-          </p>
+          <FormError message={`The agent catalog could not be loaded: ${catalog.message}`} />
         )}
         {catalog.state === "ready" && (
           <ul className="grid gap-3 sm:grid-cols-2">
@@ -88,24 +89,21 @@ function UrlProbe() {
           void probe();
         }}
       >
-        <input
+        <Input
           data-testid="agent-url-input"
           type="url"
           required
           value={url}
           onChange={(e) => setUrl(e.target.value)}
           placeholder="https://agent.example/chat"
-          className="flex-1 rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+          large
+          className="flex-1"
         />
-        <button data-testid="agent-url-probe" disabled={result.state === "probing"} className="rounded-md border border-zinc-300 px-3 text-sm dark:border-zinc-700">
+        <Button data-testid="agent-url-probe" type="submit" disabled={result.state === "probing"}>
           {result.state === "probing" ? "Checking…" : "Check price"}
-        </button>
+        </Button>
       </form>
-      {result.state === "error" && (
-        <p role="alert" data-testid="probe-error" className="mt-2 text-sm text-red-600">
-          {result.message}
-        </p>
-      )}
+      {result.state === "error" && <FormError testId="probe-error" message={result.message} className="mt-2" />}
       {result.state === "done" && agent && (
         <div data-testid="probe-result" data-payable={result.quote.payable} className="mt-3 rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800">
           <p>
@@ -116,9 +114,9 @@ function UrlProbe() {
           {agent.blocked ? (
             <p className="mt-1 text-amber-600">{agent.blocked}</p>
           ) : (
-            <button data-testid="probe-use" onClick={() => selectAgent(agent)} className="mt-2 rounded-md bg-emerald-600 px-3 py-1.5 text-white">
+            <Button data-testid="probe-use" variant="primary" onClick={() => selectAgent(agent)} className="mt-2">
               Chat with this agent
-            </button>
+            </Button>
           )}
         </div>
       )}

@@ -2,6 +2,7 @@
 
 import dynamic from "next/dynamic";
 import { useNetwork } from "@/components/network/NetworkProvider";
+import { Button } from "@/components/ui/Button";
 import { AgentPicker } from "./AgentPicker";
 import { useChatState } from "./ChatProvider";
 
@@ -33,9 +34,9 @@ export function ChatArea() {
             {agent.priceDisplay} per message · {agent.description}
           </p>
         </div>
-        <button data-testid="change-agent" onClick={() => selectAgent(null)} className="shrink-0 rounded-md border border-zinc-300 px-2 py-1 text-xs dark:border-zinc-700">
+        <Button data-testid="change-agent" size="sm" onClick={() => selectAgent(null)} className="shrink-0">
           Change agent
-        </button>
+        </Button>
       </div>
       <ChatSession key={`${network.chainId}:${conversationId}`} agent={agent} network={network} conversationId={conversationId} initialMessages={saved?.messages ?? []} />
     </main>

@@ -9,6 +9,8 @@ import { addPayment } from "@/lib/browser/history/payments";
 import { paymentsStore } from "@/lib/browser/history/store";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 import type { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
+import { Button } from "@/components/ui/Button";
+import { TextArea } from "@/components/ui/Input";
 import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 import { useApproval } from "./ApprovalDialog";
@@ -86,7 +88,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
           send();
         }}
       >
-        <textarea
+        <TextArea
           data-testid="composer-input"
           value={input}
           rows={2}
@@ -98,16 +100,17 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
             }
           }}
           placeholder={`Message ${agent.name}…`}
-          className="flex-1 resize-none rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+          large
+          className="flex-1 resize-none"
         />
         {busy ? (
-          <button type="button" data-testid="composer-stop" onClick={() => void stop()} className="rounded-md border border-zinc-300 px-4 text-sm dark:border-zinc-700">
+          <Button type="button" data-testid="composer-stop" onClick={() => void stop()}>
             Stop
-          </button>
+          </Button>
         ) : (
-          <button type="submit" data-testid="composer-send" disabled={!input.trim() || !!agent.blocked} className="rounded-md bg-emerald-600 px-4 text-sm font-medium text-white disabled:opacity-50">
+          <Button type="submit" data-testid="composer-send" variant="primary" disabled={!input.trim() || !!agent.blocked}>
             Send · {agent.priceDisplay}
-          </button>
+          </Button>
         )}
       </form>
       {dialog}

@@ -2,6 +2,8 @@
 
 import { useState } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
 import type { Conversation } from "@/lib/browser/chat/conversations";
 import { catalogAgent, urlAgent } from "../../lib/x402/payer/chat-agent";
 import { useChatState } from "./ChatProvider";
@@ -31,9 +33,9 @@ export function ConversationList() {
 
   return (
     <div data-testid="conversation-list" className="flex flex-col gap-1">
-      <button data-testid="new-chat" disabled={!agent} onClick={newChat} className="mb-1 rounded-md border border-zinc-300 px-2 py-1 text-left text-sm disabled:opacity-50 dark:border-zinc-700">
+      <Button data-testid="new-chat" disabled={!agent} onClick={newChat} className="mb-1 text-left">
         + New chat{agent ? ` with ${agent.name}` : ""}
-      </button>
+      </Button>
       {conversations.length === 0 && <p className="text-sm text-zinc-500">No conversations yet.</p>}
       {conversations.map((c) => (
         <div key={c.id} className={`group flex items-center gap-1 rounded-md px-2 py-1 text-sm ${c.id === conversationId ? "bg-zinc-200 dark:bg-zinc-800" : ""}`}>
@@ -41,16 +43,12 @@ export function ConversationList() {
             {c.title}
             <span className="block truncate text-xs text-zinc-500">{c.agent.name}</span>
           </button>
-          <button aria-label={`Delete ${c.title}`} onClick={() => remove(c.id)} className="text-xs text-zinc-400 opacity-0 group-hover:opacity-100">
+          <Button variant="ghost" aria-label={`Delete ${c.title}`} onClick={() => remove(c.id)} className="text-xs opacity-0 group-hover:opacity-100 focus:opacity-100">
             ✕
-          </button>
+          </Button>
         </div>
       ))}
-      {problem && (
-        <p role="alert" className="text-xs text-red-600">
-          {problem}
-        </p>
-      )}
+      <FormError message={problem} />
     </div>
   );
 }

@@ -4,6 +4,9 @@ import { useState } from "react";
 import { parseUnits } from "viem";
 import { USDC_DECIMALS } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
+import { Input } from "@/components/ui/Input";
 import { readPolicy, writePolicy, type SpendPolicy } from "@/lib/x402/payer/policy";
 
 const FIELDS: Array<{ key: keyof SpendPolicy; label: string }> = [
@@ -48,7 +51,7 @@ export function PolicySettings() {
         <label key={key} className="flex items-center justify-between gap-2">
           <span className="text-zinc-600 dark:text-zinc-400">{label}</span>
           <span className="flex items-center gap-1">
-            <input
+            <Input
               data-testid={`policy-${key}`}
               inputMode="decimal"
               value={values[key]}
@@ -56,16 +59,16 @@ export function PolicySettings() {
                 setSaved(false);
                 setValues({ ...values, [key]: e.target.value.trim() });
               }}
-              className="w-20 rounded-md border border-zinc-300 bg-white px-2 py-0.5 text-right font-mono dark:border-zinc-700 dark:bg-zinc-900"
+              className="w-20 text-right font-mono"
             />
             USDC
           </span>
         </label>
       ))}
-      <button data-testid="policy-save" disabled={!valid} className="self-end rounded-md border border-zinc-300 px-2 py-0.5 text-xs disabled:opacity-50 dark:border-zinc-700">
+      <Button data-testid="policy-save" type="submit" size="sm" disabled={!valid} className="self-end">
         {saved ? "Saved" : "Save limits"}
-      </button>
-      {!valid && <p className="text-xs text-red-600">Amounts are USDC with at most 6 decimals.</p>}
+      </Button>
+      <FormError message={valid ? null : "Amounts are USDC with at most 6 decimals."} />
     </form>
   );
 }

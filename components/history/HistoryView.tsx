@@ -2,6 +2,7 @@
 
 import { useEffect } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
+import { Button } from "@/components/ui/Button";
 import { explorerTxUrl } from "@/lib/chains/networks";
 import { analyze, paymentsToCsv } from "@/lib/browser/history/payments";
 import { formatUsdc } from "@/lib/chains/usdc";
@@ -68,9 +69,9 @@ export function HistoryView() {
       <section>
         <div className="mb-2 flex items-center justify-between">
           <h2 className="text-sm font-semibold uppercase tracking-wide text-zinc-500">Payments on {network.name}</h2>
-          <button data-testid="history-csv" disabled={payments.length === 0} onClick={exportCsv} className="rounded-md border border-zinc-300 px-2 py-1 text-xs disabled:opacity-50 dark:border-zinc-700">
+          <Button data-testid="history-csv" size="sm" disabled={payments.length === 0} onClick={exportCsv}>
             Export CSV
-          </button>
+          </Button>
         </div>
         {payments.length === 0 ? (
           <p className="text-sm text-zinc-500">No payments on {network.name} yet.</p>

@@ -1,5 +1,6 @@
 "use client";
 
+import { Select } from "@/components/ui/Input";
 import { NETWORK_LIST, isNetworkKey } from "@/lib/chains/networks";
 import { useNetwork } from "./NetworkProvider";
 
@@ -8,9 +9,8 @@ export function NetworkSelector() {
   return (
     <label className="flex items-center gap-2 text-sm">
       <span className="sr-only">Network</span>
-      <select
+      <Select
         data-testid="network-selector"
-        className="rounded-md border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900"
         value={network.key}
         onChange={(e) => {
           if (isNetworkKey(e.target.value)) setNetworkKey(e.target.value);
@@ -21,7 +21,7 @@ export function NetworkSelector() {
             {n.name} ({n.chainId})
           </option>
         ))}
-      </select>
+      </Select>
     </label>
   );
 }

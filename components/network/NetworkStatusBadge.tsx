@@ -1,5 +1,6 @@
 "use client";
 
+import { Notice } from "@/components/ui/Notice";
 import { useNetwork } from "./NetworkProvider";
 import { useNetworkStatus } from "./useNetworkStatus";
 
@@ -16,14 +17,9 @@ export function NetworkStatusBadge() {
   }
   if (!status.status.connected) {
     return (
-      <div
-        data-testid="network-status"
-        data-state="unreachable"
-        role="alert"
-        className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
-      >
+      <Notice tone="warning" data-testid="network-status" data-state="unreachable" role="alert">
         <strong>{network.name} is unreachable.</strong> {status.status.error}
-      </div>
+      </Notice>
     );
   }
   return (

@@ -9,7 +9,8 @@ import { AddressQr } from "./AddressQr";
 import { Balances } from "./Balances";
 import { ExportWallet } from "./ExportWallet";
 import { FundWallet } from "./FundWallet";
-import { buttonClass } from "./styles";
+import { Button } from "@/components/ui/Button";
+import { Select } from "@/components/ui/Input";
 
 // Loaded on demand: wagmi and RainbowKit are most of a wallet app's JavaScript (see ExternalWallets).
 const ExternalWallets = dynamic(() => import("./external/ExternalWallets"), {
@@ -36,9 +37,9 @@ export function AccountView(props: {
           <code data-testid="wallet-address" className="break-all text-xs">
             {vault.address}
           </code>
-          <button
+          <Button
             data-testid="copy-address"
-            className={buttonClass}
+           
             onClick={() =>
               navigator.clipboard.writeText(vault.address).then(
                 () => setCopied(true),
@@ -47,7 +48,7 @@ export function AccountView(props: {
             }
           >
             {copied ? "Copied" : "Copy"}
-          </button>
+          </Button>
         </div>
       </div>
       <AddressQr address={vault.address} />
@@ -56,23 +57,22 @@ export function AccountView(props: {
       {external ? (
         <ExternalWallets network={network} address={vault.address} />
       ) : (
-        <button data-testid="external-open" className={buttonClass} onClick={() => setExternal(true)}>
+        <Button data-testid="external-open" onClick={() => setExternal(true)}>
           Connect external wallet
-        </button>
+        </Button>
       )}
       {exporting ? (
         <ExportWallet vault={vault} onClose={() => setExporting(false)} />
       ) : (
-        <button data-testid="export-open" className={buttonClass} onClick={() => setExporting(true)}>
+        <Button data-testid="export-open" onClick={() => setExporting(true)}>
           Export / back up
-        </button>
+        </Button>
       )}
       <div className="flex items-center justify-between gap-2">
         <label className="flex items-center gap-2 text-sm">
           Auto-lock after
-          <select
+          <Select
             data-testid="auto-lock-select"
-            className="rounded-md border border-zinc-300 bg-white px-1 py-0.5 dark:border-zinc-700 dark:bg-zinc-900"
             value={props.autoLockMinutes}
             onChange={(e) => props.onAutoLockMinutes(Number(e.target.value))}
           >
@@ -81,11 +81,11 @@ export function AccountView(props: {
                 {m < 60 ? `${m} min` : `${m / 60} h`}
               </option>
             ))}
-          </select>
+          </Select>
         </label>
-        <button data-testid="wallet-lock" className={buttonClass} onClick={() => walletSession.lock()}>
+        <Button data-testid="wallet-lock" onClick={() => walletSession.lock()}>
           Lock
-        </button>
+        </Button>
       </div>
     </div>
   );

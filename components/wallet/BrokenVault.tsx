@@ -3,7 +3,9 @@
 import { useState } from "react";
 import type { VaultRead } from "@/lib/wallet/vault";
 import { downloadText } from "./download";
-import { buttonClass, errorClass, warningClass } from "./styles";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
+import { Notice } from "@/components/ui/Notice";
 import { resetStoredVault } from "./useVault";
 
 /** Stored data this version cannot use: shown, downloadable as is, and removed only on request. */
@@ -19,23 +21,24 @@ export function BrokenVault({ chainId, read }: { chainId: number; read: Extract<
 
   return (
     <div className="flex flex-col gap-2" data-testid="vault-broken" data-state={read.state}>
-      <p className={warningClass}>
+      <Notice tone="warning">
         The wallet stored for this network cannot be used: {why}. It has not been changed. Download the raw data to
         keep it, then reset to start again.
-      </p>
-      <button
+      </Notice>
+      <Button
         data-testid="vault-raw-download"
-        className={buttonClass}
+       
         onClick={() => {
           downloadText(`x402chat-vault-${chainId}-raw.json`, read.raw, "text/plain");
           setDownloaded(true);
         }}
       >
         Download raw data
-      </button>
-      <button
+      </Button>
+      <Button
         data-testid="vault-reset"
-        className={buttonClass}
+        variant="danger"
+       
         disabled={!downloaded}
         title={downloaded ? undefined : "Download the raw data first"}
         onClick={() => {
@@ -47,12 +50,8 @@ export function BrokenVault({ chainId, read }: { chainId: number; read: Extract<
         }}
       >
         Reset (deletes the stored data)
-      </button>
-      {error && (
-        <p role="alert" className={errorClass}>
-          {error}
-        </p>
-      )}
+      </Button>
+      <FormError message={error} />
     </div>
   );
 }

@@ -3,8 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { walletSession } from "@/lib/wallet/session";
 import { PasswordFields, newPasswordProblem } from "./PasswordFields";
-import { primaryButtonClass } from "./styles";
-import { FormError } from "./fields";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
 import { storeNewVault } from "./useVault";
 
 /** Makes a key in this browser, stores it encrypted with the password, and leaves it unlocked. */
@@ -40,9 +40,9 @@ export function CreateWallet({ chainId, networkName }: { chainId: number; networ
       </p>
       <PasswordFields prefix="create" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} />
       <FormError testId="create-error" message={error} />
-      <button data-testid="create-submit" type="submit" className={primaryButtonClass} disabled={busy}>
+      <Button data-testid="create-submit" type="submit" variant="primary" disabled={busy}>
         {busy ? "Encrypting…" : "Create wallet"}
-      </button>
+      </Button>
     </form>
   );
 }

@@ -4,8 +4,10 @@ import { useState, type FormEvent } from "react";
 import type { Hex } from "viem";
 import type { Vault } from "@/lib/wallet/vault";
 import { downloadText } from "./download";
-import { buttonClass, primaryButtonClass, warningClass } from "./styles";
-import { FormError, SecretField } from "./fields";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
+import { Notice } from "@/components/ui/Notice";
+import { SecretField } from "./fields";
 
 /** The backup: only after the password is entered again. The key stays in this component until it closes. */
 export function ExportWallet({ vault, onClose }: { vault: Vault; onClose: () => void }) {
@@ -36,12 +38,12 @@ export function ExportWallet({ vault, onClose }: { vault: Vault; onClose: () => 
         <SecretField label="Enter your password again to export" testId="export-password" value={password} onChange={setPassword} autoComplete="current-password" />
         <FormError testId="export-error" message={error} />
         <div className="flex gap-2">
-          <button data-testid="export-submit" type="submit" className={primaryButtonClass} disabled={busy || !password}>
+          <Button data-testid="export-submit" type="submit" variant="primary" disabled={busy || !password}>
             {busy ? "Checking…" : "Continue"}
-          </button>
-          <button type="button" className={buttonClass} onClick={onClose}>
+          </Button>
+          <Button type="button" onClick={onClose}>
             Cancel
-          </button>
+          </Button>
         </div>
       </form>
     );
@@ -50,29 +52,29 @@ export function ExportWallet({ vault, onClose }: { vault: Vault; onClose: () => 
   const filename = `UTC--${vault.createdAt.replace(/:/g, "-")}--${vault.address.slice(2).toLowerCase()}.json`;
   return (
     <div className="flex flex-col gap-2" data-testid="export-panel">
-      <p className={warningClass}>
+      <Notice tone="warning">
         Anyone with this private key or with the keystore file and its password can spend everything in this wallet.
         Keep them offline and never paste them into a website or a chat.
-      </p>
-      <button
+      </Notice>
+      <Button
         data-testid="export-download"
-        className={buttonClass}
+       
         onClick={() => downloadText(filename, JSON.stringify(vault.keystore, null, 2))}
       >
         Download keystore file (encrypted, for MetaMask or geth)
-      </button>
+      </Button>
       {revealed ? (
         <code data-testid="export-private-key" className="break-all rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-800">
           {privateKey}
         </code>
       ) : (
-        <button data-testid="export-reveal" className={buttonClass} onClick={() => setRevealed(true)}>
+        <Button data-testid="export-reveal" onClick={() => setRevealed(true)}>
           Show private key
-        </button>
+        </Button>
       )}
-      <button data-testid="export-close" className={buttonClass} onClick={onClose}>
+      <Button data-testid="export-close" onClick={onClose}>
         Done
-      </button>
+      </Button>
     </div>
   );
 }

@@ -4,7 +4,8 @@ import { useEffect, useState } from "react";
 import { formatUnits, type Address } from "viem";
 import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
-import { buttonClass, errorClass } from "./styles";
+import { Button } from "@/components/ui/Button";
+import { ActionResult } from "@/components/ui/FormError";
 import { BALANCES_CHANGED_EVENT } from "./useBalances";
 
 type FaucetInfo = { kind: "local" | "cdp" | "none"; externalUrl: string | null };
@@ -57,9 +58,9 @@ export function FundWallet({ network, address }: { network: Network; address: Ad
   return (
     <div className="flex flex-col gap-2">
       {kind === "local" || kind === "cdp" ? (
-        <button data-testid="faucet-button" className={buttonClass} disabled={busy} onClick={requestFunds}>
+        <Button data-testid="faucet-button" disabled={busy} onClick={requestFunds}>
           {busy ? "Requesting…" : kind === "local" ? "Get test funds" : "Get test USDC (CDP faucet)"}
-        </button>
+        </Button>
       ) : kind === "none" ? (
         <p data-testid="faucet-note" className="text-sm text-zinc-600 dark:text-zinc-400">
           {network.testnet ? (
@@ -75,11 +76,7 @@ export function FundWallet({ network, address }: { network: Network; address: Ad
           )}
         </p>
       ) : null}
-      {message && (
-        <p data-testid="faucet-message" role={message.ok ? "status" : "alert"} className={message.ok ? "text-sm" : errorClass}>
-          {message.text}
-        </p>
-      )}
+      <ActionResult testId="faucet-message" result={message} />
     </div>
   );
 }

@@ -4,8 +4,9 @@ import { useState, type FormEvent } from "react";
 import type { Hex } from "viem";
 import { walletSession } from "@/lib/wallet/session";
 import { PasswordFields, newPasswordProblem } from "./PasswordFields";
-import { buttonClass, primaryButtonClass } from "./styles";
-import { FormError, SecretField } from "./fields";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
+import { SecretField } from "./fields";
 import { storeNewVault } from "./useVault";
 
 type Source = "key" | "file";
@@ -53,17 +54,16 @@ export function ImportWallet({ chainId }: { chainId: number }) {
     <form className="flex flex-col gap-2" onSubmit={submit} data-testid="import-form">
       <div className="flex gap-2" role="radiogroup">
         {(["file", "key"] as const).map((s) => (
-          <button
+          <Button
             key={s}
             type="button"
             role="radio"
             aria-checked={source === s}
             data-testid={`import-source-${s}`}
-            className={`${buttonClass} ${source === s ? "bg-zinc-100 dark:bg-zinc-800" : ""}`}
             onClick={() => setSource(s)}
           >
             {s === "file" ? "Keystore file" : "Private key"}
-          </button>
+          </Button>
         ))}
       </div>
       {source === "key" ? (
@@ -86,9 +86,9 @@ export function ImportWallet({ chainId }: { chainId: number }) {
       )}
       <PasswordFields prefix="import" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} />
       <FormError testId="import-error" message={error} />
-      <button data-testid="import-submit" type="submit" className={primaryButtonClass} disabled={busy}>
+      <Button data-testid="import-submit" type="submit" variant="primary" disabled={busy}>
         {busy ? "Importing…" : "Import wallet"}
-      </button>
+      </Button>
     </form>
   );
 }

@@ -3,8 +3,9 @@
 import { useState, type FormEvent } from "react";
 import { walletSession } from "@/lib/wallet/session";
 import type { Vault } from "@/lib/wallet/vault";
-import { primaryButtonClass } from "./styles";
-import { FormError, SecretField } from "./fields";
+import { Button } from "@/components/ui/Button";
+import { FormError } from "@/components/ui/FormError";
+import { SecretField } from "./fields";
 
 export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault }) {
   const [password, setPassword] = useState("");
@@ -32,9 +33,9 @@ export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault
       </p>
       <SecretField label="Password" testId="unlock-password" value={password} onChange={setPassword} autoComplete="current-password" />
       <FormError testId="unlock-error" message={error} />
-      <button data-testid="unlock-submit" type="submit" className={primaryButtonClass} disabled={busy || !password}>
+      <Button data-testid="unlock-submit" type="submit" variant="primary" disabled={busy || !password}>
         {busy ? "Unlocking…" : "Unlock"}
-      </button>
+      </Button>
     </form>
   );
 }

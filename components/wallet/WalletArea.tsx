@@ -1,15 +1,18 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import type { Address } from "viem";
 import { useLocalStore } from "@/lib/browser/store";
 import { useNetwork } from "@/components/network/NetworkProvider";
+import { Button } from "@/components/ui/Button";
+import type { Network } from "@/lib/chains/networks";
 import { DEFAULT_AUTO_LOCK_MINUTES, autoLockStore, walletSession, writeAutoLockMinutes } from "@/lib/wallet/session";
+import type { VaultRead } from "@/lib/wallet/vault";
 import { AccountView } from "./AccountView";
 import { BrokenVault } from "./BrokenVault";
 import { CreateWallet } from "./CreateWallet";
 import { ImportWallet } from "./ImportWallet";
 import { UnlockWallet } from "./UnlockWallet";
-import { buttonClass } from "./styles";
 import { useUnlockedAddress } from "./useSession";
 import { useVault } from "./useVault";
 
@@ -21,7 +24,8 @@ export function WalletArea() {
   const read = useVault(network.chainId);
   const unlocked = useUnlockedAddress(network.chainId);
   const [open, setOpen] = useState(false);
-  const [tab, setTab] = useState<"create" | "import">("create");
+  // Kept here, not in the panel: the choice survives closing and reopening it.
+  const [tab, setTab] = useState<Tab>("create");
   const autoLockMinutes = useLocalStore(autoLockStore);
 
   // The idle countdown restarts on any user activity in this tab.
@@ -43,23 +47,15 @@ export function WalletArea() {
     if (unlocked !== null && unlocked !== vaultAddress) walletSession.lock(network.chainId);
   }, [unlocked, vaultAddress, network.chainId]);
 
-  const state = read === null ? "loading" : read.state === "ok" ? (unlocked === vaultAddress ? "unlocked" : "locked") : read.state;
-  const label =
-    state === "loading"
-      ? "Wallet…"
-      : state === "empty"
-        ? "Create wallet"
-        : state === "locked"
-          ? "Wallet locked"
-          : state === "unlocked"
-            ? `${vaultAddress!.slice(0, 6)}…${vaultAddress!.slice(-4)}`
-            : "Wallet needs attention";
+  const state = walletState(read, unlocked);
+  const toggleLabel = state === "unlocked" ? `${vaultAddress!.slice(0, 6)}…${vaultAddress!.slice(-4)}` : TOGGLE_LABELS[state];
+  const onAutoLockMinutes = (minutes: number) => autoLockStore.update((storage) => writeAutoLockMinutes(storage, minutes));
 
   return (
     <div data-testid="wallet-area" data-state={state} data-chain-id={network.chainId} className="relative">
-      <button data-testid="wallet-toggle" className={buttonClass} aria-expanded={open} onClick={() => setOpen(!open)}>
-        {label}
-      </button>
+      <Button data-testid="wallet-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {toggleLabel}
+      </Button>
       {open && read !== null && (
         <div
           data-testid="wallet-panel"
@@ -68,42 +64,71 @@ export function WalletArea() {
         >
           <div className="flex items-center justify-between">
             <span className="text-sm font-semibold">Wallet · {network.name}</span>
-            <button className="text-sm text-zinc-500" aria-label="Close" onClick={() => setOpen(false)}>
+            <Button variant="ghost" aria-label="Close" onClick={() => setOpen(false)}>
               ✕
-            </button>
+            </Button>
           </div>
-          {read.state === "empty" ? (
-            <>
-              <div className="flex gap-2">
-                <button data-testid="tab-create" className={buttonClass} aria-pressed={tab === "create"} onClick={() => setTab("create")}>
-                  Create
-                </button>
-                <button data-testid="tab-import" className={buttonClass} aria-pressed={tab === "import"} onClick={() => setTab("import")}>
-                  Import
-                </button>
-              </div>
-              {tab === "create" ? (
-                <CreateWallet chainId={network.chainId} networkName={network.name} />
-              ) : (
-                <ImportWallet chainId={network.chainId} />
-              )}
-            </>
-          ) : read.state === "ok" ? (
-            unlocked === read.vault.address ? (
-              <AccountView
-                network={network}
-                vault={read.vault}
-                autoLockMinutes={autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES}
-                onAutoLockMinutes={(minutes) => autoLockStore.update((storage) => writeAutoLockMinutes(storage, minutes))}
-              />
-            ) : (
-              <UnlockWallet chainId={network.chainId} vault={read.vault} />
-            )
-          ) : (
-            <BrokenVault chainId={network.chainId} read={read} />
-          )}
+          <WalletPanelBody
+            network={network}
+            read={read}
+            unlocked={unlocked}
+            tab={tab}
+            onTab={setTab}
+            autoLockMinutes={autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES}
+            onAutoLockMinutes={onAutoLockMinutes}
+          />
         </div>
       )}
     </div>
+  );
+}
+
+type Tab = "create" | "import";
+type WalletState = "loading" | "empty" | "locked" | "unlocked" | Exclude<VaultRead["state"], "empty" | "ok">;
+
+const TOGGLE_LABELS: Record<Exclude<WalletState, "unlocked">, string> = {
+  loading: "Wallet…",
+  empty: "Create wallet",
+  locked: "Wallet locked",
+  corrupt: "Wallet needs attention",
+  "unknown-version": "Wallet needs attention",
+};
+
+function walletState(read: VaultRead | null, unlocked: Address | null): WalletState {
+  if (read === null) return "loading";
+  if (read.state !== "ok") return read.state;
+  return unlocked === read.vault.address ? "unlocked" : "locked";
+}
+
+/** What the open panel shows for the network's vault: create or import, unlock, the account, or the damage. */
+function WalletPanelBody(props: {
+  network: Network;
+  read: VaultRead;
+  unlocked: Address | null;
+  tab: Tab;
+  onTab: (tab: Tab) => void;
+  autoLockMinutes: number;
+  onAutoLockMinutes: (minutes: number) => void;
+}) {
+  const { network, read } = props;
+  if (read.state === "empty") return <NewWallet network={network} tab={props.tab} onTab={props.onTab} />;
+  if (read.state !== "ok") return <BrokenVault chainId={network.chainId} read={read} />;
+  if (props.unlocked !== read.vault.address) return <UnlockWallet chainId={network.chainId} vault={read.vault} />;
+  return <AccountView network={network} vault={read.vault} autoLockMinutes={props.autoLockMinutes} onAutoLockMinutes={props.onAutoLockMinutes} />;
+}
+
+function NewWallet({ network, tab, onTab: setTab }: { network: Network; tab: Tab; onTab: (tab: Tab) => void }) {
+  return (
+    <>
+      <div className="flex gap-2">
+        <Button data-testid="tab-create" aria-pressed={tab === "create"} onClick={() => setTab("create")}>
+          Create
+        </Button>
+        <Button data-testid="tab-import" aria-pressed={tab === "import"} onClick={() => setTab("import")}>
+          Import
+        </Button>
+      </div>
+      {tab === "create" ? <CreateWallet chainId={network.chainId} networkName={network.name} /> : <ImportWallet chainId={network.chainId} />}
+    </>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { errorClass, inputClass } from "./styles";
+import { Input } from "@/components/ui/Input";
 
 /** A labelled field whose text is never shown: passwords and private keys. */
 export function SecretField(props: {
@@ -14,24 +14,14 @@ export function SecretField(props: {
   return (
     <label className="flex flex-col gap-1 text-sm">
       {props.label}
-      <input
+      <Input
         data-testid={props.testId}
         type="password"
         autoComplete={props.autoComplete}
-        className={inputClass}
+        className="w-full"
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}
       />
     </label>
-  );
-}
-
-/** A form's error line, announced to screen readers; nothing while there is none. */
-export function FormError({ testId, message }: { testId: string; message: string | null }) {
-  if (!message) return null;
-  return (
-    <p role="alert" data-testid={testId} className={errorClass}>
-      {message}
-    </p>
   );
 }

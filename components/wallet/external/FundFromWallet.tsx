@@ -7,7 +7,9 @@ import { waitForTransactionReceipt } from "wagmi/actions";
 import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
-import { buttonClass, errorClass, inputClass } from "../styles";
+import { Button } from "@/components/ui/Button";
+import { ActionResult } from "@/components/ui/FormError";
+import { Input } from "@/components/ui/Input";
 import { BALANCES_CHANGED_EVENT } from "../useBalances";
 
 /** Sends USDC from the connected external wallet to this network's local wallet (an ERC-20 transfer). */
@@ -74,22 +76,18 @@ export function FundFromWallet({ network, to }: { network: Network; to: Address 
         <span data-testid="external-usdc">{sourceBalance.data === undefined ? "…" : formatUsdc(sourceBalance.data, network.usdc.decimals, { unit: false })}</span> USDC
       </p>
       <div className="flex gap-2">
-        <input
+        <Input
           data-testid="fund-amount"
-          className={inputClass}
+          className="w-full"
           inputMode="decimal"
           value={amount}
           onChange={(e) => setAmount(e.target.value)}
         />
-        <button data-testid="fund-submit" type="submit" className={buttonClass} disabled={busy}>
+        <Button data-testid="fund-submit" type="submit" disabled={busy}>
           {busy ? "Sending…" : "Fund from connected wallet"}
-        </button>
+        </Button>
       </div>
-      {status && (
-        <p data-testid="fund-status" role={status.ok ? "status" : "alert"} className={status.ok ? "break-all text-sm" : errorClass}>
-          {status.text}
-        </p>
-      )}
+      <ActionResult testId="fund-status" result={status} />
     </form>
   );
 }
