@@ -96,6 +96,28 @@ test("above the per-message cap the app asks first; refusing signs and sends not
   await expect(page.getByTestId("receipt")).toHaveCount(0);
 });
 
+test("the approval question is a modal dialog: focus moves into it, Escape refuses, the focus comes back", async ({ page }) => {
+  const requests = captureRequests(page);
+  await startWithFunds(page);
+  await page.getByTestId("policy-maxPerMessage").fill("0.005");
+  await page.getByTestId("policy-save").click();
+  await expect(page.getByTestId("policy-save")).toHaveText("Saved");
+
+  await page.getByTestId(`agent-card-${MARKET}`).click();
+  const composer = page.getByTestId("composer-input");
+  await composer.fill("What is the current price of ETH?");
+  await composer.press("Enter"); // sent from the keyboard: the focus stays in the composer
+  const dialog = page.getByRole("dialog", { name: "Above your spending limit" });
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId("approval-refuse")).toBeFocused(); // the safe answer first
+  await page.keyboard.press("Escape");
+
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("chat-error")).toHaveAttribute("data-kind", "policy");
+  await expect(composer).toBeFocused();
+  expect(requests.filter((r) => r.toLowerCase().includes("payment-signature"))).toEqual([]);
+});
+
 test("paste the URL of another x402 server: the probe shows its price, and a message to it is paid and answered", async ({ page }) => {
   // A separate process built on the official SDK, settling through this app's facilitator.
   const external = await startExternalX402Server({ rpcUrl: process.env.E2E_ANVIL_RPC_URL! });

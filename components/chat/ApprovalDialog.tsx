@@ -4,8 +4,10 @@ import { useCallback, useRef, useState } from "react";
 import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
+import { Button } from "@/components/ui/Button";
+import { Dialog } from "@/components/ui/Dialog";
 
-/** Asks the user about a payment the policy or the quote did not clear; one question at a time. */
+/** Asks the user about a payment the policy or the quote did not clear; one question at a time. Escape says no. */
 export function useApproval(network: Network) {
   const [request, setRequest] = useState<ApprovalRequest | null>(null);
   const resolver = useRef<((ok: boolean) => void) | null>(null);
@@ -40,19 +42,22 @@ function ApprovalDialog({ request, network, onAnswer }: { request: ApprovalReque
         ? `The agent now asks ${usdc(request.amount)} to ${request.payTo}; you were shown ${usdc(request.shown.amount)} to ${request.shown.payTo}.`
         : `The agent asks ${usdc(request.amount)} to ${request.payTo}.`;
   return (
-    <div role="dialog" aria-modal="true" data-testid="approval-dialog" data-kind={request.kind} className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4">
-      <div className="w-full max-w-md rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-900">
-        <h2 className="mb-2 text-base font-semibold">{request.kind === "over-policy" ? "Above your spending limit" : "The price changed"}</h2>
-        <p className="mb-4 text-sm text-zinc-600 dark:text-zinc-300">{text} Pay anyway?</p>
-        <div className="flex justify-end gap-2">
-          <button data-testid="approval-refuse" className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700" onClick={() => onAnswer(false)}>
-            Don&apos;t pay
-          </button>
-          <button data-testid="approval-pay" className="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white" onClick={() => onAnswer(true)}>
-            Pay {usdc(request.amount)}
-          </button>
-        </div>
+    <Dialog
+      title={request.kind === "over-policy" ? "Above your spending limit" : "The price changed"}
+      onClose={() => onAnswer(false)}
+      testId="approval-dialog"
+      data={{ "data-kind": request.kind }}
+    >
+      <p className="mb-4 text-sm text-zinc-600 dark:text-zinc-300">{text} Pay anyway?</p>
+      <div className="flex justify-end gap-2">
+        {/* First, so it takes the focus: Enter or Escape right away pays nothing. */}
+        <Button data-testid="approval-refuse" onClick={() => onAnswer(false)}>
+          Don&apos;t pay
+        </Button>
+        <Button data-testid="approval-pay" variant="primary" onClick={() => onAnswer(true)}>
+          Pay {usdc(request.amount)}
+        </Button>
       </div>
-    </div>
+    </Dialog>
   );
 }
