@@ -401,11 +401,9 @@ contract x402BatchSettlement {
         }
     }
 
+    /// @dev A zero payer authorizer matches no caller, since msg.sender is never address(0).
     function _requirePayerSide(ChannelConfig calldata config) private view {
-        if (msg.sender != config.payer && (config.payerAuthorizer == address(0) || msg.sender != config.payerAuthorizer))
-        {
-            revert Unauthorized();
-        }
+        if (msg.sender != config.payer && msg.sender != config.payerAuthorizer) revert Unauthorized();
     }
 
     /// @dev An EOA payer authorizer signs with ECDSA only; with none, the payer itself signs (EIP-1271 for a

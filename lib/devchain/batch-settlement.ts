@@ -8,7 +8,7 @@ import { foundry } from "viem/chains";
 import collectorJson from "../../contracts/artifacts/ERC3009DepositCollector.json" with { type: "json" };
 import settlementJson from "../../contracts/artifacts/x402BatchSettlement.json" with { type: "json" };
 import deploymentJson from "../chains/local-deployment.json" with { type: "json" };
-import type { ContractArtifact } from "./deploy";
+import { parseContractArtifact, type ContractArtifact } from "./deploy";
 
 /** The part of lib/chains/local-deployment.json about batch settlement. */
 export interface BatchSettlementDeployment {
@@ -17,8 +17,13 @@ export interface BatchSettlementDeployment {
 }
 
 const deployment = deploymentJson as BatchSettlementDeployment;
-export const batchSettlementArtifact = settlementJson as unknown as ContractArtifact;
-export const erc3009DepositCollectorArtifact = collectorJson as unknown as ContractArtifact;
+
+let artifacts: { settlement: ContractArtifact; collector: ContractArtifact } | undefined;
+/** Parsed on first use: deploy.ts imports this module, so its schema isn't initialised while this one loads. */
+export function batchSettlementArtifacts(): { settlement: ContractArtifact; collector: ContractArtifact } {
+  artifacts ??= { settlement: parseContractArtifact(settlementJson), collector: parseContractArtifact(collectorJson) };
+  return artifacts;
+}
 
 /** Sets the contracts' code at their addresses unless it is there already; returns the addresses. */
 export async function installBatchSettlement(rpcUrl: string): Promise<BatchSettlementDeployment> {
@@ -29,7 +34,8 @@ export async function installBatchSettlement(rpcUrl: string): Promise<BatchSettl
     const code = await publicClient.getCode({ address });
     if (code?.toLowerCase() !== bytecode.toLowerCase()) await testClient.setCode({ address, bytecode });
   };
-  await install(deployment.batchSettlement, batchSettlementArtifact.deployedBytecode);
-  await install(deployment.erc3009DepositCollector, erc3009DepositCollectorArtifact.deployedBytecode);
+  const { settlement, collector } = batchSettlementArtifacts();
+  await install(deployment.batchSettlement, settlement.deployedBytecode);
+  await install(deployment.erc3009DepositCollector, collector.deployedBytecode);
   return { batchSettlement: deployment.batchSettlement, erc3009DepositCollector: deployment.erc3009DepositCollector };
 }

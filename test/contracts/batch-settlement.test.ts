@@ -47,8 +47,8 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import testSmartWalletJson from "../../contracts/artifacts/test/TestSmartWallet.json";
-import { batchSettlementArtifact, type BatchSettlementDeployment } from "../../lib/devchain/batch-settlement";
-import { ensureLocalContracts, fundLocalAccount, startAnvil, type Anvil, type ContractArtifact } from "../../lib/devchain";
+import { batchSettlementArtifacts, type BatchSettlementDeployment } from "../../lib/devchain/batch-settlement";
+import { ensureLocalContracts, fundLocalAccount, parseContractArtifact, startAnvil, type Anvil } from "../../lib/devchain";
 
 /** The SDK's batchSettlementABI (node_modules/@x402/evm, src/batch-settlement/abi.ts), as signatures. */
 const sdkAbi = parseAbi([
@@ -75,6 +75,7 @@ const sdkAbi = parseAbi([
   "function getClaimBatchDigest(VoucherClaim[] voucherClaims) view returns (bytes32)",
   "event Settled(address indexed receiver, address indexed token, address indexed sender, uint128 amount)",
 ]);
+const batchSettlementArtifact = batchSettlementArtifacts().settlement;
 /** Errors and the events beyond Settled come from our compiled ABI (the SDK's names only Settled). */
 const abi = [
   ...sdkAbi,
@@ -86,7 +87,7 @@ const collectorAbi = parseAbi([
   "function collect(address payer, address token, uint256 amount, bytes32 channelId, bytes collectorData)",
   "error OnlySettlement()",
 ]);
-const walletArtifact = testSmartWalletJson as unknown as ContractArtifact;
+const walletArtifact = parseContractArtifact(testSmartWalletJson);
 const walletAbi = [...parseAbi(["function execute(address target, bytes data) returns (bytes)"]), ...abi] as const;
 
 const CHAIN_ID = foundry.id;
