@@ -1,9 +1,10 @@
 import { NextResponse } from "next/server";
+import type { ErrorCode } from "@/lib/errors";
 
-/** A JSON error every route answers in the same shape: `{error: {code, message}}`. */
+/** A JSON error every route answers in the same shape: `{error: {code, message}}`, the code from lib/errors.ts. */
 export function jsonError(
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   extra?: Record<string, unknown>,
   headers?: Record<string, string>,

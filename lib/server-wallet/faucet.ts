@@ -2,6 +2,7 @@ import "server-only";
 import { parseEther, type Address, type Hex } from "viem";
 import type { Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
+import type { ErrorCode } from "@/lib/errors";
 import { env } from "@/lib/env";
 // deploy.ts, not the devchain index: the index also exports the anvil launcher, which has no place in the server.
 import { fundLocalAccount } from "@/lib/devchain/deploy";
@@ -24,7 +25,7 @@ export type FaucetKind = "local" | "cdp" | "none";
 export type FaucetOutcome =
   | { ok: true; kind: "local"; usdc: string; eth: string; transactions: Hex[] }
   | { ok: true; kind: "cdp"; transactions: Hex[] }
-  | { ok: false; status: 403 | 429 | 502; code: string; message: string; retryAfterMs?: number };
+  | { ok: false; status: 403 | 429 | 502; code: ErrorCode; message: string; retryAfterMs?: number };
 
 const limiter = new RateLimiter(FAUCET_WINDOW_MS);
 const globalLimiter = new RateLimiter(FAUCET_GLOBAL_WINDOW_MS, FAUCET_GLOBAL_MAX);

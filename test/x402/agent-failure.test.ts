@@ -49,6 +49,17 @@ describe("an agent whose model fails before its first output", () => {
     expect(llm.requests.length).toBeGreaterThan(0); // the model really was asked
   });
 
+  it("says why by code: a transient data-error part {code: agent_failed} just before the error chunk", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const res = await payingFetch(payer)(`${stack.url}/api/x402/${BROKEN_AGENT}/chat`, {
+      method: "POST",
+      body: chatBody("What is the current price of ETH?"),
+    });
+    const chunks = await readUIChunks(res);
+    const at = chunks.findIndex((c) => c.type === "error");
+    expect(chunks[at - 1]).toEqual({ type: "data-error", transient: true, data: { code: "agent_failed", message: chunks[at]!.errorText } });
+  });
+
   it("is not charged in JSON mode either: a 502 that says so", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);

@@ -146,16 +146,20 @@ describe("one authorization pays for one reply", () => {
 });
 
 describe("failures charge nothing", () => {
-  it("ends the stream with a payment error when settlement fails, and the ledger says failed", async () => {
-    const payer = await fundedPayer(stack.anvil.rpcUrl);
-    const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
+  /** A real facilitator refusal at settle time (the SDK's abort hook), once. */
+  const failNextSettlement = () => {
     let failNext = true;
-    // A real facilitator refusal at settle time (the SDK's abort hook), once.
     getLocalFacilitator().onBeforeSettle(async () => {
       if (!failNext) return;
       failNext = false;
       return { abort: true, reason: "chain_unavailable" };
     });
+  };
+
+  it("ends the stream with a payment error when settlement fails, and the ledger says failed", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const before = await usdcBalance(stack.anvil.rpcUrl, payer.address);
+    failNextSettlement();
     const res = await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") });
     const chunks = await readUIChunks(res);
     expect(chunks.some((c) => c.type === "text-delta")).toBe(true); // the reply still streamed
@@ -165,6 +169,14 @@ describe("failures charge nothing", () => {
     expect(error.errorText).toContain("Payment settlement failed");
     expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(before);
     expect((await (await getLedger()).getPayment(receipt.paymentId))?.status).toBe("failed");
+  });
+
+  it("says so by code: a transient data-error part {code: settlement_failed} just before the error chunk", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    failNextSettlement();
+    const chunks = await readUIChunks(await payingFetch(payer)(chatUrl(), { method: "POST", body: chatBody("What is the current price of ETH?") }));
+    const at = chunks.findIndex((c) => c.type === "error");
+    expect(chunks[at - 1]).toEqual({ type: "data-error", transient: true, data: { code: "settlement_failed", message: chunks[at]!.errorText } });
   });
 });
 

@@ -4,7 +4,7 @@ import { formatUnits, parseAbi } from "viem";
 import { z } from "zod";
 import { NETWORKS, type NetworkKey } from "@/lib/chains/networks";
 import { publicClientOf } from "@/lib/chains/rpc";
-import { describeError } from "./errors";
+import { describeError } from "@/lib/errors";
 
 /** The subset of Chainlink's AggregatorV3Interface the tool reads. */
 const aggregatorAbi = parseAbi([

@@ -2,7 +2,7 @@ import "server-only";
 import { tool } from "ai";
 import { z } from "zod";
 import { env } from "@/lib/env";
-import { describeError } from "./errors";
+import { describeError } from "@/lib/errors";
 
 /** DeFiLlama answers in well under a second; past this the user is better told it is down. */
 const TIMEOUT_MS = 5_000;

@@ -14,7 +14,7 @@ import {
 import { z } from "zod";
 import { NETWORKS, explorerTxUrl, type NetworkKey } from "@/lib/chains/networks";
 import { publicClientOf } from "@/lib/chains/rpc";
-import { describeError } from "./errors";
+import { describeError } from "@/lib/errors";
 
 const AddressInput = z
   .string()

@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { listAgents } from "@/lib/agents/registry";
 import { NETWORKS, networkByX402Id } from "@/lib/chains/networks";
+import type { ErrorCode } from "@/lib/errors";
 import { RateLimiter } from "@/lib/http/rate-limit";
 
 /**
@@ -10,7 +11,7 @@ import { RateLimiter } from "@/lib/http/rate-limit";
  * amount, and at a bounded rate per payer. Sellers of their own will come in with facilitator API keys.
  */
 
-export type GuardRefusal = { status: 400 | 403 | 429; code: string; message: string; retryAfterMs?: number };
+export type GuardRefusal = { status: 400 | 403 | 429; code: ErrorCode; message: string; retryAfterMs?: number };
 
 /** Settlements per payer per window: far above what one person chats, far below what drains the gas key. */
 const SETTLE_WINDOW_MS = 60_000;

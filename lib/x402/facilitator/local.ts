@@ -7,7 +7,7 @@ import { createWalletClient, http, publicActions, verifyTypedData, type Hex } fr
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
-import { describeError } from "@/lib/agents/tools/errors";
+import { describeError } from "@/lib/errors";
 import { env } from "@/lib/env";
 
 /**

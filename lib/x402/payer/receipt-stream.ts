@@ -6,6 +6,7 @@
  */
 import { explorerTxUrl, type Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
+import type { ChatChunk } from "@/lib/x402/shared/chat-message";
 import type { Receipt, SignedAuthorization } from "@/lib/x402/shared/receipt";
 import type { SettlementCheck } from "./receipt-check";
 
@@ -60,7 +61,7 @@ export async function checkedReceipt(claim: Claim | null, paid: PaidMessage, net
 }
 
 const encoder = new TextEncoder();
-const sseData = (chunk: object) => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
+const sseData = (chunk: ChatChunk) => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
 
 /** `res` as an AI SDK UI message stream whose receipt is the checked one. */
 export function verifyReceipts(res: Response, paid: PaidMessage | null, network: Network, confirm: Confirm): Response {

@@ -1,3 +1,6 @@
+import type { ErrorCode } from "@/lib/errors";
+import { jsonError } from "@/lib/http/json";
+
 /**
  * CORS for paying clients on other origins: they must read the quote and the
  * receipt headers and send the payment headers.
@@ -18,4 +21,9 @@ export function corsPreflight(): Response {
       "Access-Control-Max-Age": "600",
     },
   });
+}
+
+/** The shared JSON error, with the CORS headers cross-origin paying clients need to read it. */
+export function paidRouteError(status: number, code: ErrorCode, message: string, extra?: Record<string, unknown>): Response {
+  return jsonError(status, code, message, extra, corsHeaders);
 }

@@ -3,8 +3,9 @@ import type { x402ResourceServer } from "@x402/core/server";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { z } from "zod";
-import { describeError } from "@/lib/agents/tools/errors";
+import { describeError, type ErrorCode } from "@/lib/errors";
 import { formatZodError } from "@/lib/http/json";
+import { v1Requirements } from "@/lib/x402/shared/v1";
 import type { AgentQuote } from "./quote";
 
 /**
@@ -37,7 +38,9 @@ export interface VerifiedPayment extends DecodedPayment {
 
 export type PaymentCheck =
   | { ok: true; payment: VerifiedPayment }
-  | { ok: false; status: 402 | 409 | 503; error: string; message: string };
+  // A 402's error is x402's field, which also carries the facilitator's own reasons; the others are ours.
+  | { ok: false; status: 402; error: string; message: string }
+  | { ok: false; status: 409 | 503; error: ErrorCode; message: string };
 
 const refuse = (error: string, message: string): PaymentCheck => ({ ok: false, status: 402, error, message });
 
@@ -89,7 +92,7 @@ export function decodePaymentHeader(
   }
   const authorization = scheme.data.authorization;
 
-  const requirements = header.x402Version === 2 ? quote.requirements : v1Requirements(quote);
+  const requirements = header.x402Version === 2 ? quote.requirements : v1RequirementsOf(quote);
   if (header.x402Version === 1) {
     const v1Name = quote.network.x402V1Name;
     const network = (payload as unknown as { network?: unknown }).network;
@@ -174,18 +177,6 @@ function describeMismatch(expected: PaymentRequirements, acceptedField: unknown)
 }
 
 /** The same quote in v1's shape, for facilitators verifying a v1 payment. */
-function v1Requirements(quote: AgentQuote): PaymentRequirements {
-  const { requirements, network, resource } = quote;
-  return {
-    scheme: requirements.scheme,
-    network: network.x402V1Name ?? network.caip2,
-    maxAmountRequired: requirements.amount,
-    resource: resource.url,
-    description: resource.description ?? "",
-    mimeType: resource.mimeType ?? "",
-    payTo: requirements.payTo,
-    maxTimeoutSeconds: requirements.maxTimeoutSeconds,
-    asset: requirements.asset,
-    extra: requirements.extra,
-  } as unknown as PaymentRequirements;
+function v1RequirementsOf(quote: AgentQuote): PaymentRequirements {
+  return v1Requirements(quote.requirements, quote.network, quote.resource) as unknown as PaymentRequirements;
 }

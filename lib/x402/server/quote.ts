@@ -6,6 +6,7 @@ import { declareDiscoveryExtension } from "@x402/extensions/bazaar";
 import { NETWORKS, type Network } from "@/lib/chains/networks";
 import { priceAtomic, type AgentConfig } from "@/lib/agents/registry";
 import { chatRequestJsonSchema } from "@/lib/agents/request";
+import { v1Requirements } from "@/lib/x402/shared/v1";
 import { corsHeaders } from "./cors";
 
 /** How long a signed authorization for an agent's reply may stay valid. */
@@ -135,17 +136,7 @@ async function buildPaymentRequired(
     message,
     accepts: [
       {
-        scheme: requirements.scheme,
-        // v1 names networks from a closed list; where it has no name (the local chain) the CAIP-2 id stands in.
-        network: network.x402V1Name ?? network.caip2,
-        maxAmountRequired: requirements.amount,
-        resource: resource.url,
-        description: resource.description,
-        mimeType: resource.mimeType,
-        payTo: requirements.payTo,
-        maxTimeoutSeconds: requirements.maxTimeoutSeconds,
-        asset: requirements.asset,
-        extra: requirements.extra,
+        ...v1Requirements(requirements, network, resource),
         outputSchema: { input: { type: "http", method: "POST", bodyType: "json" } },
       },
     ],

@@ -1,7 +1,7 @@
 import "server-only";
 import type { x402ResourceServer } from "@x402/core/server";
 import { SettleError, type PaymentPayload, type PaymentRequirements, type SettleResponse } from "@x402/core/types";
-import { describeError } from "@/lib/agents/tools/errors";
+import { describeError } from "@/lib/errors";
 import type { Ledger } from "@/lib/ledger";
 
 /**

@@ -58,6 +58,3 @@ export interface UsageReport {
   latencyMs: number;
   firstTokenMs: number | null;
 }
-
-/** The data parts of a chat message, as the AI SDK's UIMessage type parameter. */
-export type ChatDataParts = { receipt: Receipt; usage: UsageReport };

@@ -1,0 +1,71 @@
+import "server-only";
+import { encodePaymentResponseHeader } from "@x402/core/http";
+import type { SettleResponse } from "@x402/core/types";
+import { corsHeaders, paidRouteError } from "./cors";
+import type { PaidRequest } from "./gate";
+import { PaidReply, describeAgentError } from "./paid-reply";
+
+interface ToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+  output?: unknown;
+  error?: string;
+}
+
+/**
+ * The paid reply as one JSON body, for `Accept: application/json`. It is delivered whole, so it is paid for only
+ * once it is ready: a payer who hung up before then, or an agent that failed or said nothing, pays nothing.
+ */
+export async function replyAsJson(paid: PaidRequest, signal: AbortSignal): Promise<Response> {
+  const reply = new PaidReply(paid, signal);
+  let text = "";
+  let reasoning = "";
+  const toolCalls: ToolCall[] = [];
+  let failure: string | null = null;
+
+  for await (const part of reply.run.fullStream) {
+    if (part.type === "error") {
+      failure = describeAgentError(part.error);
+      break;
+    }
+    if (part.type === "text-delta" || part.type === "reasoning-delta" || part.type === "tool-call") reply.produced();
+    if (part.type === "text-delta") text += part.text;
+    else if (part.type === "reasoning-delta") reasoning += part.text;
+    else if (part.type === "tool-call") toolCalls.push({ toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+    else if (part.type === "tool-result") {
+      const call = toolCalls.find((c) => c.toolCallId === part.toolCallId);
+      if (call) call.output = part.output;
+    } else if (part.type === "tool-error") {
+      const call = toolCalls.find((c) => c.toolCallId === part.toolCallId);
+      if (call) call.error = describeAgentError(part.error);
+    }
+  }
+  if (signal.aborted || failure !== null || (text === "" && toolCalls.length === 0)) {
+    const undelivered = await reply.undelivered(failure);
+    return paidRouteError(undelivered.code === "client_disconnected" ? 499 : 502, undelivered.code, undelivered.message);
+  }
+
+  reply.delivering();
+  const { usage, receipt } = await reply.finish(toolCalls.length);
+  const settlementFailure = PaidReply.settlementFailure(receipt);
+  if (settlementFailure) return paidRouteError(402, settlementFailure.code, settlementFailure.message, { payment: receipt });
+  const body = {
+    messages: [{ role: "assistant", content: text }],
+    reasoning,
+    toolCalls,
+    usage,
+    payment: receipt,
+  };
+  // A pending settlement has no transaction to report yet: the reply goes out without PAYMENT-RESPONSE.
+  if (receipt.pending) return Response.json(body, { headers: { ...corsHeaders, "Cache-Control": "no-store" } });
+  const paymentResponse = encodePaymentResponseHeader({
+    success: true,
+    transaction: receipt.transaction,
+    network: receipt.network,
+    payer: receipt.payer,
+  } as SettleResponse);
+  return Response.json(body, {
+    headers: { ...corsHeaders, "PAYMENT-RESPONSE": paymentResponse, "X-PAYMENT-RESPONSE": paymentResponse, "Cache-Control": "no-store" },
+  });
+}

@@ -1,0 +1,64 @@
+import "server-only";
+import { createUIMessageStream, createUIMessageStreamResponse, type UIMessageStreamWriter } from "ai";
+import type { ChatChunk, ChatMessage } from "@/lib/x402/shared/chat-message";
+import { corsHeaders } from "./cors";
+import type { PaidRequest } from "./gate";
+import { PaidReply, describeAgentError, type ReplyError } from "./paid-reply";
+
+/** Chunks that only frame a reply, without content: seeing them does not mean the agent has answered anything yet. */
+const FRAMING = new Set<ChatChunk["type"]>(["start", "start-step", "finish-step", "message-metadata", "text-start", "reasoning-start"]);
+
+/**
+ * The paid reply as an AI SDK UI message stream, written as the agent produces it. Its usage and receipt end it
+ * as `data-usage` and `data-receipt` parts, before the finish, so the client sees them as part of this message.
+ */
+export function replyAsStream(paid: PaidRequest, signal: AbortSignal): Response {
+  const stream = createUIMessageStream<ChatMessage>({
+    execute: async ({ writer }) => {
+      const reply = new PaidReply(paid, signal);
+      let toolCalls = 0;
+      let finish: ChatChunk | undefined;
+
+      for await (const chunk of reply.run.toUIMessageStream<ChatMessage>({ sendReasoning: true, onError: describeAgentError })) {
+        if (!reply.delivered && !FRAMING.has(chunk.type)) {
+          // Nothing has reached the payer yet: an abort (the payer hung up) or an error ends the reply unpaid.
+          if (chunk.type === "abort" || chunk.type === "error") {
+            const failure = await reply.undelivered(chunk.type === "error" ? chunk.errorText : null, chunk.type === "abort");
+            if (failure.code !== "client_disconnected") writeError(writer, failure);
+            return;
+          }
+          reply.delivering();
+        }
+        if (chunk.type === "tool-input-available") toolCalls += 1;
+        if (chunk.type === "finish") finish = chunk;
+        else writer.write(chunk);
+      }
+      if (!reply.delivered) {
+        const failure = await reply.undelivered(null);
+        if (failure.code !== "client_disconnected") writeError(writer, failure);
+        return;
+      }
+
+      await reply.finish(toolCalls, {
+        usage: (data) => writer.write({ type: "data-usage", data }),
+        receipt: (data) => {
+          writer.write({ type: "data-receipt", data });
+          const failure = PaidReply.settlementFailure(data);
+          if (failure) writeError(writer, failure);
+        },
+      });
+      if (finish) writer.write(finish);
+    },
+    onError: describeAgentError,
+  });
+  return createUIMessageStreamResponse({ stream, headers: { ...corsHeaders, "Cache-Control": "no-store" } });
+}
+
+/**
+ * The failure by code (`data-error`, transient: the chat shows it, the message does not keep it), then the AI
+ * SDK's own `error` chunk with the same words, which ends the reply for any client.
+ */
+function writeError(writer: UIMessageStreamWriter<ChatMessage>, failure: ReplyError): void {
+  writer.write({ type: "data-error", data: { code: failure.code, message: failure.message }, transient: true });
+  writer.write({ type: "error", errorText: failure.message });
+}
