@@ -1,13 +1,14 @@
 "use client";
 
 import { useChat } from "@ai-sdk/react";
-import type { UIMessage } from "ai";
 import { useEffect, useState } from "react";
 import type { Network } from "@/lib/chains/networks";
 import { titleOf } from "@/lib/browser/chat/conversations";
 import { addPayment } from "@/lib/browser/history/payments";
 import { paymentsStore } from "@/lib/browser/history/store";
-import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
+import type { WireError } from "@/lib/errors";
+import { classifyChatFailure } from "@/lib/browser/chat/failure";
+import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
 import { Button } from "@/components/ui/Button";
 import { TextArea } from "@/components/ui/Input";
@@ -24,18 +25,23 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
   agent: ChatAgent;
   network: Network;
   conversationId: string;
-  initialMessages: UIMessage[];
+  initialMessages: ChatMessage[];
 }) {
   const { save } = useChatState();
   const { ask, dialog } = useApproval(network);
   const [toolkits, setToolkits] = useState<string[]>(agent.capabilities);
   const [input, setInput] = useState("");
   const { transport, stops } = usePayingTransport(agent, network, ask);
+  // Why the last reply failed, by code, as its stream said (`data-error`); the SDK's error carries only words.
+  const [streamed, setStreamed] = useState<WireError | null>(null);
 
-  const { messages, sendMessage, status, stop, error } = useChat({
+  const { messages, sendMessage, status, stop, error } = useChat<ChatMessage>({
     id: conversationId,
     messages: initialMessages,
     transport,
+    onData: (part) => {
+      if (part.type === "data-error") setStreamed(part.data);
+    },
     onFinish: ({ message }) => recordPayment(message, agent, network, conversationId),
   });
 
@@ -52,6 +58,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
     const text = input.trim();
     if (!text || busy || agent.blocked) return;
     setInput("");
+    setStreamed(null);
     void sendMessage({ text }, { body: { selectedToolkits: toolkits } });
   };
 
@@ -62,7 +69,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
           <MessageView key={m.id} message={m} />
         ))}
         {status === "submitted" && <p className="text-xs text-zinc-500">Paying and waiting for {agent.name}…</p>}
-        {error && <ChatError error={error} stop={stops.last} />}
+        {error && <ChatError error={error} stop={stops.last} streamed={streamed} />}
       </div>
       {agent.capabilities.length > 0 && (
         <div className="flex flex-wrap gap-3 border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
@@ -118,15 +125,10 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
   );
 }
 
-function dataPart<T>(message: UIMessage, type: `data-${string}`): T | undefined {
-  const part = message.parts.find((p) => p.type === type) as { data?: T } | undefined;
-  return part?.data;
-}
-
-function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, conversationId: string) {
-  const receipt = dataPart<Receipt>(message, "data-receipt");
+function recordPayment(message: ChatMessage, agent: ChatAgent, network: Network, conversationId: string) {
+  const receipt = message.parts.find((p) => p.type === "data-receipt")?.data;
   if (!receipt) return;
-  const usage = dataPart<UsageReport>(message, "data-usage");
+  const usage = message.parts.find((p) => p.type === "data-usage")?.data;
   addPayment(window.localStorage, {
     id: receipt.authorization?.nonce ?? (receipt.paymentId || receipt.transaction),
     time: new Date().toISOString(),
@@ -148,35 +150,8 @@ function recordPayment(message: UIMessage, agent: ChatAgent, network: Network, c
   paymentsStore.announce();
 }
 
-type ErrorKind = "policy" | "funds" | "locked" | "wallet" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";
-
-function classify(error: Error, stop: PaymentStopped | null): { kind: ErrorKind; title: string } {
-  if (stop) {
-    switch (stop.reason) {
-      case "policy_refused":
-      case "quote_changed":
-        return { kind: "policy", title: "Payment refused by your policy" };
-      case "insufficient_funds":
-        return { kind: "funds", title: "Not enough USDC" };
-      case "wallet_locked":
-        return { kind: "locked", title: "Wallet locked" };
-      case "wallet_refused":
-        return { kind: "wallet", title: "Your wallet did not sign" };
-      case "payment_rejected":
-        return { kind: "rejected", title: "Payment rejected by the agent" };
-      case "not_payable":
-        return { kind: "not-payable", title: "Cannot pay this agent" };
-    }
-  }
-  if (/settlement failed/i.test(error.message)) return { kind: "settlement", title: "Settlement failed" };
-  if (/fetch failed|failed to fetch|networkerror|unreachable|timed? ?out|"code":"(unreachable|timeout|blocked_target)/i.test(error.message)) {
-    return { kind: "unreachable", title: "Agent unreachable" };
-  }
-  return { kind: "agent", title: "The agent failed" };
-}
-
-function ChatError({ error, stop }: { error: Error; stop: PaymentStopped | null }) {
-  const { kind, title } = classify(error, stop);
+function ChatError({ error, stop, streamed }: { error: Error; stop: PaymentStopped | null; streamed: WireError | null }) {
+  const { kind, title } = classifyChatFailure(error, stop, streamed);
   return (
     <div role="alert" data-testid="chat-error" data-kind={kind} className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
       <strong>{title}.</strong> {stop?.message ?? error.message}

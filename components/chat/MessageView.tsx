@@ -1,11 +1,13 @@
 "use client";
 
-import type { UIMessage } from "ai";
+import { getToolOrDynamicToolName, isToolOrDynamicToolUIPart, type DynamicToolUIPart, type ToolUIPart } from "ai";
+import type { ChatMessage, ChatTools } from "@/lib/x402/shared/chat-message";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 
-type Part = UIMessage["parts"][number];
+type Part = ChatMessage["parts"][number];
+type ToolPart = ToolUIPart<ChatTools> | DynamicToolUIPart;
 
-export function MessageView({ message }: { message: UIMessage }) {
+export function MessageView({ message }: { message: ChatMessage }) {
   const mine = message.role === "user";
   return (
     <div data-testid={`message-${message.role}`} className={`flex ${mine ? "justify-end" : "justify-start"}`}>
@@ -28,23 +30,14 @@ function PartView({ part }: { part: Part }) {
       </details>
     );
   }
-  if (part.type === "data-receipt") return <ReceiptView receipt={part.data as Receipt} />;
-  if (part.type === "data-usage") return <UsageView usage={part.data as UsageReport} />;
-  if (part.type === "dynamic-tool" || part.type.startsWith("tool-")) return <ToolView part={part as ToolPart} />;
+  if (part.type === "data-receipt") return <ReceiptView receipt={part.data} />;
+  if (part.type === "data-usage") return <UsageView usage={part.data} />;
+  if (isToolOrDynamicToolUIPart(part)) return <ToolView part={part} />;
   return null;
 }
 
-interface ToolPart {
-  type: string;
-  toolName?: string;
-  state: "input-streaming" | "input-available" | "output-available" | "output-error" | string;
-  input?: unknown;
-  output?: unknown;
-  errorText?: string;
-}
-
 function ToolView({ part }: { part: ToolPart }) {
-  const name = part.toolName ?? part.type.replace(/^tool-/, "");
+  const name = getToolOrDynamicToolName(part);
   const state = part.state === "output-available" ? "done" : part.state === "output-error" ? "error" : "running";
   return (
     <div data-testid="tool-call" data-tool={name} data-state={state} className="rounded-md border border-zinc-200 p-2 text-xs dark:border-zinc-700">
@@ -56,10 +49,10 @@ function ToolView({ part }: { part: ToolPart }) {
         <span className={state === "error" ? "text-red-600" : state === "done" ? "text-emerald-600" : "text-amber-600"}>{state}</span>
       </div>
       {part.input !== undefined && <pre className="mt-1 overflow-x-auto text-zinc-500">{JSON.stringify(part.input)}</pre>}
-      {part.output !== undefined && (
+      {part.state === "output-available" && part.output !== undefined && (
         <pre data-testid="tool-output" className="mt-1 max-h-40 overflow-auto">{JSON.stringify(part.output, null, 1)}</pre>
       )}
-      {part.errorText && <p className="mt-1 text-red-600">{part.errorText}</p>}
+      {part.state === "output-error" && part.errorText && <p className="mt-1 text-red-600">{part.errorText}</p>}
     </div>
   );
 }

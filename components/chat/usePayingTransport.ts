@@ -1,6 +1,6 @@
 "use client";
 
-import { DefaultChatTransport, type UIMessage } from "ai";
+import { DefaultChatTransport } from "ai";
 import { useState } from "react";
 import type { Address } from "viem";
 import type { Network } from "@/lib/chains/networks";
@@ -13,6 +13,7 @@ import { relayReader } from "@/lib/x402/payer/chain-reader";
 import { confirmPayment } from "@/lib/x402/payer/receipt-check";
 import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-stream";
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
+import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 
 async function usdcBalance(network: Network, address: Address): Promise<bigint> {
@@ -61,7 +62,7 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
       walletSession.touch();
     },
   });
-  const transport = new DefaultChatTransport<UIMessage>({
+  const transport = new DefaultChatTransport<ChatMessage>({
     api: agent.endpoint,
     headers: agent.headers,
     fetch: async (input, init) => {

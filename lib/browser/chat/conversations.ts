@@ -2,7 +2,7 @@
  * Conversations kept in the browser, per network: new chat, list, reopen.
  * Pure functions over a storage, shared with tests.
  */
-import type { UIMessage } from "ai";
+import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import { storageKeys } from "@/lib/browser/keys";
 
 /** Which agent a conversation talks to: a published one, or a pasted URL. */
@@ -13,7 +13,7 @@ export interface Conversation {
   title: string;
   agent: AgentRef;
   updatedAt: string;
-  messages: UIMessage[];
+  messages: ChatMessage[];
 }
 
 type KeyValue = Pick<Storage, "getItem" | "setItem">;
@@ -46,7 +46,7 @@ export function deleteConversation(storage: KeyValue, chainId: number, id: strin
 }
 
 /** A title from the first user message. */
-export function titleOf(messages: readonly UIMessage[]): string {
+export function titleOf(messages: readonly ChatMessage[]): string {
   const first = messages.find((m) => m.role === "user");
   const text = first?.parts.map((p) => (p.type === "text" ? p.text : "")).join(" ").trim() ?? "";
   return text ? (text.length > 60 ? `${text.slice(0, 57)}…` : text) : "New chat";
