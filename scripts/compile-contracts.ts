@@ -32,7 +32,7 @@ const CONTRACTS = [
 ] as const;
 type ContractName = (typeof CONTRACTS)[number];
 /** Compiled for tests only, never placed on the dev chain. */
-const TEST_CONTRACTS = ["TestSmartWallet"] as const;
+const TEST_CONTRACTS = ["TestSmartWallet", "ReentrantCollector"] as const;
 type TestContractName = (typeof TEST_CONTRACTS)[number];
 const sourceKey = (name: ContractName | TestContractName): string =>
   (TEST_CONTRACTS as readonly string[]).includes(name) ? `contracts/test/${name}.sol` : `contracts/src/${name}.sol`;

@@ -46,9 +46,17 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import reentrantCollectorJson from "../../contracts/artifacts/test/ReentrantCollector.json";
 import testSmartWalletJson from "../../contracts/artifacts/test/TestSmartWallet.json";
 import { batchSettlementArtifacts, type BatchSettlementDeployment } from "../../lib/devchain/batch-settlement";
-import { ensureLocalContracts, fundLocalAccount, parseContractArtifact, startAnvil, type Anvil } from "../../lib/devchain";
+import {
+  ensureLocalContracts,
+  fundLocalAccount,
+  parseContractArtifact,
+  startAnvil,
+  type Anvil,
+  type ContractArtifact,
+} from "../../lib/devchain";
 
 /** The SDK's batchSettlementABI (node_modules/@x402/evm, src/batch-settlement/abi.ts), as signatures. */
 const sdkAbi = parseAbi([
@@ -88,6 +96,7 @@ const collectorAbi = parseAbi([
   "error OnlySettlement()",
 ]);
 const walletArtifact = parseContractArtifact(testSmartWalletJson);
+const reentrantArtifact = parseContractArtifact(reentrantCollectorJson);
 const walletAbi = [...parseAbi(["function execute(address target, bytes data) returns (bytes)"]), ...abi] as const;
 
 const CHAIN_ID = foundry.id;
@@ -401,6 +410,22 @@ describe("deposit", () => {
   });
 });
 
+describe("reentrancy", () => {
+  it("refuses a collector that re-enters to pass another deposit's tokens off as its own", async () => {
+    const reentrant = await deployTestContract(reentrantArtifact, []);
+    const honest = newConfig();
+    const honestDeposit = encodeFunctionData({
+      abi: sdkAbi,
+      functionName: "deposit",
+      args: [honest, 1000n, collector, await erc3009CollectorData(honest, 1000n)],
+    });
+    await send(stranger, "arm", [honestDeposit], reentrant, parseAbi(["function arm(bytes call)"]));
+    // Unguarded, the outer deposit would see the inner one's 1000 arrive and credit them a second time.
+    await expect(send(stranger, "deposit", [newConfig(), 1000n, reentrant, "0x"])).rejects.toThrow(/Reentrancy/);
+    expect((await channelOf(honest)).balance).toBe(0n);
+  });
+});
+
 describe("claims", () => {
   it("claims up to the voucher's ceiling and the balance, and credits the receiver", async () => {
     const config = newConfig();
@@ -667,16 +692,13 @@ describe("timed withdrawal", () => {
   });
 });
 
-async function deploySmartWallet(): Promise<Address> {
-  const hash = await walletOf(walletOwner).deployContract({
-    abi: walletArtifact.abi,
-    bytecode: walletArtifact.bytecode,
-    args: [walletOwner.address],
-  });
+async function deployTestContract(artifact: ContractArtifact, args: readonly unknown[]): Promise<Address> {
+  const hash = await walletOf(walletOwner).deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args });
   const { contractAddress } = await publicClient.waitForTransactionReceipt({ hash });
-  if (!contractAddress) throw new Error("TestSmartWallet was not deployed");
+  if (!contractAddress) throw new Error(`${artifact.contractName} was not deployed`);
   return contractAddress;
 }
+const deploySmartWallet = () => deployTestContract(walletArtifact, [walletOwner.address]);
 
 describe("a smart-wallet payer (EIP-1271, no payer authorizer)", () => {
   it("claims vouchers the wallet validates, refuses others, and lets only the wallet withdraw", async () => {
