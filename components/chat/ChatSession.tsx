@@ -12,6 +12,7 @@ import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
 import { Button } from "@/components/ui/Button";
 import { TextArea } from "@/components/ui/Input";
+import { Notice } from "@/components/ui/Notice";
 import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 import { useApproval } from "./ApprovalDialog";
@@ -153,9 +154,9 @@ function recordPayment(message: ChatMessage, agent: ChatAgent, network: Network,
 function ChatError({ error, stop, streamed }: { error: Error; stop: PaymentStopped | null; streamed: WireError | null }) {
   const { kind, title } = classifyChatFailure(error, stop, streamed);
   return (
-    <div role="alert" data-testid="chat-error" data-kind={kind} className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+    <Notice tone="error" role="alert" data-testid="chat-error" data-kind={kind}>
       <strong>{title}.</strong> {stop?.message ?? error.message}
       {kind === "funds" && <span> Use “Get test funds” or “Fund” in the wallet menu.</span>}
-    </div>
+    </Notice>
   );
 }
