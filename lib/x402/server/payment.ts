@@ -1,10 +1,12 @@
 import "server-only";
 import type { x402ResourceServer } from "@x402/core/server";
 import { decodePaymentSignatureHeader } from "@x402/core/http";
+import { PaymentPayloadV1Schema, PaymentPayloadV2Schema, type PaymentRequirementsV2 } from "@x402/core/schemas";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { z } from "zod";
 import { describeError, type ErrorCode } from "@/lib/errors";
 import { formatZodError } from "@/lib/http/json";
+import { SdkPaymentRequirements } from "@/lib/x402/shared/sdk-input";
 import { v1Requirements } from "@/lib/x402/shared/v1";
 import type { AgentQuote } from "./quote";
 
@@ -82,9 +84,14 @@ export function decodePaymentHeader(
   } catch {
     return refuse("invalid_payment_header", "The payment header is not base64-encoded JSON.");
   }
-  if (typeof payload !== "object" || payload === null || payload.x402Version !== header.x402Version) {
+  // The SDK's schema of the header's version; the SDK types every payload as v2, so v1's `network` is read from here.
+  const envelope = (header.x402Version === 2 ? PaymentPayloadV2Schema : PaymentPayloadV1Schema).safeParse(payload);
+  if (!envelope.success) {
     const name = header.x402Version === 2 ? "PAYMENT-SIGNATURE" : "X-PAYMENT";
-    return refuse("invalid_payment_header", `${name} must carry an x402 version ${header.x402Version} payload.`);
+    return refuse(
+      "invalid_payment_header",
+      `${name} must carry an x402 version ${header.x402Version} payload: ${formatZodError(envelope.error)}.`,
+    );
   }
   const scheme = Eip3009PayloadSchema.safeParse(payload.payload);
   if (!scheme.success) {
@@ -93,17 +100,16 @@ export function decodePaymentHeader(
   const authorization = scheme.data.authorization;
 
   const requirements = header.x402Version === 2 ? quote.requirements : v1RequirementsOf(quote);
-  if (header.x402Version === 1) {
+  if (envelope.data.x402Version === 1) {
     const v1Name = quote.network.x402V1Name;
-    const network = (payload as unknown as { network?: unknown }).network;
-    if (!v1Name || network !== v1Name) {
+    if (!v1Name || envelope.data.network !== v1Name) {
       return refuse(
         "unsupported_network",
         `x402 v1 cannot pay on ${quote.network.name}; send a v2 PAYMENT-SIGNATURE for ${quote.network.caip2}.`,
       );
     }
   } else {
-    const mismatch = describeMismatch(quote.requirements, payload.accepted);
+    const mismatch = describeMismatch(quote.requirements, envelope.data.accepted);
     if (mismatch) return refuse("payment_mismatch", mismatch);
   }
   // The facilitator checks these too; saying it here gives the clearest reason.
@@ -159,15 +165,8 @@ export async function verifyDecodedPayment(
   return { ok: true, payment: { ...decoded, payer: (verdict.payer ?? authorization.from).toLowerCase() } };
 }
 
-/** The fields of the accepted quote we compare; the payer writes them, so their types are checked first. */
-const AcceptedSchema = z.object({ scheme: z.string(), network: z.string(), asset: z.string(), payTo: z.string(), amount: z.string() });
-
 /** The first field of the accepted quote that differs from the agent's, in words; null when they match. */
-function describeMismatch(expected: PaymentRequirements, acceptedField: unknown): string | null {
-  if (!acceptedField) return "The payment does not say which quote it accepts (payload.accepted).";
-  const parsed = AcceptedSchema.safeParse(acceptedField);
-  if (!parsed.success) return `The payment's accepted quote is malformed: ${formatZodError(parsed.error)}.`;
-  const accepted = parsed.data;
+function describeMismatch(expected: PaymentRequirements, accepted: PaymentRequirementsV2): string | null {
   if (accepted.scheme !== expected.scheme) return `This agent takes the "${expected.scheme}" scheme, not "${accepted.scheme}".`;
   if (accepted.network !== expected.network) return `This agent is paid on ${expected.network}, not ${accepted.network}.`;
   if (accepted.asset.toLowerCase() !== expected.asset.toLowerCase()) return `This agent is paid in ${expected.asset}, not ${accepted.asset}.`;
@@ -178,5 +177,6 @@ function describeMismatch(expected: PaymentRequirements, acceptedField: unknown)
 
 /** The same quote in v1's shape, for facilitators verifying a v1 payment. */
 function v1RequirementsOf(quote: AgentQuote): PaymentRequirements {
-  return v1Requirements(quote.requirements, quote.network, quote.resource) as unknown as PaymentRequirements;
+  // Checked by the SDK's v1 schema and typed as what its verify takes (both versions, under its v2 type).
+  return SdkPaymentRequirements.parse(v1Requirements(quote.requirements, quote.network, quote.resource));
 }
