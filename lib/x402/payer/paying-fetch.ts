@@ -6,6 +6,7 @@
  * why; nothing is signed before every check has passed.
  */
 import { x402Client, x402HTTPClient } from "@x402/core/client";
+import { PaymentRequirementsSchema } from "@x402/core/schemas";
 import type { PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import type { ClientEvmSigner } from "@x402/evm";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
@@ -75,8 +76,7 @@ export function createPayingFetch(opts: PayingFetchOptions): typeof fetch {
     if (first.status !== 402) return first;
 
     const required = await readPaymentRequired(first);
-    const requirement = payableRequirement(required, opts.network);
-    const amount = BigInt(requirement.amount ?? (requirement as unknown as { maxAmountRequired: string }).maxAmountRequired);
+    const { requirement, amount } = payableRequirement(required, opts.network);
     const payTo = requirement.payTo as Address;
 
     const shown = opts.shownPrice();
@@ -127,11 +127,12 @@ async function readPaymentRequired(res: Response): Promise<PaymentRequired> {
   }
 }
 
-/** The x402 `exact` requirement in this network's USDC; anything else is refused before signing. */
-function payableRequirement(required: PaymentRequired, network: Network): PaymentRequirements {
+/** The x402 `exact` requirement in this network's USDC, and its price; anything else is refused before signing. */
+function payableRequirement(required: PaymentRequired, network: Network): { requirement: PaymentRequirements; amount: bigint } {
   const accepts = Array.isArray(required.accepts) ? required.accepts : [];
   const match = accepts.find(
     (r) =>
+      priceOf(r) !== null &&
       r.scheme === "exact" &&
       // A v1 quote names Base networks by name ("base-sepolia"), v2 by CAIP-2.
       (r.network === network.caip2 || (r.network as string) === network.x402V1Name) &&
@@ -144,7 +145,18 @@ function payableRequirement(required: PaymentRequired, network: Network): Paymen
     const offered = accepts.map((r) => `${r.scheme} on ${r.network}`).join(", ") || "nothing";
     throw new PaymentStopped("not_payable", `The agent asks for ${offered}; this wallet pays x402 exact in USDC on ${network.name} only.`);
   }
-  return match;
+  return { requirement: match, amount: priceOf(match)! };
+}
+
+/**
+ * A requirement's price in atomic units, checked with the SDK's schema of either version (v2 calls it
+ * `amount`, v1 `maxAmountRequired`; the SDK types both as v2); null for a malformed one.
+ */
+function priceOf(requirement: PaymentRequirements): bigint | null {
+  const parsed = PaymentRequirementsSchema.safeParse(requirement);
+  if (!parsed.success) return null;
+  const atomic = "amount" in parsed.data ? parsed.data.amount : parsed.data.maxAmountRequired;
+  return /^\d+$/.test(atomic) ? BigInt(atomic) : null;
 }
 
 function sameQuote(shown: ShownPrice, r: PaymentRequirements, amount: bigint, network: Network): boolean {
