@@ -12,7 +12,7 @@ import type {
   LanguageModelV3Usage,
 } from "@ai-sdk/provider";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import { phraseToolResult } from "../tools/results";
 
 export interface OfflineModelOptions {
   /** Pause before each streamed chunk, so benchmarks can simulate a slow model. Default 0. */
@@ -268,38 +268,6 @@ const EXAMPLE_QUESTIONS: Record<string, string> = {
 
 // ---------------------------------------------------------------- phrasing tool results
 
-const PriceResult = z.object({
-  pair: z.string(),
-  price: z.string(),
-  description: z.string(),
-  roundId: z.string(),
-  updatedAt: z.string(),
-  feed: z.string(),
-  network: z.string(),
-});
-const TvlResult = z.object({ protocol: z.string(), tvlUsd: z.number(), source: z.string() });
-const TokenPricesResult = z.object({
-  prices: z.array(z.object({ coin: z.string(), symbol: z.string().optional(), price: z.number() })),
-  notFound: z.array(z.string()),
-});
-const BalancesResult = z.object({
-  address: z.string(),
-  network: z.string(),
-  eth: z.string(),
-  usdc: z.string(),
-  blockNumber: z.string(),
-});
-const TransactionResult = z.object({
-  hash: z.string(),
-  network: z.string(),
-  status: z.string(),
-  from: z.string(),
-  to: z.string().nullable(),
-  valueEth: z.string(),
-  blockNumber: z.string().nullable(),
-  usdcTransfers: z.array(z.object({ from: z.string(), to: z.string(), amount: z.string() })),
-});
-
 function answerFromResults(results: LanguageModelV3ToolResultPart[]): Turn {
   const sentences = results.map(({ toolName, output }) => {
     if (output.type === "error-text") return `Sorry, the ${toolName} tool failed: ${output.value}`;
@@ -319,50 +287,7 @@ function answerFromResults(results: LanguageModelV3ToolResultPart[]): Turn {
   };
 }
 
+/** Each tool phrases its own result; one its schema does not read is shown as JSON, cut short. */
 function describeResult(toolName: string, value: unknown): string {
-  const price = PriceResult.safeParse(value);
-  if (toolName === "getPrice" && price.success) {
-    const p = price.data;
-    return (
-      `${p.pair} is ${usd(Number(p.price))} according to the Chainlink feed "${p.description}" at ${p.feed} ` +
-      `(network ${p.network}, round ${p.roundId}, updated ${p.updatedAt}).`
-    );
-  }
-  const tvl = TvlResult.safeParse(value);
-  if (toolName === "getProtocolTvl" && tvl.success) {
-    const { protocol, tvlUsd, source } = tvl.data;
-    return `The total value locked in ${protocol} is ${usd(tvlUsd, 0)} according to DeFiLlama (${source}).`;
-  }
-  const tokens = TokenPricesResult.safeParse(value);
-  if (toolName === "getTokenPrices" && tokens.success) {
-    const found = tokens.data.prices.map(({ coin, symbol, price: p }) => `${symbol ?? coin} is ${usd(p)}`);
-    const { notFound } = tokens.data;
-    const missing = notFound.length > 0 ? ` DeFiLlama has no price for ${notFound.join(", ")}.` : "";
-    return (found.length > 0 ? `${found.join(", ")} according to DeFiLlama.` : "") + missing;
-  }
-  const balances = BalancesResult.safeParse(value);
-  if (toolName === "getBalances" && balances.success) {
-    const b = balances.data;
-    return `${b.address} holds ${b.eth} ETH and ${b.usdc} USDC (network ${b.network}, block ${b.blockNumber}).`;
-  }
-  const tx = TransactionResult.safeParse(value);
-  if (toolName === "getTransaction" && tx.success) {
-    const t = tx.data;
-    const transfers = t.usdcTransfers.map((x) => ` It moved ${x.amount} USDC from ${x.from} to ${x.to}.`).join("");
-    const block = t.blockNumber ? `, block ${t.blockNumber}` : "";
-    return (
-      `Transaction ${t.hash} (network ${t.network}): ${t.status}${block}, ` +
-      `from ${t.from} to ${t.to ?? "a new contract"}, value ${t.valueEth} ETH.${transfers}`
-    );
-  }
-  return `The ${toolName} tool returned: ${JSON.stringify(value).slice(0, 500)}`;
-}
-
-function usd(amount: number, fractionDigits = 2): string {
-  return new Intl.NumberFormat("en-US", {
-    style: "currency",
-    currency: "USD",
-    minimumFractionDigits: fractionDigits,
-    maximumFractionDigits: amount < 1 && amount > 0 ? 6 : fractionDigits,
-  }).format(amount);
+  return phraseToolResult(toolName, value) ?? `The ${toolName} tool returned: ${JSON.stringify(value).slice(0, 500)}`;
 }

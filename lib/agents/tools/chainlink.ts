@@ -1,62 +1,8 @@
 import "server-only";
-import { tool } from "ai";
-import { formatUnits, parseAbi } from "viem";
-import { z } from "zod";
 import { NETWORKS, type NetworkKey } from "@/lib/chains/networks";
-import { publicClientOf } from "@/lib/chains/rpc";
-import { describeError } from "@/lib/errors";
-
-/** The subset of Chainlink's AggregatorV3Interface the tool reads. */
-const aggregatorAbi = parseAbi([
-  "function decimals() view returns (uint8)",
-  "function description() view returns (string)",
-  // (roundId, answer, startedAt, updatedAt, answeredInRound)
-  "function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)",
-]);
+import { getPriceTool } from "./get-price";
 
 /** Reads Chainlink price feeds on the agent's network (the local PriceFeed on the dev chain). */
-export function chainlinkTools({ network: key }: { network: NetworkKey }) {
-  const network = NETWORKS[key];
-  const pairs = Object.keys(network.priceFeeds);
-  return {
-    getPrice: tool({
-      description:
-        `Latest price of a trading pair from its Chainlink feed on ${network.name}. ` +
-        `Pairs: ${pairs.join(", ")}.`,
-      inputSchema: z.object({
-        pair: z.string().min(1).max(20).describe('Trading pair, e.g. "ETH/USD"'),
-      }),
-      execute: async ({ pair }) => {
-        // Accept "eth-usd", "ETH / USD" and the like: models are loose about separators.
-        const normalized = pair.toUpperCase().replace(/\s+/g, "").replace(/[-_]/g, "/");
-        const feed = network.priceFeeds[normalized as keyof typeof network.priceFeeds];
-        if (!feed) {
-          throw new Error(`No Chainlink feed for ${pair} on ${network.name}; available: ${pairs.join(", ")}`);
-        }
-        const contract = { address: feed, abi: aggregatorAbi } as const;
-        const client = publicClientOf(network);
-        try {
-          const [decimals, description, [roundId, answer, , updatedAt]] = await Promise.all([
-            client.readContract({ ...contract, functionName: "decimals" }),
-            client.readContract({ ...contract, functionName: "description" }),
-            client.readContract({ ...contract, functionName: "latestRoundData" }),
-          ]);
-          return {
-            pair: normalized,
-            price: formatUnits(answer, decimals),
-            decimals,
-            description,
-            roundId: roundId.toString(),
-            updatedAt: new Date(Number(updatedAt) * 1000).toISOString(),
-            feed,
-            network: network.key,
-          };
-        } catch (error) {
-          throw new Error(
-            `Could not read the Chainlink ${normalized} feed at ${feed} on ${network.name}: ${describeError(error)}`,
-          );
-        }
-      },
-    }),
-  };
+export function chainlinkTools({ network }: { network: NetworkKey }) {
+  return { getPrice: getPriceTool(NETWORKS[network]) };
 }
