@@ -4,8 +4,10 @@
  * streams, so such a reply is turned into one: its text, then the receipt.
  */
 import { decodePaymentResponseHeader } from "@x402/core/http";
+import { createUIMessageStream, createUIMessageStreamResponse } from "ai";
 import { USDC_DECIMALS, explorerTxUrl, networkByX402Id } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
+import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 
 export interface PaidQuote {
@@ -20,16 +22,17 @@ export async function asUIMessageStream(res: Response, paid: PaidQuote | null): 
   const text = replyText(await res.text(), type);
   const receipt = receiptOf(res, paid);
   const id = "reply";
-  const chunks: object[] = [
-    { type: "start" },
-    { type: "text-start", id },
-    { type: "text-delta", id, delta: text },
-    { type: "text-end", id },
-    ...(receipt ? [{ type: "data-receipt", data: receipt }] : []),
-    { type: "finish" },
-  ];
-  const body = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join("") + "data: [DONE]\n\n";
-  return new Response(body, { status: 200, headers: { "content-type": "text/event-stream", "x-vercel-ai-ui-message-stream": "v1" } });
+  const stream = createUIMessageStream<ChatMessage>({
+    execute: ({ writer }) => {
+      writer.write({ type: "start" });
+      writer.write({ type: "text-start", id });
+      writer.write({ type: "text-delta", id, delta: text });
+      writer.write({ type: "text-end", id });
+      if (receipt) writer.write({ type: "data-receipt", data: receipt });
+      writer.write({ type: "finish" });
+    },
+  });
+  return createUIMessageStreamResponse({ stream });
 }
 
 /** The words of a JSON reply in the usual places, else the body as it is. */
