@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { expect, test, type Page } from "@playwright/test";
-import { PASSWORD, closeWallet, createWallet, exportWallet, getTestFunds, openWallet } from "./support/wallet";
-
-const MARKET = "00000000-0000-0000-0000-000000000001";
+import { ChatPage } from "./pages/chat";
+import { HistoryPage } from "./pages/history";
+import { PASSWORD, WalletPage } from "./pages/wallet";
 
 /** Console messages and page errors that say the browser refused something, plus the CSP violation events. */
 async function watchForViolations(page: Page): Promise<() => Promise<string[]>> {
@@ -67,8 +67,9 @@ test("an injected inline script without the nonce is blocked, while the app's ow
   expect(await page.evaluate(() => (window as unknown as { injectedRan?: boolean }).injectedRan)).toBeUndefined();
   await expect.poll(violations).toContain("script-src-elem inline");
   // Hydrated: a click on an agent opens its chat, which only React's handlers do.
-  await page.getByTestId(`agent-card-${MARKET}`).click();
-  await expect(page.getByTestId("composer-input")).toBeVisible();
+  const chat = new ChatPage(page);
+  await chat.openAgent();
+  await expect(chat.input).toBeVisible();
   // The injected script was the only script refused: none of the app's own scripts or chunks. (zod's
   // `Function("")` probe for eval support is refused as before, as 'script-src eval', and zod does without.)
   expect((await violations()).filter((v) => v.startsWith("script-src-elem"))).toEqual(["script-src-elem inline"]);
@@ -102,17 +103,18 @@ test("a request naming another host is refused (DNS rebinding); the loopback nam
 });
 
 test("the home page and the history load and work under the CSP, with no violation", async ({ page }) => {
+  const [wallet, chat, history] = [new WalletPage(page), new ChatPage(page), new HistoryPage(page)];
   const violations = await watchForViolations(page);
   await page.goto("/");
-  await expect(page.getByTestId(`agent-card-${MARKET}`)).toBeVisible();
-  await createWallet(page); // scrypt, the keystore and the wallet UI: the app's heaviest scripts run
-  await closeWallet(page);
+  await expect(chat.agentCard()).toBeVisible();
+  await wallet.create(); // scrypt, the keystore and the wallet UI: the app's heaviest scripts run
+  await wallet.close();
   expect(await violations()).toEqual([]);
 
-  await page.getByTestId("history-link").click();
-  await expect(page.getByTestId("history")).toBeVisible();
+  await history.open();
+  await expect(history.root).toBeVisible();
   await page.reload();
-  await expect(page.getByTestId("history")).toBeVisible();
+  await expect(history.root).toBeVisible();
   expect(await violations()).toEqual([]);
 });
 
@@ -125,16 +127,16 @@ test("no key, keystore secret, password or payment header in any line the app lo
     if (proof) paymentHeaders.push(proof);
   });
 
+  const [wallet, chat] = [new WalletPage(page), new ChatPage(page)];
   await page.goto("/");
-  await createWallet(page);
-  await getTestFunds(page);
-  await closeWallet(page);
-  await page.getByTestId(`agent-card-${MARKET}`).click();
-  await page.getByTestId("composer-input").fill("What is the current price of ETH?");
-  await page.getByTestId("composer-send").click();
-  await expect(page.getByTestId("receipt")).toHaveAttribute("data-success", "true");
-  await openWallet(page);
-  const { privateKey, keystorePath } = await exportWallet(page);
+  await wallet.create();
+  await wallet.getTestFunds();
+  await wallet.close();
+  await chat.openAgent();
+  await chat.send("What is the current price of ETH?");
+  await expect(chat.receipt).toHaveAttribute("data-success", "true");
+  await wallet.open();
+  const { privateKey, keystorePath } = await wallet.export();
   const keystore = JSON.parse(readFileSync(keystorePath, "utf8")) as { crypto: { ciphertext: string; mac: string } };
 
   const log = readFileSync(logPath!, "utf8").toLowerCase();

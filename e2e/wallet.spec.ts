@@ -2,36 +2,39 @@ import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { parseEther } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { PASSWORD, chainBalances, createWallet, exportWallet, openWallet, unlock } from "./support/wallet";
+import { NetworkBar } from "./pages/network";
+import { LOCAL_VAULT_KEY, PASSWORD, WalletPage } from "./pages/wallet";
+import { chainBalances } from "./support/chain";
 
 test("create, fund, lock, unlock, export, and import in a fresh browser profile", async ({ page, browser }) => {
+  const wallet = new WalletPage(page);
   await page.goto("/");
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "empty");
-  const address = await createWallet(page);
+  await expect(wallet.area).toHaveAttribute("data-state", "empty");
+  const address = await wallet.create();
   expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/);
-  await expect(page.getByTestId("wallet-qr")).toHaveAttribute("src", /^data:image\/png;base64,/);
+  await expect(wallet.qr).toHaveAttribute("src", /^data:image\/png;base64,/);
 
-  await expect(page.getByTestId("balance-usdc")).toHaveAttribute("data-atomic", "0");
-  await page.getByTestId("faucet-button").click();
-  await expect(page.getByTestId("faucet-message")).toHaveText("Sent 10 USDC and 0.01 ETH");
+  await expect(wallet.usdc).toHaveAttribute("data-atomic", "0");
+  await wallet.faucetButton.click();
+  await expect(wallet.faucetMessage).toHaveText("Sent 10 USDC and 0.01 ETH");
   // A second request at once is rate limited, and says so.
-  await page.getByTestId("faucet-button").click();
-  await expect(page.getByTestId("faucet-message")).toContainText("try again in");
-  await expect(page.getByTestId("balance-usdc")).toHaveAttribute("data-atomic", "10000000");
-  await expect(page.getByTestId("balance-usdc")).toHaveText("10");
-  await expect(page.getByTestId("balance-eth")).toHaveText("0.01");
+  await wallet.faucetButton.click();
+  await expect(wallet.faucetMessage).toContainText("try again in");
+  await expect(wallet.usdc).toHaveAttribute("data-atomic", "10000000");
+  await expect(wallet.usdc).toHaveText("10");
+  await expect(wallet.eth).toHaveText("0.01");
   expect(await chainBalances(address)).toEqual({ usdc: 10_000000n, eth: parseEther("0.01") });
 
-  await page.getByTestId("wallet-lock").click();
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "locked");
-  await unlock(page, "not my password");
-  await expect(page.getByTestId("unlock-error")).toHaveText("Wrong password");
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "locked");
-  await expect(page.getByTestId("wallet-address")).toHaveCount(0);
-  await unlock(page, PASSWORD);
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "unlocked");
+  await wallet.lockButton.click();
+  await expect(wallet.area).toHaveAttribute("data-state", "locked");
+  await wallet.unlock("not my password");
+  await expect(wallet.unlockError).toHaveText("Wrong password");
+  await expect(wallet.area).toHaveAttribute("data-state", "locked");
+  await expect(wallet.address).toHaveCount(0);
+  await wallet.unlock(PASSWORD);
+  await expect(wallet.area).toHaveAttribute("data-state", "unlocked");
 
-  const exported = await exportWallet(page);
+  const exported = await wallet.export();
   expect(privateKeyToAddress(exported.privateKey)).toBe(address);
   expect(exported.filename).toMatch(new RegExp(`^UTC--.*--${address.slice(2).toLowerCase()}\\.json$`));
   const keystore = JSON.parse(readFileSync(exported.keystorePath, "utf8"));
@@ -41,42 +44,43 @@ test("create, fund, lock, unlock, export, and import in a fresh browser profile"
 
   const fresh = await browser.newContext({ baseURL: process.env.E2E_BASE_URL });
   try {
-    const other = await fresh.newPage();
-    await other.goto("/");
-    await expect(other.getByTestId("wallet-area")).toHaveAttribute("data-state", "empty");
-    await openWallet(other);
-    await other.getByTestId("tab-import").click();
-    await other.getByTestId("import-file").setInputFiles(exported.keystorePath);
-    await other.getByTestId("import-file-password").fill("wrong password");
-    await other.getByTestId("import-submit").click();
-    await expect(other.getByTestId("import-error")).toHaveText("Wrong password");
-    await other.getByTestId("import-file-password").fill(PASSWORD);
-    await other.getByTestId("import-submit").click();
-    await expect(other.getByTestId("wallet-area")).toHaveAttribute("data-state", "unlocked");
-    await expect(other.getByTestId("wallet-address")).toHaveText(address);
-    await expect(other.getByTestId("balance-usdc")).toHaveAttribute("data-atomic", "10000000");
-    await expect(other.getByTestId("balance-eth")).toHaveText("0.01");
+    const otherPage = await fresh.newPage();
+    const other = new WalletPage(otherPage);
+    await otherPage.goto("/");
+    await expect(other.area).toHaveAttribute("data-state", "empty");
+    await other.open();
+    await other.chooseKeystore(exported.keystorePath);
+    await other.importPassword.fill("wrong password");
+    await other.importSubmit.click();
+    await expect(other.importError).toHaveText("Wrong password");
+    await other.importPassword.fill(PASSWORD);
+    await other.importSubmit.click();
+    await expect(other.area).toHaveAttribute("data-state", "unlocked");
+    await expect(other.address).toHaveText(address);
+    await expect(other.usdc).toHaveAttribute("data-atomic", "10000000");
+    await expect(other.eth).toHaveText("0.01");
 
     // The imported wallet keeps the file's password: it locks and unlocks with it.
-    await other.getByTestId("wallet-lock").click();
-    await unlock(other, PASSWORD);
-    await expect(other.getByTestId("wallet-area")).toHaveAttribute("data-state", "unlocked");
+    await other.lockButton.click();
+    await other.unlock(PASSWORD);
+    await expect(other.area).toHaveAttribute("data-state", "unlocked");
   } finally {
     await fresh.close();
   }
 });
 
 test("no request the page makes during create, unlock and export carries the key or the keystore", async ({ page }) => {
+  const wallet = new WalletPage(page);
   const requests: string[] = [];
   page.on("request", (request) => {
     requests.push([request.method(), request.url(), JSON.stringify(request.headers()), request.postData() ?? ""].join("\n"));
   });
   await page.goto("/");
-  const address = await createWallet(page);
-  await page.getByTestId("wallet-lock").click();
-  await unlock(page, PASSWORD);
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "unlocked");
-  const { privateKey, keystorePath } = await exportWallet(page);
+  const address = await wallet.create();
+  await wallet.lockButton.click();
+  await wallet.unlock(PASSWORD);
+  await expect(wallet.area).toHaveAttribute("data-state", "unlocked");
+  const { privateKey, keystorePath } = await wallet.export();
   expect(privateKeyToAddress(privateKey)).toBe(address);
   const keystore = JSON.parse(readFileSync(keystorePath, "utf8"));
 
@@ -89,46 +93,52 @@ test("no request the page makes during create, unlock and export carries the key
 });
 
 test("unreadable stored data is reported, kept, downloadable, and reset only on request", async ({ page }) => {
+  const wallet = new WalletPage(page);
+  const stored = () => page.evaluate((key) => localStorage.getItem(key), LOCAL_VAULT_KEY);
+  const store = (value: string) => page.evaluate(([key, v]) => localStorage.setItem(key, v), [LOCAL_VAULT_KEY, value] as const);
   await page.goto("/");
   const raw = '{"version":1,"address":"0xdamaged"';
-  await page.evaluate((value) => localStorage.setItem("x402chat:vault:v1:31337", value), raw);
+  await store(raw);
   await page.reload();
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "corrupt");
-  await openWallet(page);
-  await expect(page.getByTestId("vault-broken")).toContainText("not valid JSON");
-  await expect(page.getByTestId("vault-reset")).toBeDisabled();
-  expect(await page.evaluate(() => localStorage.getItem("x402chat:vault:v1:31337"))).toBe(raw);
+  await expect(wallet.area).toHaveAttribute("data-state", "corrupt");
+  await wallet.open();
+  await expect(wallet.vaultBroken).toContainText("not valid JSON");
+  await expect(wallet.vaultReset).toBeDisabled();
+  expect(await stored()).toBe(raw);
 
   const downloading = page.waitForEvent("download");
-  await page.getByTestId("vault-raw-download").click();
+  await wallet.vaultRawDownload.click();
   expect(readFileSync((await (await downloading).path())!, "utf8")).toBe(raw);
-  await page.getByTestId("vault-reset").click();
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "empty");
-  expect(await page.evaluate(() => localStorage.getItem("x402chat:vault:v1:31337"))).toBeNull();
+  await wallet.vaultReset.click();
+  await expect(wallet.area).toHaveAttribute("data-state", "empty");
+  expect(await stored()).toBeNull();
 
-  await page.evaluate(() => localStorage.setItem("x402chat:vault:v1:31337", JSON.stringify({ version: 9 })));
+  await store(JSON.stringify({ version: 9 }));
   await page.reload();
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "unknown-version");
+  await expect(wallet.area).toHaveAttribute("data-state", "unknown-version");
 });
 
 test("one wallet per network, and a second tab sees a wallet created in the first (locked there)", async ({ page, context }) => {
+  const wallet = new WalletPage(page);
+  const network = new NetworkBar(page);
   await page.goto("/");
-  const second = await context.newPage();
-  await second.goto("/");
-  await expect(second.getByTestId("wallet-area")).toHaveAttribute("data-state", "empty");
+  const secondPage = await context.newPage();
+  const second = new WalletPage(secondPage);
+  await secondPage.goto("/");
+  await expect(second.area).toHaveAttribute("data-state", "empty");
 
-  const address = await createWallet(page);
-  await expect(second.getByTestId("wallet-area")).toHaveAttribute("data-state", "locked");
+  const address = await wallet.create();
+  await expect(second.area).toHaveAttribute("data-state", "locked");
 
   // Base Sepolia has its own, empty vault; the local wallet is neither shown nor used there.
-  await page.getByTestId("network-selector").selectOption("base-sepolia");
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-chain-id", "84532");
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "empty");
-  await page.getByTestId("network-selector").selectOption("local");
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "unlocked");
-  await expect(page.getByTestId("wallet-address")).toHaveText(address);
+  await network.selector.selectOption("base-sepolia");
+  await expect(wallet.area).toHaveAttribute("data-chain-id", "84532");
+  await expect(wallet.area).toHaveAttribute("data-state", "empty");
+  await network.selector.selectOption("local");
+  await expect(wallet.area).toHaveAttribute("data-state", "unlocked");
+  await expect(wallet.address).toHaveText(address);
 
   // Deleting the vault in one tab locks it in the other.
-  await second.evaluate(() => localStorage.removeItem("x402chat:vault:v1:31337"));
-  await expect(page.getByTestId("wallet-area")).toHaveAttribute("data-state", "empty");
+  await secondPage.evaluate((key) => localStorage.removeItem(key), LOCAL_VAULT_KEY);
+  await expect(wallet.area).toHaveAttribute("data-state", "empty");
 });

@@ -1,0 +1,17 @@
+import { createPublicClient, erc20Abi, http, type Address } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { NETWORKS } from "../../lib/chains/networks";
+
+/** The e2e run's anvil (global-setup starts it), read directly by the specs. */
+export const chain = createPublicClient({ transport: http(process.env.E2E_ANVIL_RPC_URL) });
+
+export const usdcOf = (address: Address) =>
+  chain.readContract({ address: NETWORKS.local.usdc.address, abi: erc20Abi, functionName: "balanceOf", args: [address] });
+
+export async function chainBalances(address: Address) {
+  return { usdc: await usdcOf(address), eth: await chain.getBalance({ address }) };
+}
+
+// Anvil's dev account #2: unlocked on anvil, so wagmi's mock connector can sign and send from it through the node.
+export const ANVIL_ACCOUNT_2 = privateKeyToAddress("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+
