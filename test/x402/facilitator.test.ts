@@ -20,6 +20,18 @@ describe("the facilitator routes", () => {
     expect(Object.values(supported.signers).flat()).toContain("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
   });
 
+  it("offers tabs (batch-settlement) on the local chain, with the receiver authorizer it signs as", async () => {
+    const supported = await new HTTPFacilitatorClient({ url: `${stack.url}/api/facilitator` }).getSupported();
+    expect(supported.kinds).toContainEqual(
+      expect.objectContaining({
+        x402Version: 2,
+        scheme: "batch-settlement",
+        network: "eip155:31337",
+        extra: { receiverAuthorizer: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" },
+      }),
+    );
+  });
+
   it("verifies and settles 12 payments sent at once, every one of them", async () => {
     const facilitator = new HTTPFacilitatorClient({ url: `${stack.url}/api/facilitator` });
     const req = requirements();

@@ -1,6 +1,7 @@
 import "server-only";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/facilitator";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
 import { createWalletClient, http, publicActions, verifyTypedData, type Hex } from "viem";
@@ -118,6 +119,10 @@ export function createLocalFacilitator(): x402Facilitator {
     // Registered per network (not with registerExactEvmScheme, which gives every
     // v1 network one signer): each signer's client is bound to its own chain.
     facilitator.register(network.caip2, new ExactEvmScheme(signer));
+    // Tabs (batch-settlement): the same key relays deposits, claims, settlements and refunds, and signs as
+    // the receiver authorizer our agents' channels name (advertised in /supported). Over HTTP the guard
+    // lets only this app's own paid routes reach it, so no stranger can ask it to sign a refund.
+    facilitator.register(network.caip2, new BatchSettlementEvmScheme(signer, { address: account.address, signTypedData: (typed) => account.signTypedData(typed as Parameters<typeof account.signTypedData>[0]) }));
     // v1 names networks with plain names ("base-sepolia"); the SDK types them as CAIP-2 anyway.
     if (network.x402V1Name) facilitator.registerV1(network.x402V1Name as Caip2, new ExactEvmSchemeV1(signer));
   }
