@@ -1,36 +1,26 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { walletSession } from "@/lib/wallet/session";
 import { PasswordFields, newPasswordProblem } from "./PasswordFields";
 import { Button } from "@/components/ui/Button";
 import { FormError } from "@/components/ui/FormError";
+import { useFormSubmit } from "@/components/ui/useFormSubmit";
 import { storeNewVault } from "./useVault";
 
 /** Makes a key in this browser, stores it encrypted with the password, and leaves it unlocked. */
 export function CreateWallet({ chainId, networkName }: { chainId: number; networkName: string }) {
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useFormSubmit(async () => {
     const problem = newPasswordProblem(password, confirm);
-    if (problem) return setError(problem);
-    setBusy(true);
-    setError(null);
-    try {
-      // Loaded on demand: the keystore's crypto is not needed to show the page.
-      const { accountOf, createPrivateKey, encryptKeystore } = await import("@/lib/wallet/keystore");
-      const privateKey = createPrivateKey();
-      const vault = storeNewVault(chainId, await encryptKeystore(privateKey, password));
-      walletSession.unlock(chainId, accountOf(privateKey), vault.address);
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
-  }
+    if (problem) return problem;
+    // Loaded on demand: the keystore's crypto is not needed to show the page.
+    const { accountOf, createPrivateKey, encryptKeystore } = await import("@/lib/wallet/keystore");
+    const privateKey = createPrivateKey();
+    const vault = storeNewVault(chainId, await encryptKeystore(privateKey, password));
+    walletSession.unlock(chainId, accountOf(privateKey), vault.address);
+  });
 
   return (
     <form className="flex flex-col gap-2" onSubmit={submit} data-testid="create-form">

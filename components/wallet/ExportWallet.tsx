@@ -1,36 +1,25 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { Hex } from "viem";
 import type { Vault } from "@/lib/wallet/vault";
 import { downloadText } from "./download";
 import { Button } from "@/components/ui/Button";
 import { FormError } from "@/components/ui/FormError";
 import { Notice } from "@/components/ui/Notice";
+import { useFormSubmit } from "@/components/ui/useFormSubmit";
 import { SecretField } from "./fields";
 
 /** The backup: only after the password is entered again. The key stays in this component until it closes. */
 export function ExportWallet({ vault, onClose }: { vault: Vault; onClose: () => void }) {
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [privateKey, setPrivateKey] = useState<Hex | null>(null);
   const [revealed, setRevealed] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { decryptKeystore } = await import("@/lib/wallet/keystore");
-      setPrivateKey((await decryptKeystore(vault.keystore, password)).privateKey);
-      setPassword("");
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useFormSubmit(async () => {
+    const { decryptKeystore } = await import("@/lib/wallet/keystore");
+    setPrivateKey((await decryptKeystore(vault.keystore, password)).privateKey);
+    setPassword("");
+  });
 
   if (privateKey === null) {
     return (

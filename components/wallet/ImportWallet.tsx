@@ -1,11 +1,12 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { Hex } from "viem";
 import { walletSession } from "@/lib/wallet/session";
 import { PasswordFields, newPasswordProblem } from "./PasswordFields";
 import { Button } from "@/components/ui/Button";
 import { FormError } from "@/components/ui/FormError";
+import { useFormSubmit } from "@/components/ui/useFormSubmit";
 import { SecretField } from "./fields";
 import { storeNewVault } from "./useVault";
 
@@ -22,33 +23,22 @@ export function ImportWallet({ chainId }: { chainId: number }) {
   const [filePassword, setFilePassword] = useState("");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const { busy, error, submit } = useFormSubmit(async () => {
     const wantsNewPassword = source === "key" || password !== "" || confirm !== "";
     const problem = wantsNewPassword ? newPasswordProblem(password, confirm) : null;
-    if (problem) return setError(problem);
-    if (source === "file" && !file) return setError("Choose a keystore file");
-    setBusy(true);
-    setError(null);
-    try {
-      const keystore = await import("@/lib/wallet/keystore");
-      let key: Hex;
-      if (source === "key") {
-        key = keystore.parsePrivateKey(privateKey).privateKey;
-      } else {
-        key = (await keystore.decryptKeystore(await file!.text(), filePassword)).privateKey;
-      }
-      const encrypted = await keystore.encryptKeystore(key, wantsNewPassword ? password : filePassword);
-      const vault = storeNewVault(chainId, encrypted);
-      walletSession.unlock(chainId, keystore.accountOf(key), vault.address);
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
+    if (problem) return problem;
+    if (source === "file" && !file) return "Choose a keystore file";
+    const keystore = await import("@/lib/wallet/keystore");
+    let key: Hex;
+    if (source === "key") {
+      key = keystore.parsePrivateKey(privateKey).privateKey;
+    } else {
+      key = (await keystore.decryptKeystore(await file!.text(), filePassword)).privateKey;
     }
-  }
+    const encrypted = await keystore.encryptKeystore(key, wantsNewPassword ? password : filePassword);
+    const vault = storeNewVault(chainId, encrypted);
+    walletSession.unlock(chainId, keystore.accountOf(key), vault.address);
+  });
 
   return (
     <form className="flex flex-col gap-2" onSubmit={submit} data-testid="import-form">
