@@ -4,27 +4,17 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { createTestClient, http, type Address } from "viem";
 import { foundry } from "viem/chains";
 import { describe, expect, it } from "vitest";
 import { startAnvil, type Anvil } from "@/lib/devchain/anvil";
+import { isGone } from "./support/process";
 
 const root = path.resolve(import.meta.dirname, "../..");
 // JUMPDEST PUSH0 JUMP: loops until its gas runs out.
 const LOOP: Address = "0x00000000000000000000000000000000000100aa";
-
-/** Gone, or a zombie that no longer runs (exited, not yet reaped by whoever adopted it). */
-function isGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
-}
 
 /** Sends anvil an eth_call that loops for hours and resolves once anvil has taken it (it logs every call). */
 async function keepBusy(anvil: Anvil): Promise<void> {

@@ -12,18 +12,9 @@ import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { pickFreePort } from "@/lib/devchain/anvil";
+import { isGone } from "./support/process";
 
 const root = path.resolve(import.meta.dirname, "../..");
-
-/** Gone, or a zombie that no longer runs (exited, not yet reaped by whoever adopted it). */
-function isGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
-}
 
 /** The anvil process listening on `port`, by its command line. */
 function anvilOnPort(port: number): number | null {

@@ -2,6 +2,7 @@
  * The browser's on-chain check of an agent's receipt, against a real anvil with the real LocalUSDC: only the
  * settlement of the authorization the client signed, for exactly what it signed, counts as paid.
  */
+import { authorizationTypes } from "@x402/evm";
 import { createPublicClient, createTestClient, createWalletClient, custom, http, parseAbi, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -64,16 +65,7 @@ async function sign(over: { value?: bigint; to?: Address; validBefore?: bigint }
   };
   const signature = await payer.signTypedData({
     domain: { name: "USD Coin", version: "2", chainId: 31337, verifyingContract: USDC },
-    types: {
-      TransferWithAuthorization: [
-        { name: "from", type: "address" },
-        { name: "to", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "validAfter", type: "uint256" },
-        { name: "validBefore", type: "uint256" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
+    types: authorizationTypes,
     primaryType: "TransferWithAuthorization",
     message,
   });
