@@ -45,6 +45,8 @@ const schema = z.object({
   DEFILLAMA_BASE_URL: setting(httpUrl().default("https://api.llama.fi").transform(withoutTrailingSlash)),
   DEFILLAMA_COINS_URL: setting(httpUrl().default("https://coins.llama.fi").transform(withoutTrailingSlash)),
   OFFLINE_MODEL_DELAY_MS: setting(milliseconds().default(0)),
+  // Mints of the local faucet per network per minute, for everyone together (e2e runs raise it).
+  FAUCET_MINTS_PER_MINUTE: setting(wholeNumber(1, 1_000_000, "must be a whole number, 1 or more").default(5)),
 
   // Payments.
   // Live settlements finish well within a minute (RPC timeouts + the 30 s receipt wait); older ones are stuck.

@@ -12,10 +12,10 @@ import { RateLimiter } from "../http/rate-limit";
 export const LOCAL_FAUCET_AMOUNTS = { usdc: 10_000000n, eth: parseEther("0.01") };
 export const FAUCET_WINDOW_MS = 10_000;
 /**
- * Besides once per address: at most this many mints per network per FAUCET_GLOBAL_WINDOW_MS for everyone
+ * Besides once per address: at most FAUCET_MINTS_PER_MINUTE mints per network per window for everyone
  * together, so fresh addresses (free to make) cannot mint without end or crowd out the chain's writes.
  */
-export const FAUCET_GLOBAL_MAX = 5;
+export const faucetGlobalMax = () => env.FAUCET_MINTS_PER_MINUTE;
 export const FAUCET_GLOBAL_WINDOW_MS = 60_000;
 export const CIRCLE_FAUCET_URL = "https://faucet.circle.com";
 
@@ -28,7 +28,14 @@ export type FaucetOutcome =
   | { ok: false; status: 403 | 429 | 502; code: ErrorCode; message: string; retryAfterMs?: number };
 
 const limiter = new RateLimiter(FAUCET_WINDOW_MS);
-const globalLimiter = new RateLimiter(FAUCET_GLOBAL_WINDOW_MS, FAUCET_GLOBAL_MAX);
+/** One limiter per configured maximum, so a changed setting takes effect. */
+const globalLimiters = new Map<number, RateLimiter>();
+function globalLimiter(): RateLimiter {
+  const max = faucetGlobalMax();
+  let limiter = globalLimiters.get(max);
+  if (!limiter) globalLimiters.set(max, (limiter = new RateLimiter(FAUCET_GLOBAL_WINDOW_MS, max)));
+  return limiter;
+}
 
 export function faucetKindOf(network: Network): FaucetKind {
   if (network.key === "local") return "local";
@@ -37,7 +44,7 @@ export function faucetKindOf(network: Network): FaucetKind {
 }
 
 /**
- * Sends test funds to `address`: once per address and network per FAUCET_WINDOW_MS, and FAUCET_GLOBAL_MAX
+ * Sends test funds to `address`: once per address and network per FAUCET_WINDOW_MS, and FAUCET_MINTS_PER_MINUTE
  * times per network per FAUCET_GLOBAL_WINDOW_MS in all.
  */
 export async function requestTestFunds(network: Network, address: Address): Promise<FaucetOutcome> {
@@ -65,7 +72,7 @@ export async function requestTestFunds(network: Network, address: Address): Prom
     };
   }
   const globalSlot = String(network.chainId);
-  const takenGlobally = globalLimiter.take(globalSlot);
+  const takenGlobally = globalLimiter().take(globalSlot);
   if (!takenGlobally.ok) {
     limiter.release(slot);
     const seconds = Math.ceil(takenGlobally.retryAfterMs / 1000);
@@ -94,7 +101,7 @@ export async function requestTestFunds(network: Network, address: Address): Prom
     return { ok: true, kind, transactions: [transactionHash] };
   } catch (err) {
     limiter.release(slot);
-    globalLimiter.release(globalSlot);
+    globalLimiter().release(globalSlot);
     const reason = ((err as { shortMessage?: string }).shortMessage ?? (err as Error).message).split("\n")[0];
     return { ok: false, status: 502, code: "faucet_failed", message: `The faucet failed: ${reason}` };
   }

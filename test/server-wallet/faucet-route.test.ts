@@ -4,7 +4,9 @@ import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { GET, POST } from "@/app/api/faucet/route";
 import { NETWORKS } from "@/lib/chains/networks";
-import { FAUCET_GLOBAL_MAX, FAUCET_GLOBAL_WINDOW_MS } from "@/lib/server-wallet/faucet";
+import { FAUCET_GLOBAL_WINDOW_MS, faucetGlobalMax } from "@/lib/server-wallet/faucet";
+
+const FAUCET_GLOBAL_MAX = faucetGlobalMax();
 import { testChainFixture } from "../support/fixtures";
 
 const anvil = testChainFixture();
