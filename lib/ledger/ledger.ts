@@ -74,6 +74,10 @@ const ALLOWED_FROM = {
 // one spelling keeps the uniqueness of an authorization from being dodged by re-casing it.
 const lower = (hex: string) => hex.toLowerCase();
 
+/** One payer's payments in one token on one network. */
+const ofPayer = (key: Omit<AuthorizationKey, "nonce">) =>
+  and(eq(payments.network, key.network), eq(payments.asset, lower(key.asset)), eq(payments.payer, lower(key.payer)));
+
 /** All database access of the server's payment ledger. */
 export class Ledger {
   constructor(private readonly db: LedgerDb) {}
@@ -131,9 +135,7 @@ export class Ledger {
       .from(payments)
       .where(
         and(
-          eq(payments.network, key.network),
-          eq(payments.asset, lower(key.asset)),
-          eq(payments.payer, lower(key.payer)),
+          ofPayer(key),
           or(
             inArray(payments.status, ["verified", "settling"]),
             and(eq(payments.status, "failed"), eq(payments.retryable, true)),
@@ -204,14 +206,7 @@ export class Ledger {
     const [row] = await db
       .select()
       .from(payments)
-      .where(
-        and(
-          eq(payments.network, key.network),
-          eq(payments.asset, lower(key.asset)),
-          eq(payments.payer, lower(key.payer)),
-          eq(payments.nonce, lower(key.nonce)),
-        ),
-      );
+      .where(and(ofPayer(key), eq(payments.nonce, lower(key.nonce))));
     return row;
   }
 
