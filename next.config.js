@@ -18,7 +18,13 @@ const nextConfig = {
   // keeps `npm start` from paying for it twice.
   typescript: { ignoreBuildErrors: true },
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    // The paid agent routes skip proxy.ts (see its matcher): their policy is fixed, as nothing there runs script.
+    const apiPolicy = { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" };
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      { source: "/api/x402/:path*", headers: [apiPolicy] },
+      { source: "/agent/:path*", headers: [apiPolicy] },
+    ];
   },
 };
 

@@ -53,3 +53,10 @@ function withCsp(response: NextResponse): NextResponse {
   response.headers.set("content-security-policy", contentSecurityPolicy({ dev, walletConnect }));
   return response;
 }
+
+/**
+ * Not the paid agent routes: they are open to every origin by CORS (a rebound Host reads nothing it could not
+ * read anyway) and answer JSON or event streams (no script to give a nonce to; next.config.js gives them a
+ * fixed `default-src 'none'` policy). Skipping this proxy there saves its CPU on every 402 and every paid reply.
+ */
+export const config = { matcher: ["/((?!api/x402/|agent/).*)"] };

@@ -37,6 +37,17 @@ test("pages and API routes carry a strict CSP and the other security headers", a
   }
 });
 
+test("the paid agent routes carry a fixed policy that allows nothing, and the other security headers", async ({ request }) => {
+  for (const path of ["/api/x402/00000000-0000-0000-0000-000000000001/chat", "/agent/00000000-0000-0000-0000-000000000001/v1/chat"]) {
+    const res = await request.post(path, { data: { messages: [{ role: "user", content: "hi" }] } });
+    expect(res.status(), path).toBe(402);
+    const headers = res.headers();
+    expect(headers["content-security-policy"], path).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(headers["x-content-type-options"], path).toBe("nosniff");
+    expect(headers["referrer-policy"], path).toBe("no-referrer");
+  }
+});
+
 /** The script-src directive of a CSP header, and the nonce in it. */
 function scriptSrc(csp: string): { directive: string; nonce: string | undefined } {
   const directive = csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src ")) ?? "";
