@@ -6,7 +6,7 @@
  * The last block drives the SDK's own facilitator and client schemes against the contracts.
  */
 import { randomBytes } from "node:crypto";
-import { toClientEvmSigner, toFacilitatorEvmSigner, claimBatchTypes, refundTypes, voucherTypes } from "@x402/evm";
+import { toClientEvmSigner, claimBatchTypes, refundTypes, voucherTypes } from "@x402/evm";
 import {
   BatchSettlementEvmScheme as ClientBatchScheme,
   InMemoryClientChannelStorage,
@@ -31,7 +31,6 @@ import {
   parseAbi,
   parseEther,
   parseEventLogs,
-  publicActions,
   toEventSelector,
   toFunctionSignature,
   toHex,
@@ -48,6 +47,7 @@ import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import reentrantCollectorJson from "../../contracts/artifacts/test/ReentrantCollector.json";
 import testSmartWalletJson from "../../contracts/artifacts/test/TestSmartWallet.json";
+import { localFacilitatorSigner } from "../support/facilitator-signer";
 import { batchSettlementArtifacts, type BatchSettlementDeployment } from "../../lib/devchain/batch-settlement";
 import {
   ensureLocalContracts,
@@ -795,17 +795,8 @@ describe("the official SDK against these contracts", () => {
     await fundLocalAccount(anvil.rpcUrl, facilitatorAccount.address, { usdc: 0n, eth: parseEther("10") });
     await fundLocalAccount(anvil.rpcUrl, client.address, { usdc: 100_000n, eth: 0n });
 
-    const facilitatorClient = walletOf(facilitatorAccount).extend(publicActions);
     const facilitator = new FacilitatorBatchScheme(
-      toFacilitatorEvmSigner({
-        address: facilitatorAccount.address,
-        readContract: (args) => facilitatorClient.readContract(args as Parameters<typeof facilitatorClient.readContract>[0]),
-        verifyTypedData: (args) => facilitatorClient.verifyTypedData(args as Parameters<typeof facilitatorClient.verifyTypedData>[0]),
-        writeContract: (args) => facilitatorClient.writeContract(args as Parameters<typeof facilitatorClient.writeContract>[0]),
-        sendTransaction: (args) => facilitatorClient.sendTransaction(args),
-        waitForTransactionReceipt: (args) => facilitatorClient.waitForTransactionReceipt(args),
-        getCode: (args) => facilitatorClient.getCode(args),
-      }),
+      localFacilitatorSigner(facilitatorAccount, anvil.rpcUrl),
       authorizer,
     );
     const requirements: PaymentRequirements = {

@@ -29,13 +29,11 @@ import {
   type HTTPResponseInstructions,
 } from "@x402/core/server";
 import type { SupportedResponse } from "@x402/core/types";
-import { toFacilitatorEvmSigner } from "@x402/evm";
 import { ExactEvmScheme as ExactEvmFacilitatorScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
-import { createWalletClient, http as httpTransport, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { foundry } from "viem/chains";
 import localDeployment from "../../lib/chains/local-deployment.json" with { type: "json" };
+import { localFacilitatorSigner } from "./facilitator-signer";
 
 export const EXTERNAL_PRICE_ATOMIC = 20_000n; // 0.02 USDC
 export const EXTERNAL_PAY_TO = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"; // anvil account #8
@@ -82,17 +80,8 @@ const OWN_FACILITATOR_KEY = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60
 
 /** The SDK's facilitator in this process, on the local chain: another company's agent has its own. */
 function ownFacilitator(rpcUrl: string): FacilitatorClient {
-  const client = createWalletClient({ account: privateKeyToAccount(OWN_FACILITATOR_KEY), chain: foundry, transport: httpTransport(rpcUrl) }).extend(publicActions);
   const facilitator = new x402Facilitator();
-  const signer = toFacilitatorEvmSigner({
-    address: client.account.address,
-    readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
-    verifyTypedData: (args) => client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
-    writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
-    sendTransaction: (args) => client.sendTransaction(args),
-    waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
-    getCode: (args) => client.getCode(args),
-  });
+  const signer = localFacilitatorSigner(privateKeyToAccount(OWN_FACILITATOR_KEY), rpcUrl);
   facilitator.register(NETWORK, new ExactEvmFacilitatorScheme(signer));
   return {
     verify: (payload, requirements) => facilitator.verify(payload, requirements),
