@@ -63,3 +63,16 @@ export function createLocalStore<A extends unknown[], T>(options: {
 export function useLocalStore<A extends unknown[], T>(store: LocalStore<A, T>, ...args: A): T {
   return useSyncExternalStore(store.subscribe, () => store.snapshot(...args), store.serverSnapshot);
 }
+
+/** The storage a list store reads and writes (localStorage, or a stand-in in tests). */
+export type KeyValue = Pick<Storage, "getItem" | "setItem">;
+
+/** A stored JSON list, keeping the items `keep` accepts; never throws (unreadable text: no items). */
+export function parseStoredList<T>(raw: string | null, keep: (item: unknown) => boolean): T[] {
+  try {
+    const parsed = JSON.parse(raw ?? "[]") as unknown;
+    return Array.isArray(parsed) ? (parsed.filter(keep) as T[]) : [];
+  } catch {
+    return [];
+  }
+}

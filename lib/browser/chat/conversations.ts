@@ -4,6 +4,7 @@
  */
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import { storageKeys } from "@/lib/browser/keys";
+import { parseStoredList, type KeyValue } from "@/lib/browser/store";
 
 /** Which agent a conversation talks to: a published one, or a pasted URL. */
 export type AgentRef = { kind: "catalog"; id: string; name: string } | { kind: "url"; url: string; name: string };
@@ -16,7 +17,6 @@ export interface Conversation {
   messages: ChatMessage[];
 }
 
-type KeyValue = Pick<Storage, "getItem" | "setItem">;
 const MAX_CONVERSATIONS = 100;
 
 export function readConversations(storage: KeyValue, chainId: number): Conversation[] {
@@ -25,14 +25,10 @@ export function readConversations(storage: KeyValue, chainId: number): Conversat
 
 /** The stored text of a network's conversations, read; never throws (unreadable: none). */
 export function parseConversations(raw: string | null): Conversation[] {
-  try {
-    const parsed = JSON.parse(raw ?? "[]") as unknown;
-    return Array.isArray(parsed)
-      ? (parsed.filter((c) => typeof c?.id === "string" && Array.isArray(c?.messages) && c?.agent) as Conversation[])
-      : [];
-  } catch {
-    return [];
-  }
+  return parseStoredList<Conversation>(raw, (c) => {
+    const item = c as Partial<Conversation> | null;
+    return typeof item?.id === "string" && Array.isArray(item?.messages) && Boolean(item?.agent);
+  });
 }
 
 /** Saves (or replaces) a conversation and moves it to the top. */

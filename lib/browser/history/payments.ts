@@ -3,6 +3,7 @@
  * network, in localStorage. Pure functions over a storage, shared with tests.
  */
 import { storageKeys } from "@/lib/browser/keys";
+import { parseStoredList, type KeyValue } from "@/lib/browser/store";
 import { USDC_DECIMALS, networkByChainId } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
@@ -36,7 +37,6 @@ export interface PaymentRecord {
   usage?: { model: string; inputTokens: number; outputTokens: number; toolCalls: number; latencyMs: number };
 }
 
-type KeyValue = Pick<Storage, "getItem" | "setItem">;
 /** Enough for months of use; the oldest entries go first. */
 const MAX_RECORDS = 5_000;
 
@@ -46,12 +46,7 @@ export function readPayments(storage: KeyValue, chainId: number): PaymentRecord[
 
 /** The stored text of a network's history, read; never throws (unreadable: no records). */
 export function parsePayments(raw: string | null): PaymentRecord[] {
-  try {
-    const parsed = JSON.parse(raw ?? "[]") as unknown;
-    return Array.isArray(parsed) ? (parsed.filter(isRecord) as PaymentRecord[]) : [];
-  } catch {
-    return [];
-  }
+  return parseStoredList<PaymentRecord>(raw, isRecord);
 }
 
 export function addPayment(storage: KeyValue, record: PaymentRecord): void {
