@@ -15,3 +15,4 @@ export { PAYMENT_STATUSES } from "./schema";
 export function getLedger(): Promise<Ledger> {
   return processSingletonRetrying("ledger", () => openLedgerDb().then(({ db }) => new Ledger(db)));
 }
+export { TabLedger, type TabEvent, type TabEventKind, type NewTabEvent } from "./tabs";

@@ -3,7 +3,9 @@ import "server-only";
 import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { LedgerDb } from "./db";
+import { ReplyStore } from "./replies";
 import { payments, usage } from "./schema";
+import { TabLedger } from "./tabs";
 
 export type Payment = typeof payments.$inferSelect;
 export type PaymentStatus = Payment["status"];
@@ -81,6 +83,26 @@ const ofPayer = (key: Omit<AuthorizationKey, "nonce">) =>
 /** All database access of the server's payment ledger. */
 export class Ledger {
   constructor(private readonly db: LedgerDb) {}
+
+  private replyStore: ReplyStore | null = null;
+
+  /** Paid replies kept for a while, fetchable again by their payers. */
+  replies(): ReplyStore {
+    this.replyStore ??= new ReplyStore(this.db);
+    return this.replyStore;
+  }
+
+  private readonly tabLedgers = new Map<string, TabLedger>();
+
+  /** The tabs (batch-settlement channels) of one network, on this ledger's database. */
+  tabs(network: string): TabLedger {
+    let tabs = this.tabLedgers.get(network);
+    if (!tabs) {
+      tabs = new TabLedger(this.db, network);
+      this.tabLedgers.set(network, tabs);
+    }
+    return tabs;
+  }
 
   /**
    * Records a verified payment, unless the same authorization was claimed before (by any process). With the

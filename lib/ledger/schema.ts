@@ -133,6 +133,11 @@ export const tabEvents = pgTable(
     cumulative: atomic("cumulative"),
     txHash: text("tx_hash"),
     agentId: text("agent_id"),
+    /** Lower-case 0x address of the channel's payer. */
+    payer: text("payer"),
+    /** A charge's usage: what the reply it paid for consumed. */
+    inputTokens: integer("input_tokens"),
+    outputTokens: integer("output_tokens"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -140,3 +145,31 @@ export const tabEvents = pgTable(
     index("tab_events_channel_idx").on(t.channelId),
   ],
 );
+
+/**
+ * A paid reply as it was streamed (the assistant's AI SDK UI message, JSON text), kept for a while so that its
+ * payer can fetch it again after losing it (a reload mid-reply). Pruned by age (lib/ledger/replies.ts).
+ */
+export const replies = pgTable(
+  "replies",
+  {
+    paymentId: uuid("payment_id")
+      .primaryKey()
+      .references(() => payments.id),
+    message: text("message").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("replies_created_at_idx").on(t.createdAt)],
+);
+
+/**
+ * The tab claimer's progress, one row per network, so a restarted (or another) server process resumes where the
+ * last claimer stopped: the last block whose withdrawal events it read, and when it last claimed.
+ */
+export const tabClaimer = pgTable("tab_claimer", {
+  /** CAIP-2, e.g. "eip155:31337". */
+  network: text("network").primaryKey(),
+  lastBlock: bigint("last_block", { mode: "bigint" }),
+  lastClaimAt: timestamp("last_claim_at", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -98,7 +98,7 @@ export class TabLedger implements ChannelStorage {
   async recordEvent(event: NewTabEvent): Promise<TabEvent> {
     const [row] = await this.db
       .insert(tabEvents)
-      .values({ ...event, channelId: lower(event.channelId), network: this.network })
+      .values({ ...event, channelId: lower(event.channelId), payer: event.payer && lower(event.payer), network: this.network })
       .returning();
     if (!row) throw new Error("ledger: tab event insert returned no row");
     return row;
