@@ -1,60 +1,54 @@
 "use client";
 
-import { getToolOrDynamicToolName, isToolOrDynamicToolUIPart, type DynamicToolUIPart, type ToolUIPart } from "ai";
-import type { ChatMessage, ChatTools } from "@/lib/x402/shared/chat-message";
+import { isToolOrDynamicToolUIPart } from "ai";
+import { networkByX402Id } from "@/lib/chains/networks";
+import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
+import { Markdown } from "./Markdown";
+import { ToolCard } from "./ToolCard";
 
 type Part = ChatMessage["parts"][number];
-type ToolPart = ToolUIPart<ChatTools> | DynamicToolUIPart;
 
 export function MessageView({ message }: { message: ChatMessage }) {
   const mine = message.role === "user";
+  // One collapsed reasoning section per reply, however many reasoning parts the model streamed, before the rest.
+  const reasoning = message.parts
+    .filter((p): p is Extract<Part, { type: "reasoning" }> => p.type === "reasoning")
+    .map((p) => p.text.trim())
+    .filter(Boolean)
+    .join("\n\n");
   return (
     <div data-testid={`message-${message.role}`} className={`flex ${mine ? "justify-end" : "justify-start"}`}>
-      <div className={`flex max-w-[85%] flex-col gap-2 rounded-lg px-3 py-2 text-sm ${mine ? "bg-emerald-600 text-white" : "bg-white shadow-sm dark:bg-zinc-900"}`}>
+      <div
+        className={`flex min-w-0 flex-col gap-2 rounded-lg px-3 py-2 text-sm ${mine ? "max-w-[85%] bg-emerald-700 text-white" : "w-full max-w-[92%] bg-white shadow-sm sm:max-w-[85%] dark:bg-zinc-900"}`}
+      >
+        {reasoning && <Reasoning text={reasoning} />}
         {message.parts.map((part, i) => (
-          <PartView key={i} part={part} />
+          <PartView key={i} part={part} mine={mine} />
         ))}
       </div>
     </div>
   );
 }
 
-function PartView({ part }: { part: Part }) {
-  if (part.type === "text") return <p data-testid="message-text" className="whitespace-pre-wrap">{part.text}</p>;
-  if (part.type === "reasoning") {
-    return (
-      <details data-testid="message-reasoning" className="text-xs text-zinc-500">
-        <summary className="cursor-pointer">Reasoning</summary>
-        <p className="whitespace-pre-wrap">{part.text}</p>
-      </details>
-    );
+function Reasoning({ text }: { text: string }) {
+  return (
+    <details data-testid="message-reasoning" className="text-xs text-zinc-600 dark:text-zinc-400">
+      <summary className="cursor-pointer select-none">Reasoning</summary>
+      <p className="mt-1 whitespace-pre-wrap border-l-2 border-zinc-200 pl-2 dark:border-zinc-700">{text}</p>
+    </details>
+  );
+}
+
+function PartView({ part, mine }: { part: Part; mine: boolean }) {
+  if (part.type === "text") {
+    // The user's own words as typed; a reply as Markdown (which never renders HTML).
+    return mine ? <p data-testid="message-text" className="whitespace-pre-wrap break-words">{part.text}</p> : <Markdown text={part.text} />;
   }
   if (part.type === "data-receipt") return <ReceiptView receipt={part.data} />;
   if (part.type === "data-usage") return <UsageView usage={part.data} />;
-  if (isToolOrDynamicToolUIPart(part)) return <ToolView part={part} />;
+  if (isToolOrDynamicToolUIPart(part)) return <ToolCard part={part} />;
   return null;
-}
-
-function ToolView({ part }: { part: ToolPart }) {
-  const name = getToolOrDynamicToolName(part);
-  const state = part.state === "output-available" ? "done" : part.state === "output-error" ? "error" : "running";
-  return (
-    <div data-testid="tool-call" data-tool={name} data-state={state} className="rounded-md border border-zinc-200 p-2 text-xs dark:border-zinc-700">
-      <div className="flex items-center justify-between gap-2 font-mono">
-        <span>
-          <span className="mr-1 rounded bg-zinc-100 px-1 text-[10px] uppercase tracking-wide text-zinc-500 dark:bg-zinc-800">tool</span>
-          {name}
-        </span>
-        <span className={state === "error" ? "text-red-600" : state === "done" ? "text-emerald-600" : "text-amber-600"}>{state}</span>
-      </div>
-      {part.input !== undefined && <pre className="mt-1 overflow-x-auto text-zinc-500">{JSON.stringify(part.input)}</pre>}
-      {part.state === "output-available" && part.output !== undefined && (
-        <pre data-testid="tool-output" className="mt-1 max-h-40 overflow-auto">{JSON.stringify(part.output, null, 1)}</pre>
-      )}
-      {part.state === "output-error" && part.errorText && <p className="mt-1 text-red-600">{part.errorText}</p>}
-    </div>
-  );
 }
 
 function UsageView({ usage }: { usage: UsageReport }) {
@@ -101,7 +95,9 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
           )}
         </div>
       )}
-      <div className="mt-1 text-zinc-500">{receipt.network}</div>
+      <div data-testid="receipt-network" className="mt-1 text-zinc-600 dark:text-zinc-400">
+        {networkByX402Id(receipt.network)?.name ?? receipt.network}
+      </div>
     </div>
   );
 }

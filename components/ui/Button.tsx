@@ -7,7 +7,7 @@ const base = "rounded-md disabled:cursor-not-allowed disabled:opacity-50";
 
 const variants: Record<ButtonVariant, string> = {
   // The one colour of the main action: send, pay, create, unlock.
-  primary: "bg-emerald-600 font-medium text-white hover:bg-emerald-700 disabled:hover:bg-emerald-600",
+  primary: "bg-emerald-700 font-medium text-white hover:bg-emerald-800 disabled:hover:bg-emerald-700",
   // aria-pressed / aria-checked: tabs and choice buttons show which one is on.
   secondary:
     "border border-zinc-300 hover:bg-zinc-100 aria-checked:bg-zinc-100 aria-pressed:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800 dark:aria-checked:bg-zinc-800 dark:aria-pressed:bg-zinc-800",
