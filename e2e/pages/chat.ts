@@ -27,7 +27,8 @@ export class ChatPage {
   readonly payWithLocal: Locator;
   readonly payWithExternal: Locator;
   readonly maxPerMessage: Locator;
-  readonly policySave: Locator;
+  /** The spending limits; data-state: saved, or unsaved while a field holds no amount. */
+  readonly policy: Locator;
   /** data-payable. */
   readonly probeResult: Locator;
   readonly probePrice: Locator;
@@ -51,7 +52,7 @@ export class ChatPage {
     this.payWithLocal = id("pay-with-local");
     this.payWithExternal = id("pay-with-external");
     this.maxPerMessage = id("policy-maxPerMessage");
-    this.policySave = id("policy-save");
+    this.policy = id("policy-settings");
     this.probeResult = id("probe-result");
     this.probePrice = id("probe-price");
     this.conversations = id("conversation-item");
@@ -71,11 +72,10 @@ export class ChatPage {
     await this.sendButton.click();
   }
 
-  /** Saves a per-message cap (USDC) in the spending policy. */
+  /** Types a per-message cap (USDC) in the spending policy, which saves it as it is typed. */
   async setMaxPerMessage(usdc: string) {
     await this.maxPerMessage.fill(usdc);
-    await this.policySave.click();
-    await expect(this.policySave).toHaveText("Saved");
+    await expect(this.policy).toHaveAttribute("data-state", "saved");
   }
 
   /** Pastes an agent's URL and probes it; the result shows in `probeResult`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, checkPolicy, localDay, readPolicy, readSpent, recordSpend, writePolicy } from "@/lib/x402/payer/policy";
+import { DEFAULT_POLICY, checkPolicy, localDay, parseLimit, readPolicy, readSpent, recordSpend, subscribeSpent, writePolicy } from "@/lib/x402/payer/policy";
 
 /** An in-memory stand-in for localStorage/sessionStorage. */
 function memoryStorage() {
@@ -42,5 +42,26 @@ describe("the spending policy", () => {
 
   it("counts days in local time", () => {
     expect(localDay(new Date(2026, 0, 2, 23, 59))).toBe("2026-01-02");
+  });
+});
+
+describe("limits as typed", () => {
+  it("reads USDC with at most 6 decimals, a trailing dot included (typing '0.' on the way to '0.005')", () => {
+    expect(parseLimit("0.005")).toBe(5000n);
+    expect(parseLimit("1")).toBe(1_000000n);
+    expect(parseLimit("2.")).toBe(2_000000n);
+    expect(parseLimit(" 0.1 ")).toBe(100000n);
+    for (const bad of ["", ".", "0.0000001", "-1", "1e3", "abc", "1,5"]) expect(parseLimit(bad)).toBeNull();
+  });
+
+  it("tells this tab's subscribers of each recorded spend, until they unsubscribe", () => {
+    const stores = { local: memoryStorage(), session: memoryStorage() };
+    let calls = 0;
+    const off = subscribeSpent(() => calls++);
+    recordSpend(stores, 31337, 10n);
+    expect(calls).toBe(1);
+    off();
+    recordSpend(stores, 31337, 10n);
+    expect(calls).toBe(1);
   });
 });

@@ -68,6 +68,13 @@ export function readPolicy(storage: KeyValue): SpendPolicy {
   }
 }
 
+/** A limit as typed: USDC with at most 6 decimals ("0.005", "1", "2."), in atomic units; null if it is not one. */
+export function parseLimit(text: string): bigint | null {
+  const value = text.trim();
+  if (!/^\d{1,12}(\.\d{0,6})?$/.test(value)) return null;
+  return parseUnits(value.endsWith(".") ? value.slice(0, -1) : value, USDC_DECIMALS);
+}
+
 export function writePolicy(storage: KeyValue, policy: SpendPolicy): void {
   storage.setItem(
     storageKeys.policy,
@@ -88,4 +95,16 @@ export function recordSpend(stores: { local: KeyValue; session: KeyValue }, chai
   const spent = readSpent(stores, chainId, day);
   stores.session.setItem(storageKeys.spentInSession(chainId), (spent.session + amount).toString());
   stores.local.setItem(storageKeys.spentOnDay(chainId, day), (spent.today + amount).toString());
+  for (const listener of [...spendListeners]) listener();
+}
+
+const spendListeners = new Set<() => void>();
+
+/**
+ * Called after each recordSpend in this tab, so the budgets shown stay live (another tab's writes arrive as
+ * `storage` events instead, which never fire in the tab that wrote). Returns the unsubscribe.
+ */
+export function subscribeSpent(listener: () => void): () => void {
+  spendListeners.add(listener);
+  return () => spendListeners.delete(listener);
 }
