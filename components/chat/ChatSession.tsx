@@ -7,16 +7,15 @@ import { titleOf } from "@/lib/browser/chat/conversations";
 import { addPayment } from "@/lib/browser/history/payments";
 import { paymentsStore } from "@/lib/browser/history/store";
 import type { WireError } from "@/lib/errors";
-import { classifyChatFailure } from "@/lib/browser/chat/failure";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
-import type { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
 import { Button } from "@/components/ui/Button";
 import { TextArea } from "@/components/ui/Input";
-import { Notice } from "@/components/ui/Notice";
 import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 import { useApproval } from "./ApprovalDialog";
 import { useChatState } from "./ChatProvider";
+import { ChatError } from "./ChatError";
+import { MessageList } from "./MessageList";
 import { MessageView } from "./MessageView";
 import { PayWith } from "./PayWith";
 import { usePayingTransport } from "./usePayingTransport";
@@ -65,13 +64,13 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
 
   return (
     <div className="flex min-h-0 flex-1 flex-col">
-      <div data-testid="messages" className="flex flex-1 flex-col gap-3 overflow-y-auto p-4">
+      <MessageList followKey={messages.filter((m) => m.role === "user").at(-1)?.id}>
         {messages.map((m) => (
           <MessageView key={m.id} message={m} />
         ))}
         {status === "submitted" && <p className="text-xs text-zinc-500">Paying and waiting for {agent.name}…</p>}
-        {error && <ChatError error={error} stop={stops.last} streamed={streamed} />}
-      </div>
+        {error && <ChatError error={error} stop={stops.last} streamed={streamed} network={network} />}
+      </MessageList>
       {agent.capabilities.length > 0 && (
         <div className="flex flex-wrap gap-3 border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
           <span className="text-zinc-500">Tools:</span>
@@ -149,14 +148,4 @@ function recordPayment(message: ChatMessage, agent: ChatAgent, network: Network,
   });
   window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
   paymentsStore.announce();
-}
-
-function ChatError({ error, stop, streamed }: { error: Error; stop: PaymentStopped | null; streamed: WireError | null }) {
-  const { kind, title } = classifyChatFailure(error, stop, streamed);
-  return (
-    <Notice tone="error" role="alert" data-testid="chat-error" data-kind={kind}>
-      <strong>{title}.</strong> {stop?.message ?? error.message}
-      {kind === "funds" && <span> Use “Get test funds” or “Fund” in the wallet menu.</span>}
-    </Notice>
-  );
 }
