@@ -46,11 +46,13 @@ contract x402BatchSettlement {
 
     /// @dev One slot per channel: every operation on a channel writes it, so the refund nonce rides along
     ///      for free instead of costing a fresh slot on a channel's first refund. 96 bits hold 7.9e28 base
-    ///      units; the ABI still speaks uint128 and a deposit beyond that range reverts.
+    ///      units; the ABI still speaks uint128 and a deposit beyond that range reverts. `withdrawPending`
+    ///      mirrors a pendingWithdrawals entry, so a refund reads that (cold) slot only when there is one.
     struct ChannelState {
         uint96 balance;
         uint96 totalClaimed;
-        uint64 refundNonce;
+        uint56 refundNonce;
+        bool withdrawPending;
     }
 
     struct PendingWithdrawal {
@@ -152,7 +154,7 @@ contract x402BatchSettlement {
     {
         if (amount == 0) revert ZeroAmount();
         _requireValidConfig(config);
-        bytes32 channelId = getChannelId(config);
+        bytes32 channelId = _channelId(_domainSeparator(), config);
 
         uint256 before = _balanceOf(config.token);
         IDepositCollector(collector).collect(config.payer, config.token, amount, channelId, collectorData);
@@ -175,11 +177,13 @@ contract x402BatchSettlement {
         uint256 count = voucherClaims.length;
         if (count == 0) revert EmptyClaims();
         bytes32 separator = _domainSeparator();
+        bytes32[] memory ids = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
             ChannelConfig calldata config = voucherClaims[i].voucher.channel;
             if (msg.sender != config.receiver && msg.sender != config.receiverAuthorizer) revert Unauthorized();
-            _claim(voucherClaims[i], _channelId(separator, config), separator);
+            ids[i] = _channelId(separator, config);
         }
+        _claimAll(voucherClaims, ids, separator);
     }
 
     /// @notice Claims vouchers of many channels on one EIP-712 `ClaimBatch` signature of their common receiver
@@ -197,14 +201,13 @@ contract x402BatchSettlement {
         for (uint256 i; i < count; ++i) {
             VoucherClaim calldata row = voucherClaims[i];
             if (row.voucher.channel.receiverAuthorizer != authorizer) revert MixedReceiverAuthorizers();
-            ids[i] = _channelId(separator, row.voucher.channel);
-            entries[i] = _claimEntryHash(ids[i], row);
+            bytes32 id = _channelId(separator, row.voucher.channel);
+            ids[i] = id;
+            entries[i] = _claimEntryHash(id, row.voucher.maxClaimableAmount, row.totalClaimed);
         }
         bytes32 digest = _typedDigest(separator, _claimBatchHash(entries));
         if (!_isValidSignatureNow(authorizer, digest, authorizerSignature)) revert InvalidAuthorizerSignature();
-        for (uint256 i; i < count; ++i) {
-            _claim(voucherClaims[i], ids[i], separator);
-        }
+        _claimAll(voucherClaims, ids, separator);
     }
 
     /// @notice Transfers everything claimed and not yet settled for `receiver` in `token` to the receiver.
@@ -227,10 +230,11 @@ contract x402BatchSettlement {
         _requirePayerSide(config);
         if (amount == 0) revert ZeroAmount();
         bytes32 channelId = getChannelId(config);
-        ChannelState memory channel = _channels[channelId];
+        ChannelState storage channel = _channels[channelId];
         uint128 unclaimed = channel.balance - channel.totalClaimed;
         if (amount > unclaimed) revert WithdrawExceedsUnclaimed(amount, unclaimed);
         pendingWithdrawals[channelId] = PendingWithdrawal(amount, uint40(block.timestamp));
+        channel.withdrawPending = true;
         emit WithdrawInitiated(channelId, msg.sender, amount, uint40(block.timestamp) + config.withdrawDelay);
     }
 
@@ -244,13 +248,15 @@ contract x402BatchSettlement {
         if (block.timestamp < finalizeAfter) revert WithdrawDelayNotElapsed(finalizeAfter);
         delete pendingWithdrawals[channelId];
 
-        ChannelState storage channel = _channels[channelId];
-        uint96 unclaimed = channel.balance - channel.totalClaimed;
+        ChannelState memory state = _channels[channelId];
+        uint96 unclaimed = state.balance - state.totalClaimed;
         uint96 amount = pending.amount < unclaimed ? uint96(pending.amount) : unclaimed;
-        channel.balance -= amount;
+        state.balance -= amount;
+        state.withdrawPending = false;
+        _channels[channelId] = state;
         if (amount > 0) _transfer(config.token, config.payer, amount);
         emit WithdrawFinalized(channelId, msg.sender, amount);
-        _emitClosedIfEmpty(channelId, config, channel);
+        _emitClosedIfEmpty(channelId, config, state);
     }
 
     // ---------------------------------------------------------------- cooperative refund
@@ -258,7 +264,8 @@ contract x402BatchSettlement {
     /// @notice Returns up to `amount` of unclaimed escrow to the payer; the receiver or its authorizer calls.
     function refund(ChannelConfig calldata config, uint128 amount) external nonReentrant {
         if (msg.sender != config.receiver && msg.sender != config.receiverAuthorizer) revert Unauthorized();
-        _refund(config, getChannelId(config), amount);
+        bytes32 channelId = getChannelId(config);
+        _refund(config, channelId, amount, _channels[channelId]);
     }
 
     /// @notice The relay-friendly refund: anyone submits the receiver authorizer's EIP-712 `Refund` signature
@@ -271,13 +278,13 @@ contract x402BatchSettlement {
     ) external nonReentrant {
         bytes32 separator = _domainSeparator();
         bytes32 channelId = _channelId(separator, config);
-        uint256 expected = _channels[channelId].refundNonce;
-        if (nonce != expected) revert InvalidRefundNonce(expected, nonce);
-        bytes32 digest = _typedDigest(separator, keccak256(abi.encode(REFUND_TYPEHASH, channelId, nonce, amount)));
+        ChannelState memory state = _channels[channelId];
+        if (nonce != state.refundNonce) revert InvalidRefundNonce(state.refundNonce, nonce);
+        bytes32 digest = _typedDigest(separator, _hash4(REFUND_TYPEHASH, channelId, bytes32(nonce), bytes32(uint256(amount))));
         if (!_isValidSignatureNow(config.receiverAuthorizer, digest, receiverAuthorizerSignature)) {
             revert InvalidAuthorizerSignature();
         }
-        _refund(config, channelId, amount);
+        _refund(config, channelId, amount, state);
     }
 
     // ---------------------------------------------------------------- batching
@@ -314,18 +321,20 @@ contract x402BatchSettlement {
     }
 
     function getVoucherDigest(bytes32 channelId, uint128 maxClaimableAmount) external view returns (bytes32) {
-        return _typedDigest(_domainSeparator(), keccak256(abi.encode(VOUCHER_TYPEHASH, channelId, maxClaimableAmount)));
+        return _typedDigest(_domainSeparator(), _hash3(VOUCHER_TYPEHASH, channelId, bytes32(uint256(maxClaimableAmount))));
     }
 
     function getRefundDigest(bytes32 channelId, uint256 nonce, uint128 amount) external view returns (bytes32) {
-        return _typedDigest(_domainSeparator(), keccak256(abi.encode(REFUND_TYPEHASH, channelId, nonce, amount)));
+        return _typedDigest(_domainSeparator(), _hash4(REFUND_TYPEHASH, channelId, bytes32(nonce), bytes32(uint256(amount))));
     }
 
     function getClaimBatchDigest(VoucherClaim[] calldata voucherClaims) external view returns (bytes32) {
         bytes32 separator = _domainSeparator();
         bytes32[] memory entries = new bytes32[](voucherClaims.length);
         for (uint256 i; i < voucherClaims.length; ++i) {
-            entries[i] = _claimEntryHash(_channelId(separator, voucherClaims[i].voucher.channel), voucherClaims[i]);
+            VoucherClaim calldata row = voucherClaims[i];
+            entries[i] =
+                _claimEntryHash(_channelId(separator, row.voucher.channel), row.voucher.maxClaimableAmount, row.totalClaimed);
         }
         return _typedDigest(separator, _claimBatchHash(entries));
     }
@@ -336,59 +345,95 @@ contract x402BatchSettlement {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Raises the channel's claimed total to the row's, within the voucher's ceiling and the balance.
-    ///      A row at or below the current total changes nothing, so a stale or replayed claim is a no-op.
-    function _claim(VoucherClaim calldata row, bytes32 channelId, bytes32 separator) private {
-        ChannelConfig calldata config = row.voucher.channel;
+    /// @dev Claims every row (their ids computed by the caller), then credits the receivers: consecutive rows of
+    ///      one receiver and token (a batch usually is one agent's) add to its totals with one write.
+    function _claimAll(VoucherClaim[] calldata voucherClaims, bytes32[] memory ids, bytes32 separator) private {
+        address receiver;
+        address token;
+        uint256 credit;
+        for (uint256 i; i < ids.length; ++i) {
+            VoucherClaim calldata row = voucherClaims[i];
+            uint128 amount = _claim(row, ids[i], separator);
+            if (amount == 0) continue;
+            ChannelConfig calldata config = row.voucher.channel;
+            if (config.receiver != receiver || config.token != token) {
+                if (credit != 0) receivers[receiver][token].totalClaimed += uint128(credit);
+                (receiver, token, credit) = (config.receiver, config.token, 0);
+            }
+            // At most 2^96 a row (a channel's balance), so the sum can't overflow 256 bits.
+            unchecked {
+                credit += amount;
+            }
+        }
+        if (credit != 0) receivers[receiver][token].totalClaimed += uint128(credit);
+    }
+
+    /// @dev Raises the channel's claimed total to the row's, within the voucher's ceiling and the balance, and
+    ///      returns by how much. A row at or below the current total changes nothing, so a stale or replayed
+    ///      claim is a no-op.
+    function _claim(VoucherClaim calldata row, bytes32 channelId, bytes32 separator) private returns (uint128 amount) {
         uint128 ceiling = row.voucher.maxClaimableAmount;
         uint128 target = row.totalClaimed;
         if (target > ceiling) revert ClaimExceedsVoucher(channelId, target, ceiling);
         ChannelState storage channel = _channels[channelId];
-        ChannelState memory state = channel;
-        if (target > state.balance) revert ClaimExceedsBalance(channelId, target, state.balance);
-        bytes32 digest = _typedDigest(separator, keccak256(abi.encode(VOUCHER_TYPEHASH, channelId, ceiling)));
-        if (!_isValidVoucherSignature(config, digest, row.signature)) revert InvalidVoucherSignature(channelId);
-        if (target <= state.totalClaimed) return;
+        (uint96 balance, uint96 claimed) = (channel.balance, channel.totalClaimed);
+        if (target > balance) revert ClaimExceedsBalance(channelId, target, balance);
+        bytes32 digest = _typedDigest(separator, _hash3(VOUCHER_TYPEHASH, channelId, bytes32(uint256(ceiling))));
+        if (!_isValidVoucherSignature(row.voucher.channel, digest, row.signature)) {
+            revert InvalidVoucherSignature(channelId);
+        }
+        if (target <= claimed) return 0;
 
-        uint128 amount = target - state.totalClaimed;
-        channel.totalClaimed = uint96(target); // target <= balance, a uint96
-        receivers[config.receiver][config.token].totalClaimed += amount;
+        // target <= balance (a uint96) and target > claimed: neither narrowing nor subtraction can overflow.
+        unchecked {
+            amount = target - claimed;
+        }
+        channel.totalClaimed = uint96(target);
         emit Claimed(channelId, msg.sender, amount, target);
     }
 
     /// @dev The nonce advances first, whatever moves after, so any earlier signed refund is spent.
-    function _refund(ChannelConfig calldata config, bytes32 channelId, uint128 amount) private {
+    ///      `state` is the channel as read by the caller; it is written back once.
+    function _refund(ChannelConfig calldata config, bytes32 channelId, uint128 amount, ChannelState memory state)
+        private
+    {
         if (amount == 0) revert ZeroAmount();
-        ChannelState storage channel = _channels[channelId];
-        ChannelState memory state = channel;
         uint256 nonce = state.refundNonce;
         uint96 unclaimed = state.balance - state.totalClaimed;
         uint96 refunded = amount < unclaimed ? uint96(amount) : unclaimed;
-        // One write: the nonce advances even when nothing is refunded.
-        channel.refundNonce = state.refundNonce + 1;
-        if (refunded == 0) return;
-        channel.balance = state.balance - refunded;
+        state.refundNonce += 1;
+        if (refunded == 0) {
+            // The nonce advances even when nothing is refunded.
+            _channels[channelId] = state;
+            return;
+        }
+        // refunded <= unclaimed <= balance.
+        unchecked {
+            state.balance -= refunded;
+        }
 
-        PendingWithdrawal storage pending = pendingWithdrawals[channelId];
-        uint128 pendingAmount = pending.amount;
-        if (pendingAmount > 0) {
+        if (state.withdrawPending) {
+            PendingWithdrawal storage pending = pendingWithdrawals[channelId];
+            uint128 pendingAmount = pending.amount;
             if (refunded >= pendingAmount) {
                 delete pendingWithdrawals[channelId];
+                state.withdrawPending = false;
                 emit WithdrawCancelled(channelId);
             } else {
                 pending.amount = pendingAmount - refunded;
                 emit WithdrawReduced(channelId, pendingAmount - refunded);
             }
         }
+        _channels[channelId] = state;
         _transfer(config.token, config.payer, refunded);
         emit Refunded(channelId, msg.sender, refunded, nonce);
-        _emitClosedIfEmpty(channelId, config, channel);
+        _emitClosedIfEmpty(channelId, config, state);
     }
 
-    function _emitClosedIfEmpty(bytes32 channelId, ChannelConfig calldata config, ChannelState storage channel)
+    function _emitClosedIfEmpty(bytes32 channelId, ChannelConfig calldata config, ChannelState memory state)
         private
     {
-        if (channel.balance == 0 && channel.totalClaimed == 0) emit ChannelClosed(channelId, config);
+        if (state.balance == 0 && state.totalClaimed == 0) emit ChannelClosed(channelId, config);
     }
 
     function _requireValidConfig(ChannelConfig calldata config) private pure {
@@ -432,14 +477,25 @@ contract x402BatchSettlement {
         return ok && result.length >= 32 && abi.decode(result, (bytes32)) == bytes32(IERC1271.isValidSignature.selector);
     }
 
-    /// @dev 65-byte r ++ s ++ v signatures; address(0) for anything malformed or malleable.
-    function _recover(bytes32 digest, bytes calldata signature) private pure returns (address) {
+    /// @dev 65-byte r ++ s ++ v signatures; address(0) for anything malformed or malleable. The ecrecover
+    ///      precompile is called on scratch memory past the free pointer, which Solidity's ecrecover would allocate.
+    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
         if (signature.length != 65) return address(0);
-        bytes32 r = bytes32(signature[0:32]);
-        bytes32 s = bytes32(signature[32:64]);
-        uint8 v = uint8(signature[64]);
-        if (uint256(s) > MAX_S || (v != 27 && v != 28)) return address(0);
-        return ecrecover(digest, v, r, s);
+        assembly ("memory-safe") {
+            let s := calldataload(add(signature.offset, 0x20))
+            let v := byte(0, calldataload(add(signature.offset, 0x40)))
+            if and(iszero(gt(s, MAX_S)), or(eq(v, 27), eq(v, 28))) {
+                let ptr := mload(0x40)
+                mstore(ptr, digest)
+                mstore(add(ptr, 0x20), v)
+                mstore(add(ptr, 0x40), calldataload(signature.offset))
+                mstore(add(ptr, 0x60), s)
+                mstore(0x00, 0)
+                // The precompile returns nothing for a signature that recovers no key: 0x00 stays zero.
+                if iszero(staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20)) { revert(0, 0) }
+                signer := mload(0x00)
+            }
+        }
     }
 
     function _domainSeparator() private view returns (bytes32) {
@@ -456,13 +512,56 @@ contract x402BatchSettlement {
         }
     }
 
-    /// @dev The channel id is the full EIP-712 digest of the config, so it binds chain and contract.
-    function _channelId(bytes32 separator, ChannelConfig calldata config) private pure returns (bytes32) {
-        return _typedDigest(separator, keccak256(abi.encode(CHANNEL_CONFIG_TYPEHASH, config)));
+    /// @dev The channel id is the full EIP-712 digest of the config, so it binds chain and contract. The config's
+    ///      seven words are hashed straight from calldata; a word with bits beyond its type (which abi.encode
+    ///      would refuse) reverts, so one config has one id.
+    function _channelId(bytes32 separator, ChannelConfig calldata config) private pure returns (bytes32 id) {
+        bytes32 typehash = CHANNEL_CONFIG_TYPEHASH;
+        bytes32 structHash;
+        assembly ("memory-safe") {
+            let dirty := shr(160, calldataload(config))
+            for { let i := 0x20 } lt(i, 0xa0) { i := add(i, 0x20) } {
+                dirty := or(dirty, shr(160, calldataload(add(config, i))))
+            }
+            dirty := or(dirty, shr(40, calldataload(add(config, 0xa0))))
+            if dirty { revert(0, 0) }
+            let ptr := mload(0x40)
+            mstore(ptr, typehash)
+            calldatacopy(add(ptr, 0x20), config, 0xe0)
+            structHash := keccak256(ptr, 0x100)
+        }
+        return _typedDigest(separator, structHash);
     }
 
-    function _claimEntryHash(bytes32 channelId, VoucherClaim calldata row) private pure returns (bytes32) {
-        return keccak256(abi.encode(CLAIM_ENTRY_TYPEHASH, channelId, row.voucher.maxClaimableAmount, row.totalClaimed));
+    function _claimEntryHash(bytes32 channelId, uint128 maxClaimableAmount, uint128 totalClaimed)
+        private
+        pure
+        returns (bytes32)
+    {
+        return _hash4(CLAIM_ENTRY_TYPEHASH, channelId, bytes32(uint256(maxClaimableAmount)), bytes32(uint256(totalClaimed)));
+    }
+
+    /// @dev keccak256(abi.encode(a, b, c)) on scratch memory, without allocating.
+    function _hash3(bytes32 a, bytes32 b, bytes32 c) private pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, a)
+            mstore(add(ptr, 0x20), b)
+            mstore(add(ptr, 0x40), c)
+            hash := keccak256(ptr, 0x60)
+        }
+    }
+
+    /// @dev keccak256(abi.encode(a, b, c, d)) on scratch memory, without allocating.
+    function _hash4(bytes32 a, bytes32 b, bytes32 c, bytes32 d) private pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, a)
+            mstore(add(ptr, 0x20), b)
+            mstore(add(ptr, 0x40), c)
+            mstore(add(ptr, 0x60), d)
+            hash := keccak256(ptr, 0x80)
+        }
     }
 
     /// @dev EIP-712 encodes an array of structs as the hash of its elements' struct hashes, concatenated.
@@ -470,17 +569,35 @@ contract x402BatchSettlement {
         return keccak256(abi.encode(CLAIM_BATCH_TYPEHASH, keccak256(abi.encodePacked(entries))));
     }
 
-    function _balanceOf(address token) private view returns (uint256) {
-        (bool ok, bytes memory result) = token.staticcall(abi.encodeWithSelector(0x70a08231, address(this)));
-        if (!ok || result.length < 32) revert TransferFailed();
-        return abi.decode(result, (uint256));
+    /// @dev balanceOf(this) on scratch memory.
+    function _balanceOf(address token) private view returns (uint256 held) {
+        bool ok;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, shl(224, 0x70a08231))
+            mstore(add(ptr, 0x04), address())
+            ok := staticcall(gas(), token, ptr, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f))
+            held := mload(0x00)
+        }
+        if (!ok) revert TransferFailed();
     }
 
-    /// @dev Accepts tokens that return nothing as well as those that return true.
+    /// @dev Accepts tokens that return nothing as well as those that return true (the returned word must be
+    ///      exactly 1, as abi.decode into bool demands); an address without code is no token.
     function _transfer(address token, address to, uint256 amount) private {
-        (bool ok, bytes memory result) = token.call(abi.encodeWithSelector(0xa9059cbb, to, amount));
-        if (!ok || (result.length != 0 && !abi.decode(result, (bool))) || token.code.length == 0) {
-            revert TransferFailed();
+        bool ok;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, shl(224, 0xa9059cbb))
+            mstore(add(ptr, 0x04), to)
+            mstore(add(ptr, 0x24), amount)
+            mstore(0x00, 1)
+            ok := call(gas(), token, 0, ptr, 0x44, 0x00, 0x20)
+            switch returndatasize()
+            case 0 { ok := and(ok, gt(extcodesize(token), 0)) }
+            default { ok := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1))) }
         }
+        if (!ok) revert TransferFailed();
     }
 }
