@@ -1,17 +1,26 @@
 "use client";
 
-import { useEffect } from "react";
+import dynamic from "next/dynamic";
+import { useEffect, useMemo } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { Button } from "@/components/ui/Button";
-import { explorerTxUrl } from "@/lib/chains/networks";
+import { txLinkOf } from "@/lib/chains/tx-link";
 import { analyze, paymentsToCsv } from "@/lib/browser/history/payments";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { resolveOpenPayments } from "@/lib/browser/history/resolve";
 import { paymentsStore } from "@/lib/browser/history/store";
 import { useLocalStore } from "@/lib/browser/store";
 import { relayReader } from "@/lib/x402/payer/chain-reader";
+import { spendOverTime, spendPerAgent } from "./series";
 
 const cell = "px-2 py-1.5 text-left";
+/** A payment's cell: a table cell from `sm` up, a labelled line of a card on a phone. */
+const rowCell = "px-2 py-1.5 text-left max-sm:block max-sm:p-0 max-sm:min-w-0";
+/** Chart.js comes with this chunk, fetched when the history is shown: never part of the chat's first load. */
+const SpendCharts = dynamic(() => import("./SpendCharts"), {
+  ssr: false,
+  loading: () => <p className="text-sm text-zinc-500">Loading charts…</p>,
+});
 /** How often open (unconfirmed, pending) payments are looked up on chain again while the history is shown. */
 const RESOLVE_INTERVAL_MS = 15_000;
 
@@ -40,7 +49,9 @@ export function HistoryView() {
   const usdcText = (atomic: bigint | string) => formatUsdc(atomic, network.usdc.decimals);
   useResolveOpenPayments(network.chainId);
   const payments = useLocalStore(paymentsStore, network.chainId);
-  const stats = analyze(payments);
+  const stats = useMemo(() => analyze(payments), [payments]);
+  const points = useMemo(() => spendOverTime(payments), [payments]);
+  const agents = useMemo(() => spendPerAgent(payments), [payments]);
 
   const exportCsv = () => {
     const url = URL.createObjectURL(new Blob([paymentsToCsv(payments)], { type: "text/csv" }));
@@ -61,6 +72,8 @@ export function HistoryView() {
         <Stat label="Tool calls" value={String(stats.total.toolCalls)} testId="stat-tools" />
       </section>
 
+      <SpendCharts points={points} agents={agents} decimals={network.usdc.decimals} />
+
       <section className="grid gap-4 md:grid-cols-2">
         <Breakdown title="Per agent" usdcText={usdcText} rows={stats.perAgent.map((a) => ({ key: a.agentId, label: a.agentName, ...a }))} />
         <Breakdown title="Per day" usdcText={usdcText} rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
@@ -77,34 +90,56 @@ export function HistoryView() {
           <p className="text-sm text-zinc-500">No payments on {network.name} yet.</p>
         ) : (
           <div className="overflow-x-auto">
-            <table className="w-full text-sm">
-              <thead className="text-xs text-zinc-500">
+            <table className="w-full text-sm max-sm:block">
+              <thead className="text-xs text-zinc-500 max-sm:sr-only">
                 <tr>
-                  <th className={cell}>Time</th>
                   <th className={cell}>Agent</th>
                   <th className={cell}>Amount</th>
-                  <th className={cell}>Network</th>
-                  <th className={cell}>Transaction</th>
+                  <th className={cell}>Time</th>
                   <th className={cell}>Status</th>
-                  <th className={cell}>Tokens</th>
+                  <th className={cell}>Transaction</th>
+                  <th className={cell}>Tokens in/out</th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody className="max-sm:flex max-sm:flex-col max-sm:gap-2">
                 {payments.map((p) => {
-                  const link = p.transaction ? explorerTxUrl(network, p.transaction) : null;
+                  const link = p.transaction ? txLinkOf(network, p.transaction) : null;
                   return (
-                    <tr key={p.id} data-testid="history-row" data-status={p.status} className="border-t border-zinc-200 dark:border-zinc-800">
-                      <td className={cell}>{new Date(p.time).toLocaleString()}</td>
-                      <td className={cell}>{p.agentName}</td>
-                      <td className={`${cell} font-mono`}>{usdcText(p.amount)}</td>
-                      <td className={cell}>{p.network}</td>
-                      <td data-testid="history-tx" className={`${cell} max-w-48 truncate font-mono text-xs`} title={p.transaction}>
-                        {link ? <a href={link} target="_blank" rel="noreferrer" className="underline">{p.transaction}</a> : p.transaction || "—"}
+                    <tr
+                      key={p.id}
+                      data-testid="history-row"
+                      data-status={p.status}
+                      className="border-t border-zinc-200 max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-3 max-sm:gap-y-2 max-sm:rounded-lg max-sm:border max-sm:p-3 dark:border-zinc-800"
+                    >
+                      <td className={`${rowCell} font-medium`}>
+                        <Label>Agent</Label>
+                        {p.agentName}
                       </td>
-                      <td data-testid="history-status" className={cell} title={p.claimedTransaction && `the agent named ${p.claimedTransaction}`}>
-                        {p.status === "failed" ? `failed: ${p.error ?? ""}` : p.status}
+                      <td className={`${rowCell} font-mono max-sm:text-right`}>
+                        <Label>Amount</Label>
+                        {usdcText(p.amount)}
                       </td>
-                      <td className={cell}>{p.usage ? `${p.usage.inputTokens}/${p.usage.outputTokens}` : "—"}</td>
+                      <td className={`${rowCell} whitespace-nowrap`}>
+                        <Label>Time</Label>
+                        {new Date(p.time).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" })}
+                      </td>
+                      <td className={`${rowCell} max-sm:text-right`} title={p.claimedTransaction && `the agent named ${p.claimedTransaction}`}>
+                        <Label>Status</Label>
+                        <StatusText status={p.status} error={p.error} />
+                      </td>
+                      <td className={`${rowCell} max-w-48 font-mono text-xs max-sm:col-span-2 max-sm:max-w-none`}>
+                        <Label>Transaction</Label>
+                        <span data-testid="history-tx" className="block truncate" title={p.transaction}>
+                          {link ? (
+                            <a href={link.href} {...(link.external && { target: "_blank", rel: "noreferrer" })} className="underline">
+                              {p.transaction}
+                            </a>
+                          ) : (
+                            p.transaction || "—"
+                          )}
+                        </span>
+                      </td>
+                      <td className={`${rowCell} max-sm:hidden`}>{p.usage ? `${p.usage.inputTokens}/${p.usage.outputTokens}` : "—"}</td>
                     </tr>
                   );
                 })}
@@ -115,6 +150,22 @@ export function HistoryView() {
       </section>
     </div>
   );
+}
+
+/** A cell's name, shown on a phone, where the row is a card without the table's header. */
+function Label({ children }: { children: string }) {
+  return <span className="block text-xs font-normal text-zinc-500 sm:hidden">{children}</span>;
+}
+
+const statusTone: Record<string, string> = {
+  settled: "text-emerald-700 dark:text-emerald-400",
+  failed: "text-red-700 dark:text-red-400",
+  pending: "text-amber-700 dark:text-amber-400",
+  unconfirmed: "text-amber-700 dark:text-amber-400",
+};
+
+function StatusText({ status, error }: { status: string; error?: string }) {
+  return <span data-testid="history-status" className={statusTone[status]}>{status === "failed" ? `failed: ${error ?? ""}` : status}</span>;
 }
 
 function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
