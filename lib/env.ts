@@ -59,6 +59,13 @@ const schema = z.object({
       .transform((key) => key as `0x${string}`)
       .optional(),
   ),
+  // Tabs: the claimer turns vouchers into money on a period, at a threshold of unclaimed value, and at once on a
+  // payer's withdrawal; it checks for the last two every TAB_CLAIM_POLL_SECONDS.
+  TAB_CLAIM_INTERVAL_SECONDS: setting(wholeNumber(1, 86_400 * 365, "must be a whole number of seconds, 1 or more").default(60)),
+  TAB_CLAIM_THRESHOLD_USDC: setting(
+    z.string().regex(/^\d+(\.\d{1,6})?$/, "must be a USDC amount such as 1 or 0.25 (at most 6 decimals)").default("1"),
+  ),
+  TAB_CLAIM_POLL_SECONDS: setting(wholeNumber(1, 3_600, "must be a whole number of seconds, 1 to 3600").default(5)),
   CDP_API_KEY_ID: setting(text().optional()),
   CDP_API_KEY_SECRET: setting(text().optional()),
 

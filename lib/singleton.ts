@@ -5,7 +5,9 @@
  */
 import type { x402Facilitator } from "@x402/core/facilitator";
 import type { x402ResourceServer } from "@x402/core/server";
+import type { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/server";
 import type { Ledger } from "@/lib/ledger/ledger";
+import type { TabClaimer } from "@/lib/x402/settlement/claimer";
 
 /** The one table of what the process holds once, so every key has one type. */
 export interface ProcessSingletons {
@@ -13,6 +15,10 @@ export interface ProcessSingletons {
   resourceServer: Promise<x402ResourceServer>;
   localFacilitator: x402Facilitator;
   reconciler: NodeJS.Timeout;
+  /** The tab claimer (lib/x402/settlement): one loop per process, one claiming across processes. */
+  tabClaimer: Promise<TabClaimer>;
+  /** The tab (batch-settlement) scheme of each network, by CAIP-2 id: its request state must be one per process. */
+  tabSchemes: Map<string, BatchSettlementEvmScheme>;
 }
 
 type Key = keyof ProcessSingletons;

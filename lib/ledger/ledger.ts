@@ -5,6 +5,7 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { LedgerDb } from "./db";
 import { ReplyStore } from "./replies";
 import { payments, usage } from "./schema";
+import { TabClaimerStore } from "./tab-claimer";
 import { TabLedger } from "./tabs";
 
 export type Payment = typeof payments.$inferSelect;
@@ -102,6 +103,11 @@ export class Ledger {
       this.tabLedgers.set(network, tabs);
     }
     return tabs;
+  }
+
+  /** The tab claimer's progress and lock (lib/x402/settlement/claimer.ts), on this ledger's database. */
+  tabClaimer(): TabClaimerStore {
+    return new TabClaimerStore(this.db);
   }
 
   /**

@@ -5,7 +5,8 @@ import { foundry } from "viem/chains";
 
 /** The SDK's facilitator signer for a key on a local anvil chain: what a test's own facilitator sends from. */
 export function localFacilitatorSigner(account: PrivateKeyAccount, rpcUrl: string) {
-  const client = createWalletClient({ account, chain: foundry, transport: http(rpcUrl) }).extend(publicActions);
+  // anvil mines at once: poll receipts often, not every 4 s.
+  const client = createWalletClient({ account, chain: foundry, transport: http(rpcUrl), pollingInterval: 50 }).extend(publicActions);
   return toFacilitatorEvmSigner({
     address: account.address,
     readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
