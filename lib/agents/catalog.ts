@@ -1,5 +1,6 @@
 import "server-only";
 import { NETWORKS } from "@/lib/chains/networks";
+import { paymentSchemes, pricingSummary, type PaymentScheme, type PricingSummary } from "./pricing";
 import { agentStatus, listAgents, type AgentConfig } from "./registry";
 
 /** What the free catalog (GET /api/agents) says of an agent. */
@@ -8,8 +9,11 @@ export interface CatalogEntry {
   name: string;
   description: string;
   capabilities: string[];
-  /** USDC, decimal. */
+  /** USDC, decimal: the most one message costs (what `exact` pays; a tab is charged per `pricing`). */
   price: string;
+  /** x402 schemes the agent's 402 offers: `exact` (one payment per message) and `batch-settlement` (a tab). */
+  schemes: readonly PaymentScheme[];
+  pricing: PricingSummary;
   network: { key: string; name: string; chainId: number; caip2: string };
   payTo: string;
   model: string;
@@ -28,6 +32,8 @@ export function catalogEntry(agent: AgentConfig): CatalogEntry {
     description: agent.description,
     capabilities: agent.capabilities,
     price: agent.price,
+    schemes: paymentSchemes(agent),
+    pricing: pricingSummary(agent),
     network: { key: network.key, name: network.name, chainId: network.chainId, caip2: network.caip2 },
     payTo: agent.payTo,
     model: agent.model === "offline" ? "offline (built-in model, no LLM)" : agent.model,

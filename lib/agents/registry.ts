@@ -19,6 +19,7 @@ import { z } from "zod";
 import { DEFAULT_NETWORK_KEY, isNetworkKey, type NetworkKey } from "@/lib/chains/networks";
 import { env } from "@/lib/env";
 import { modelUnavailableReason, parseModelSpec } from "./models";
+import { TokenPricingSchema, usdcAtomicOrUndefined } from "./pricing";
 import { TOOLKIT_NAMES, toToolkitName } from "./tools";
 
 const USDC_DECIMALS = 6;
@@ -48,7 +49,7 @@ const AgentSchema = z.object({
   price: z
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'must be a USDC amount like "0.01" (at most 6 decimals)')
-    .refine((price) => parseUnits(price, USDC_DECIMALS) > 0n, "must be more than 0"),
+    .refine((price) => (usdcAtomicOrUndefined(price) ?? 1n) > 0n, "must be more than 0"),
   network: z
     .custom<NetworkKey>(isNetworkKey, 'must be "local", "base-sepolia" or "base"')
     .default(DEFAULT_NETWORK_KEY),
@@ -58,6 +59,19 @@ const AgentSchema = z.object({
     .transform((value) => getAddress(value)),
   model: ModelSpecSchema,
   systemPrompt: z.string().trim().min(1).max(8_000),
+  /** Token pricing for tabs (lib/agents/pricing.ts); without it a tab is charged the price. */
+  pricing: TokenPricingSchema.optional(),
+}).superRefine((agent, ctx) => {
+  // `price` is the per-message maximum: a minimum above it could never be charged.
+  const minimum = usdcAtomicOrUndefined(agent.pricing?.minimum);
+  const price = usdcAtomicOrUndefined(agent.price);
+  if (minimum !== undefined && price !== undefined && minimum > price) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["pricing", "minimum"],
+      message: `must not exceed the agent's price ${agent.price}, the most one message can cost`,
+    });
+  }
 });
 
 const ConfigSchema = z.object({

@@ -87,6 +87,12 @@ describe("config validation", () => {
     ["an unknown toolkit", { capabilities: ["chainlink", "weather"] }, 'agents[0].capabilities[1]: unknown toolkit "weather"'],
     ["a bad price", { price: "0.0000001" }, "agents[0].price: must be a USDC amount"],
     ["a zero price", { price: "0" }, "agents[0].price: must be more than 0"],
+    ["a price that is no number", { price: "ten cents" }, "agents[0].price: must be a USDC amount"],
+    ["a bad token rate", { pricing: { inputPerMillion: "1,50", outputPerMillion: "2" } }, 'agents[0].pricing.inputPerMillion: must be a USDC amount like "0.50"'],
+    ["a missing token rate", { pricing: { inputPerMillion: "1.50" } }, "agents[0].pricing.outputPerMillion: Required"],
+    ["a misspelled pricing field", { pricing: { inputPerMillion: "1", outputPerMillion: "2", minimun: "0.001" } }, "agents[0].pricing: Unrecognized key(s) in object: 'minimun'"],
+    ["two zero token rates", { pricing: { inputPerMillion: "0", outputPerMillion: "0" } }, "agents[0].pricing: inputPerMillion and outputPerMillion cannot both be 0"],
+    ["a minimum above the price", { price: "0.25", pricing: { inputPerMillion: "1", outputPerMillion: "2", minimum: "0.30" } }, "agents[0].pricing.minimum: must not exceed the agent's price 0.25"],
     ["an unknown network", { network: "mainnet" }, 'agents[0].network: must be "local", "base-sepolia" or "base"'],
     ["an unknown model form", { model: "gpt-4o" }, 'agents[0].model: unknown model "gpt-4o"'],
     ["a missing field", { systemPrompt: undefined }, "agents[0].systemPrompt: Required"],
@@ -106,6 +112,12 @@ describe("config validation", () => {
     expect(() => listAgents()).toThrow(`Cannot read the agents config ${path.join(dir, "missing.json")}`);
     const file = useConfig("{ agents: ");
     expect(() => listAgents()).toThrow(`The agents config ${file} is not valid JSON`);
+  });
+
+  test("token pricing is kept as written; a minimum equal to the price is allowed", () => {
+    const pricing = { inputPerMillion: "1.50", outputPerMillion: "6", minimum: "0.25" };
+    useConfig({ agents: [{ ...validAgent, pricing }, { ...validAgent, id: "00000000-0000-0000-0000-0000000000bb" }] });
+    expect(listAgents().map((agent) => agent.pricing)).toEqual([pricing, undefined]);
   });
 
   test("defaults the network to local, accepts the coinbase alias and checksums payTo", () => {

@@ -22,6 +22,20 @@ describe("the free catalog", () => {
     expect(agents[0]!.model).toContain("offline");
     expect(new Set(agents.map((a) => a.payTo)).size).toBe(3); // each agent is paid at its own address
   });
+
+  it("says each agent takes exact and tabs, with its maximum and its token pricing", () => {
+    const agents = catalog();
+    for (const agent of agents) expect(agent.schemes).toEqual(["exact", "batch-settlement"]);
+    expect(agents.map((a) => a.pricing)).toEqual([
+      {
+        maxPerMessage: "0.01",
+        tokens: { inputPerMillion: "2.50", outputPerMillion: "10.00", minimum: "0.001" },
+        description: "2.50 USDC / M input tokens, 10.00 / M output, min 0.001, max 0.01",
+      },
+      { maxPerMessage: "0.005", tokens: null, description: "0.005 USDC per message" },
+      { maxPerMessage: "0.001", tokens: null, description: "0.001 USDC per message" },
+    ]);
+  });
 });
 
 describe("/.well-known/x402", () => {
@@ -37,5 +51,26 @@ describe("/.well-known/x402", () => {
       asset: NETWORKS.local.usdc.address,
       extra: { name: "USD Coin", version: "2" },
     });
+  });
+
+  it("offers every route in both schemes at the per-message maximum, with the agent's pricing", () => {
+    const manifest = x402Manifest("http://127.0.0.1:3000");
+    for (const resource of manifest.resources) {
+      expect(resource.schemes).toEqual(["exact", "batch-settlement"]);
+      expect(resource.accepts.map((a) => a.scheme)).toEqual(["exact", "batch-settlement"]);
+      // A tab authorizes the same maximum per message, to the same payee, in the same token.
+      const [exact, tab] = resource.accepts;
+      expect(tab).toEqual({ ...exact, scheme: "batch-settlement" });
+      expect(resource.pricing.maxPerMessage).toBe(resource.priceUsdc);
+    }
+    const byAgent = (id: string) => manifest.resources.filter((r) => r.agentId === id);
+    for (const market of byAgent("00000000-0000-0000-0000-000000000001")) {
+      expect(market.accepts[1]).toMatchObject({ amount: "10000", payTo: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc" });
+      expect(market.pricing.tokens).toEqual({ inputPerMillion: "2.50", outputPerMillion: "10.00", minimum: "0.001" });
+    }
+    for (const wallet of byAgent("00000000-0000-0000-0000-000000000002")) {
+      expect(wallet.accepts[1]).toMatchObject({ amount: "5000" });
+      expect(wallet.pricing).toMatchObject({ maxPerMessage: "0.005", tokens: null });
+    }
   });
 });

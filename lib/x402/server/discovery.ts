@@ -5,7 +5,12 @@ import { NETWORK_LIST } from "@/lib/chains/networks";
 import { facilitatorDescription } from "@/lib/x402/facilitator";
 import { agentPrice } from "./quote";
 
-/** /.well-known/x402: the paid routes of this server, their prices and networks, and its facilitator. */
+/**
+ * /.well-known/x402: the paid routes of this server, their prices and networks, and its facilitator. Each route
+ * accepts `exact` (the whole price per message) and `batch-settlement` (a tab: one deposit, then a voucher per
+ * message charged its actual cost up to the price, per `pricing`). A tab's `extra` here has the token's EIP-712
+ * domain only; the 402 adds the facilitator's `receiverAuthorizer` and the `withdrawDelay` a channel is opened with.
+ */
 export function x402Manifest(origin: string) {
   const facilitator = facilitatorDescription();
   return {
@@ -21,7 +26,8 @@ export function x402Manifest(origin: string) {
     networks: NETWORK_LIST.map((n) => ({ name: n.name, network: n.caip2, chainId: n.chainId, usdc: n.usdc.address })),
     resources: listAgents().flatMap((agent) => {
       const entry = catalogEntry(agent);
-      const accepts = [agentPrice(agent)];
+      const price = agentPrice(agent);
+      const accepts = entry.schemes.map((scheme) => ({ ...price, scheme }));
       return [entry.endpoint, `/agent/${agent.id}/v1/chat`].map((path) => ({
         resource: `${origin}${path}`,
         method: "POST",
@@ -29,6 +35,8 @@ export function x402Manifest(origin: string) {
         name: agent.name,
         description: agent.description,
         priceUsdc: agent.price,
+        schemes: entry.schemes,
+        pricing: entry.pricing,
         status: entry.status,
         mimeType: "text/event-stream",
         accepts,
