@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FaucetRequest } from "@/app/api/faucet/schema";
 import { ProbeRequest } from "@/app/api/probe/schema";
+import { catalog } from "@/lib/agents/catalog";
 import { ChatRequestSchema } from "@/lib/agents/request";
 import { openApiDocument } from "@/lib/http/openapi";
 import { toJsonSchema } from "@/lib/http/schema";
@@ -40,6 +41,24 @@ describe("/openapi.json", () => {
       required: ["messages"],
       properties: { messages: { minItems: 1, maxItems: 100, items: { anyOf: [{ required: ["role", "content"] }, { required: ["id", "role", "parts"] }] } } },
     });
+  });
+
+  it("documents the catalog's agents with their schemes and pricing, as the catalog answers them", () => {
+    const { paths } = openApiDocument("http://x");
+    type Schema = { required?: string[]; properties?: Record<string, Schema>; items?: Schema; enum?: string[] };
+    const responseOf = (path: string) =>
+      (paths[path]!.get as { responses: { "200": { content: { "application/json": { schema: Schema } } } } }).responses["200"].content["application/json"].schema;
+    const agent = responseOf("/api/agents").properties!.agents!.items!;
+    const [analyst] = catalog();
+    // Every field the catalog sends is documented, and every documented required field is sent.
+    expect(Object.keys(agent.properties!).sort()).toEqual(expect.arrayContaining(Object.keys(analyst!).sort()));
+    expect(agent.required!.sort()).toEqual(Object.keys(analyst!).filter((key) => key !== "statusReason").sort());
+    expect(agent.properties!.schemes!.items!.enum).toEqual(["exact", "batch-settlement"]);
+    expect(Object.keys(agent.properties!.pricing!.properties!).sort()).toEqual(Object.keys(analyst!.pricing).sort());
+    expect(Object.keys(agent.properties!.pricing!.properties!.tokens!.properties!).sort()).toEqual(Object.keys(analyst!.pricing.tokens!).sort());
+    // The manifest's routes carry the same two.
+    const resource = responseOf("/.well-known/x402").properties!.resources!.items!;
+    expect(resource.properties).toMatchObject({ schemes: agent.properties!.schemes, pricing: agent.properties!.pricing });
   });
 
   it("documents every 4xx and 5xx answer but the 402 quote as {error:{code,message}}", () => {

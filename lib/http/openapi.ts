@@ -7,6 +7,7 @@
 import { z } from "zod/v4";
 import { FaucetRequest } from "@/app/api/faucet/schema";
 import { ProbeRequest } from "@/app/api/probe/schema";
+import { PAYMENT_SCHEMES } from "@/lib/agents/pricing";
 import { chatRequestJsonSchema } from "@/lib/agents/request";
 import { toJsonSchema } from "./schema";
 
@@ -17,6 +18,72 @@ const json = (schema: object, description = "OK") => ({ description, content: { 
 const body = (schema: z.ZodType) => ({ required: true, content: { "application/json": { schema: toJsonSchema(schema) } } });
 const error = (description: string) => json(toJsonSchema(ErrorBody), description);
 const agentIdParam = { name: "agentId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+
+const usdc = (description: string) => ({ type: "string", pattern: "^\\d+(\\.\\d{1,6})?$", description });
+const schemes = { type: "array", items: { type: "string", enum: [...PAYMENT_SCHEMES] }, description: "x402 schemes the 402 offers: exact (one payment per message) and batch-settlement (a tab: one deposit, then a voucher per message)" };
+
+/** lib/agents/pricing.ts PricingSummary. */
+const pricing = {
+  type: "object",
+  required: ["maxPerMessage", "tokens", "description"],
+  properties: {
+    maxPerMessage: usdc("USDC: what exact pays per message, and the most a tab charges for one"),
+    tokens: {
+      type: ["object", "null"],
+      description: "A tab's token pricing: each reply is charged max(minimum, ceil(input × inputPerMillion + output × outputPerMillion) / 10⁶, rounded up to the atomic unit), never above maxPerMessage; 0 when nothing was delivered. null: a tab is charged maxPerMessage",
+      required: ["inputPerMillion", "outputPerMillion", "minimum"],
+      properties: { inputPerMillion: usdc("USDC per million input tokens"), outputPerMillion: usdc("USDC per million output tokens"), minimum: usdc("USDC at least, per delivered reply") },
+    },
+    description: { type: "string", description: "The same in words" },
+  },
+};
+
+/** lib/agents/catalog.ts CatalogEntry. */
+const catalogAgent = {
+  type: "object",
+  required: ["id", "name", "description", "capabilities", "price", "schemes", "pricing", "network", "payTo", "model", "status", "endpoint"],
+  properties: {
+    id: { type: "string", format: "uuid" },
+    name: { type: "string" },
+    description: { type: "string" },
+    capabilities: { type: "array", items: { type: "string" } },
+    price: usdc("USDC: the per-message maximum (= pricing.maxPerMessage)"),
+    schemes,
+    pricing,
+    network: { type: "object", properties: { key: { type: "string" }, name: { type: "string" }, chainId: { type: "integer" }, caip2: { type: "string" } } },
+    payTo: { type: "string" },
+    model: { type: "string" },
+    status: { type: "string", enum: ["available", "unavailable"] },
+    statusReason: { type: "string" },
+    endpoint: { type: "string", description: "Path of the paid chat route" },
+  },
+};
+
+/** lib/x402/server/discovery.ts x402Manifest. */
+const manifest = {
+  type: "object",
+  properties: {
+    x402Version: { type: "integer" },
+    facilitator: { type: "object" },
+    networks: { type: "array" },
+    resources: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          resource: { type: "string", format: "uri" },
+          method: { type: "string" },
+          agentId: { type: "string", format: "uuid" },
+          priceUsdc: usdc("USDC: the per-message maximum"),
+          schemes,
+          pricing,
+          status: { type: "string" },
+          accepts: { type: "array", description: "One entry per scheme, amount = the per-message maximum; a tab's 402 adds receiverAuthorizer and withdrawDelay to extra", items: { type: "object" } },
+        },
+      },
+    },
+  },
+};
 
 const paidChat = {
   summary: "Chat with an agent, paid per message over x402",
@@ -33,7 +100,7 @@ const paidChat = {
       content: { "text/event-stream": { schema: { type: "string" } }, "application/json": { schema: { type: "object" } } },
     },
     "400": error("Invalid body"),
-    "402": json({ type: "object", properties: { x402Version: { type: "integer" }, error: { type: "string" }, accepts: { type: "array" } } }, "Payment required: the quote (PAYMENT-REQUIRED header, v1-style body)"),
+    "402": json({ type: "object", properties: { x402Version: { type: "integer" }, error: { type: "string" }, accepts: { type: "array" } } }, "Payment required: the quote (PAYMENT-REQUIRED header, v1-style body); accepts offers exact, then batch-settlement (a tab), both at the per-message maximum"),
     "404": error("Unknown agent"),
     "409": error("This payment authorization was already used"),
     "503": error("The agent or the facilitator is unavailable"),
@@ -108,7 +175,7 @@ export function openApiDocument(origin: string) {
     info: { title: "x402 Chat", version: "0.1.0", description: "Pay-per-message AI agents over x402, with their facilitator and discovery." },
     servers: [{ url: origin }],
     paths: {
-      "/api/agents": { get: { summary: "The free agent catalog", responses: { "200": json({ type: "object", properties: { agents: { type: "array" } } }) } } },
+      "/api/agents": { get: { summary: "The free agent catalog, with each agent's schemes and pricing", responses: { "200": json({ type: "object", required: ["agents"], properties: { agents: { type: "array", items: catalogAgent } } }), "500": error("agents_config_invalid: agents.config.json does not validate") } } },
       "/api/x402/{agentId}/chat": { post: paidChat },
       "/agent/{agentId}/v1/chat": { post: { ...paidChat, summary: "Same as /api/x402/{agentId}/chat" } },
       "/api/facilitator/verify": { post: { summary: "Verify a payment (x402 facilitator)", ...facilitatorRequest, responses: { "200": json({ type: "object", properties: { isValid: { type: "boolean" }, invalidReason: { type: "string" }, payer: { type: "string" } } }), "400": error("Malformed request") } } },
@@ -121,7 +188,7 @@ export function openApiDocument(origin: string) {
       "/api/rpc/{chainId}": { post: { summary: "Read-only JSON-RPC proxy to a network (allow-listed methods)", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": json({ type: "object" }) } } },
       "/api/probe": { post: probeRoute },
       "/api/proxy": { post: proxyRoute },
-      "/.well-known/x402": { get: { summary: "x402 discovery manifest: paid routes, prices, networks, facilitator", responses: { "200": json({ type: "object" }) } } },
+      "/.well-known/x402": { get: { summary: "x402 discovery manifest: paid routes, their schemes (exact, batch-settlement) and pricing, networks, facilitator", responses: { "200": json(manifest) } } },
       "/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },
     } as Record<string, Record<string, object>>,
   };
