@@ -26,13 +26,18 @@ test("fund the local wallet with USDC from a connected external wallet (wagmi mo
   expect(await usdcOf(ANVIL_ACCOUNT_2)).toBe(sourceBefore - 7_500000n);
 });
 
-test("without the test flag the mock wallet is not offered; the Local Wallet is", async ({ page }) => {
+test("the external wallets are other wallets: no mock without the test flag, no Local Wallet, no developer note", async ({ page }) => {
   const wallet = new WalletPage(page);
   await page.goto("/");
   await wallet.create();
-  await wallet.openConnectModal();
+  await wallet.page.getByTestId("external-open").click();
+  await expect(wallet.externalWallets).toBeVisible();
+  // Meant for developers (the README says how to enable WalletConnect), not for the user.
+  await expect(wallet.externalWallets).not.toContainText("NEXT_PUBLIC_");
+  await wallet.externalWallets.getByRole("button", { name: "Connect Wallet" }).click();
+  await expect(wallet.connectOption("coinbase")).toBeVisible();
   await expect(wallet.connectOption("e2e-mock")).toHaveCount(0);
-  // The Local Wallet connects with the unlocked key, and funding from itself is not offered.
-  await wallet.connectOption("x402chat-local").click();
-  await expect(wallet.externalWallets).toContainText("Connect another wallet to fund this one from it.");
+  // The app's own wallet is what is being funded: it is not an external wallet.
+  await expect(wallet.connectOption("x402chat-local")).toHaveCount(0);
+  await expect(page.getByText("Local Wallet")).toHaveCount(0);
 });

@@ -6,8 +6,10 @@ import { Button } from "@/components/ui/Button";
 import { FormError } from "@/components/ui/FormError";
 import { Input } from "@/components/ui/Input";
 import type { NormalizedQuote } from "@/lib/remote-agents/parse-quote";
-import { catalogAgent, urlAgent } from "../../lib/x402/payer/chat-agent";
+import { networkByX402Id } from "@/lib/chains/networks";
+import { catalogAgent, urlAgent, type ChatAgent } from "../../lib/x402/payer/chat-agent";
 import { useChatState } from "./ChatProvider";
+import { GettingStarted } from "./GettingStarted";
 import { probeAgentUrl, useCatalog } from "./useCatalog";
 
 export function AgentPicker() {
@@ -16,9 +18,10 @@ export function AgentPicker() {
   const { selectAgent } = useChatState();
 
   return (
-    <div data-testid="agent-picker" className="mx-auto flex w-full max-w-3xl flex-col gap-6 p-6">
+    <div data-testid="agent-picker" className="mx-auto flex w-full max-w-3xl flex-col gap-6 p-4 sm:p-6">
+      <GettingStarted />
       <section>
-        <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-zinc-500">Published agents</h2>
+        <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-zinc-600 dark:text-zinc-400">Agents</h2>
         {catalog.state === "loading" && <p className="text-sm text-zinc-500">Loading agents…</p>}
         {catalog.state === "error" && (
           <FormError message={`The agent catalog could not be loaded: ${catalog.message}`} />
@@ -37,9 +40,9 @@ export function AgentPicker() {
                   >
                     <span className="flex items-center justify-between gap-2">
                       <span className="font-medium">{entry.name}</span>
-                      <span className="font-mono text-xs">{entry.price} USDC</span>
+                      <span className="shrink-0 font-mono text-xs">{agent.priceDisplay}</span>
                     </span>
-                    <span className="text-xs text-zinc-500">{entry.description}</span>
+                    <span className="line-clamp-3 text-xs text-zinc-600 dark:text-zinc-400">{entry.description}</span>
                     <span className="flex flex-wrap gap-1 text-xs">
                       {entry.capabilities.map((c) => (
                         <span key={c} className="rounded bg-zinc-100 px-1.5 py-0.5 dark:bg-zinc-800">
@@ -47,10 +50,11 @@ export function AgentPicker() {
                         </span>
                       ))}
                     </span>
-                    <span className="font-mono text-[10px] text-zinc-400">
-                      {entry.id} · {entry.network.name} · {entry.status}
+                    <span data-testid="agent-card-meta" className="flex items-center gap-1.5 text-xs text-zinc-600 dark:text-zinc-400">
+                      <span aria-hidden className={`h-2 w-2 rounded-full ${entry.status === "available" ? "bg-emerald-500" : "bg-amber-500"}`} />
+                      {entry.network.name} · {statusText(entry.status, entry.statusReason)}
                     </span>
-                    {agent.blocked && <span className="text-xs text-amber-600">{agent.blocked}</span>}
+                    {agent.blocked && <span className="text-xs text-amber-800 dark:text-amber-400">{agent.blocked}</span>}
                   </button>
                 </li>
               );
@@ -61,6 +65,12 @@ export function AgentPicker() {
       <UrlProbe />
     </div>
   );
+}
+
+/** "Available", or the status with its reason ("Unavailable: its model is not configured"). */
+function statusText(status: string, reason: string | undefined): string {
+  const word = status.charAt(0).toUpperCase() + status.slice(1);
+  return status === "available" || !reason ? word : `${word}: ${reason}`;
 }
 
 function UrlProbe() {
@@ -81,7 +91,7 @@ function UrlProbe() {
 
   return (
     <section>
-      <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-zinc-500">Or paste any x402 agent URL</h2>
+      <h2 className="mb-3 text-sm font-semibold uppercase tracking-wide text-zinc-600 dark:text-zinc-400">Or paste any x402 agent URL</h2>
       <form
         className="flex gap-2"
         onSubmit={(e) => {
@@ -104,22 +114,39 @@ function UrlProbe() {
         </Button>
       </form>
       {result.state === "error" && <FormError testId="probe-error" message={result.message} className="mt-2" />}
-      {result.state === "done" && agent && (
-        <div data-testid="probe-result" data-payable={result.quote.payable} className="mt-3 rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800">
-          <p>
-            <span className="font-medium">{agent.name}</span> asks <span data-testid="probe-price" className="font-mono">{agent.priceDisplay}</span>
-            {result.quote.network && <> on {result.quote.network}</>} ({result.quote.dialect})
-          </p>
-          {result.quote.payTo && <p className="font-mono text-xs text-zinc-500">pays {result.quote.payTo}</p>}
-          {agent.blocked ? (
-            <p className="mt-1 text-amber-600">{agent.blocked}</p>
-          ) : (
-            <Button data-testid="probe-use" variant="primary" onClick={() => selectAgent(agent)} className="mt-2">
-              Chat with this agent
-            </Button>
-          )}
-        </div>
-      )}
+      {result.state === "done" && agent && <ProbeResult quote={result.quote} agent={agent} onUse={() => selectAgent(agent)} />}
     </section>
+  );
+}
+
+/**
+ * What a probed URL asks. A quote with a price says it, on which network, to whom; a URL that asks nothing we can
+ * read (free, down, not x402) says why, with no made-up "unknown price".
+ */
+export function ProbeResult({ quote, agent, onUse }: { quote: NormalizedQuote; agent: ChatAgent; onUse: () => void }) {
+  const networkName = quote.network ? (networkByX402Id(quote.network)?.name ?? quote.network) : null;
+  return (
+    <div data-testid="probe-result" data-payable={quote.payable} className="mt-3 rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800">
+      {quote.amount ? (
+        <p>
+          <span className="font-medium">{agent.name}</span> asks <span data-testid="probe-price" className="font-mono">{quote.amount.display}</span>
+          {networkName && <> on {networkName}</>} per message
+        </p>
+      ) : (
+        <p>
+          <span className="font-medium">{agent.name}</span> does not ask for a payment this app can read.
+        </p>
+      )}
+      {quote.payTo && <p className="break-all font-mono text-xs text-zinc-600 dark:text-zinc-400">pays {quote.payTo}</p>}
+      {agent.blocked ? (
+        <p data-testid="probe-blocked" className="mt-1 text-amber-800 dark:text-amber-400">
+          {agent.blocked}
+        </p>
+      ) : (
+        <Button data-testid="probe-use" variant="primary" onClick={onUse} className="mt-2">
+          Chat with this agent
+        </Button>
+      )}
+    </div>
   );
 }

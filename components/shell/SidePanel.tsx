@@ -3,13 +3,13 @@ import { ConversationList } from "@/components/chat/ConversationList";
 import { PolicySettingsLazy } from "@/components/chat/PolicySettingsLazy";
 import { NetworkStatusBadge } from "@/components/network/NetworkStatusBadge";
 
-const heading = "text-xs font-semibold uppercase tracking-wide text-zinc-500";
+const heading = "text-xs font-semibold uppercase tracking-wide text-zinc-600 dark:text-zinc-400";
 
 export function SidePanel() {
   return (
     <aside
       data-testid="side-panel"
-      className="flex w-full flex-col gap-5 border-zinc-200 p-4 md:w-80 md:border-l dark:border-zinc-800"
+      className="flex w-full flex-col gap-5 border-t border-zinc-200 p-4 md:w-80 md:shrink-0 md:overflow-y-auto md:border-t-0 md:border-l dark:border-zinc-800"
     >
       <section className="flex flex-col gap-2">
         <h2 className={heading}>Network</h2>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import type { Address } from "viem";
 import { useLocalStore } from "@/lib/browser/store";
 import { useNetwork } from "@/components/network/NetworkProvider";
@@ -12,6 +12,7 @@ import { AccountView } from "./AccountView";
 import { BrokenVault } from "./BrokenVault";
 import { CreateWallet } from "./CreateWallet";
 import { ImportWallet } from "./ImportWallet";
+import { OPEN_WALLET_EVENT } from "./open-wallet";
 import { UnlockWallet } from "./UnlockWallet";
 import { useUnlockedAddress } from "./useSession";
 import { useVault } from "./useVault";
@@ -51,20 +52,76 @@ export function WalletArea() {
   const toggleLabel = state === "unlocked" ? `${vaultAddress!.slice(0, 6)}…${vaultAddress!.slice(-4)}` : TOGGLE_LABELS[state];
   const onAutoLockMinutes = (minutes: number) => autoLockStore.update((storage) => writeAutoLockMinutes(storage, minutes));
 
+  const area = useRef<HTMLDivElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const titleId = useId();
+
+  // Opened from elsewhere on the page: the first-steps guide, an error's action.
+  useEffect(() => {
+    const show = () => setOpen(true);
+    window.addEventListener(OPEN_WALLET_EVENT, show);
+    return () => window.removeEventListener(OPEN_WALLET_EVENT, show);
+  }, []);
+
+  // While open: the focus moves into the panel; Escape closes it (the focus back on its button), and so does a
+  // click anywhere outside it, except in what the panel opened on top of the page (RainbowKit's modal, a dialog).
+  useEffect(() => {
+    if (!open) return;
+    const first = panel.current?.querySelector<HTMLElement>("input, select, textarea, button:not([aria-label='Close']), a[href]");
+    (first ?? panel.current)?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || event.defaultPrevented || isOnTop(event.target)) return;
+      setOpen(false);
+      toggle.current?.focus();
+    };
+    const onPointer = (event: PointerEvent) => {
+      const target = event.target as Node;
+      if (area.current?.contains(target) || isOnTop(target)) return;
+      setOpen(false);
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("pointerdown", onPointer);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("pointerdown", onPointer);
+    };
+  }, [open]);
+
   return (
-    <div data-testid="wallet-area" data-state={state} data-chain-id={network.chainId} className="relative">
-      <Button data-testid="wallet-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+    <div ref={area} data-testid="wallet-area" data-state={state} data-chain-id={network.chainId} className="relative min-w-0">
+      <Button
+        ref={toggle}
+        data-testid="wallet-toggle"
+        aria-expanded={open}
+        aria-haspopup="dialog"
+        onClick={() => setOpen(!open)}
+        className={`max-w-full truncate whitespace-nowrap ${state === "empty" ? "border-emerald-700 font-medium text-emerald-800 dark:text-emerald-300" : ""}`}
+      >
         {toggleLabel}
       </Button>
       {open && read !== null && (
         <div
+          ref={panel}
+          role="dialog"
+          aria-labelledby={titleId}
+          tabIndex={-1}
           data-testid="wallet-panel"
           key={network.chainId}
-          className="absolute right-0 z-50 mt-2 flex w-80 flex-col gap-3 rounded-md border border-zinc-200 bg-white p-4 shadow-lg dark:border-zinc-800 dark:bg-zinc-950"
+          className="absolute right-0 z-50 mt-2 flex max-h-[calc(100dvh-4.5rem)] w-80 max-w-[calc(100vw-1.5rem)] flex-col gap-3 overflow-y-auto rounded-md border border-zinc-200 bg-white p-4 shadow-lg focus:outline-none dark:border-zinc-800 dark:bg-zinc-950"
         >
           <div className="flex items-center justify-between">
-            <span className="text-sm font-semibold">Wallet · {network.name}</span>
-            <Button variant="ghost" aria-label="Close" onClick={() => setOpen(false)}>
+            <h2 id={titleId} className="text-sm font-semibold">
+              Wallet · {network.name}
+            </h2>
+            <Button
+              variant="ghost"
+              aria-label="Close"
+              onClick={() => {
+                setOpen(false);
+                toggle.current?.focus();
+              }}
+            >
               ✕
             </Button>
           </div>
@@ -81,6 +138,11 @@ export function WalletArea() {
       )}
     </div>
   );
+}
+
+/** Inside something the panel put above the page: RainbowKit's connect modal (data-rk), or a modal <dialog>. */
+function isOnTop(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest("[data-rk], dialog[open]") !== null;
 }
 
 type Tab = "create" | "import";

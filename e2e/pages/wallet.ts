@@ -123,10 +123,10 @@ export class WalletPage {
   async openConnectModal() {
     await this.page.getByTestId("external-open").click();
     await this.externalWallets.getByRole("button", { name: "Connect Wallet" }).click();
-    await expect(this.connectOption("x402chat-local")).toBeVisible();
+    await expect(this.connectOption("coinbase")).toBeVisible();
   }
 
-  /** A wallet offered in RainbowKit's connect modal: e2e-mock, x402chat-local. */
+  /** A wallet offered in RainbowKit's connect modal: e2e-mock, coinbase, injected. */
   connectOption(walletId: string): Locator {
     return this.page.getByTestId(`rk-wallet-option-${walletId}`);
   }

@@ -102,7 +102,7 @@ async function startServer(rpcUrl: string, port: number): Promise<string> {
         price: { amount: EXTERNAL_PRICE_ATOMIC.toString(), asset: localDeployment.usdc, extra: { name: "USD Coin", version: "2" } },
         maxTimeoutSeconds: 300,
       },
-      description: "External echo agent (official x402 SDK)",
+      description: process.env.EXTERNAL_X402_DESCRIPTION || "External echo agent (official x402 SDK)",
       mimeType: "application/json",
     },
   });
@@ -238,10 +238,10 @@ const SELF = fileURLToPath(import.meta.url);
 const REPO_ROOT = path.resolve(path.dirname(SELF), "../..");
 
 /** Starts the server in its own process and resolves once it listens. */
-export async function startExternalX402Server(opts: { rpcUrl: string; mode?: ExternalMode }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startExternalX402Server(opts: { rpcUrl: string; mode?: ExternalMode; description?: string }): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", SELF], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: "0", RPC_URL: opts.rpcUrl, EXTERNAL_X402_MODE: opts.mode ?? "settle" },
+    env: { ...process.env, PORT: "0", RPC_URL: opts.rpcUrl, EXTERNAL_X402_MODE: opts.mode ?? "settle", EXTERNAL_X402_DESCRIPTION: opts.description ?? "" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

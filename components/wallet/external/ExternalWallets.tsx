@@ -9,14 +9,13 @@ import { useState } from "react";
 import type { Address } from "viem";
 import { WagmiContext } from "wagmi";
 import type { Network } from "@/lib/chains/networks";
-import { publicEnv } from "@/lib/public-env";
 import { sharedWagmiConfig } from "./config";
 import { FundFromWallet } from "./FundFromWallet";
 
 export default function ExternalWallets({ network, address }: { network: Network; address: Address }) {
   // Not WagmiProvider: it reconnects on every mount, which drops a connection whose connector does not
   // reconnect on its own (the panel remounts on each opening). The shared config reconnects once, when built.
-  const config = sharedWagmiConfig(network.chainId);
+  const config = sharedWagmiConfig();
   const [queryClient] = useState(() => new QueryClient());
   return (
     <WagmiContext.Provider value={config}>
@@ -24,11 +23,6 @@ export default function ExternalWallets({ network, address }: { network: Network
         <RainbowKitProvider initialChain={network.chainId} modalSize="compact">
           <div className="flex flex-col gap-2" data-testid="external-wallets">
             <ConnectButton showBalance={false} chainStatus="none" accountStatus="address" />
-            {!publicEnv.walletConnectProjectId && (
-              <p className="text-xs text-zinc-500">
-                WalletConnect is off: set NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID to offer it.
-              </p>
-            )}
             <FundFromWallet network={network} to={address} />
           </div>
         </RainbowKitProvider>

@@ -11,8 +11,6 @@ import { reconnect } from "wagmi/actions";
 import { storageKeys } from "@/lib/browser/keys";
 import { NETWORK_LIST, viemChainOf } from "@/lib/chains/networks";
 import { publicEnv } from "@/lib/public-env";
-import { localWalletConnector, LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
-import { walletSession } from "@/lib/wallet/session";
 import { bridgeExternalWallet } from "./bridge";
 
 const LOCAL_CHAIN_ID = 31337;
@@ -43,9 +41,9 @@ let shared: Config | undefined;
  * The page's one wagmi config, built when the external wallets first load and kept while the page lives: a
  * connection must outlast the wallet panel (which unmounts when closed), since the chat may pay with it.
  */
-export function sharedWagmiConfig(initialChainId: number): Config {
+export function sharedWagmiConfig(): Config {
   if (!shared) {
-    shared = buildWagmiConfig(initialChainId);
+    shared = buildWagmiConfig();
     bridgeExternalWallet(shared);
     // What WagmiProvider does on mount, done once here: every later mount of the panel reuses this connection.
     void reconnect(shared);
@@ -53,8 +51,11 @@ export function sharedWagmiConfig(initialChainId: number): Config {
   return shared;
 }
 
-/** The wagmi config: our chains read through the app's read-only relay, and the wallets RainbowKit lists. */
-function buildWagmiConfig(initialChainId: number) {
+/**
+ * The wagmi config: our chains read through the app's read-only relay, and the wallets RainbowKit lists. The local
+ * wallet is not among them: it is this app's own, not an external one, and funding it from itself means nothing.
+ */
+function buildWagmiConfig() {
   const e2e = e2eMockWallet();
   // In the e2e mock mode the local chain talks to anvil directly (the mock sends transactions through its RPC);
   // otherwise every chain is read through the relay and the wallets sign and send themselves. The local chain
@@ -63,18 +64,6 @@ function buildWagmiConfig(initialChainId: number) {
     viemChainOf(n, e2e && n.chainId === LOCAL_CHAIN_ID ? e2e.rpcUrl : rpcProxyUrl(n.chainId)),
   ) as [Chain, ...Chain[]];
 
-  const localWallet = (): Wallet => ({
-    id: LOCAL_CONNECTOR_ID,
-    name: "Local Wallet",
-    iconUrl: ICON,
-    iconBackground: "#18181b",
-    installed: true,
-    createConnector: (details) =>
-      createConnector((config) => ({
-        ...localWalletConnector({ session: walletSession, rpcUrl: rpcProxyUrl, chainId: initialChainId })(config),
-        ...details,
-      })),
-  });
   const mockWallet = (m: { address: Address }) => (): Wallet => ({
     id: "e2e-mock",
     name: "E2E mock wallet",
@@ -90,8 +79,8 @@ function buildWagmiConfig(initialChainId: number) {
   // otherwise), and WalletConnect not at all; any other extension wallet is offered as "Browser Wallet".
   const hasMetaMask = (window as { ethereum?: { isMetaMask?: boolean } }).ethereum?.isMetaMask === true;
   const wallets: WalletList[number]["wallets"] = projectId
-    ? [localWallet, metaMaskWallet, coinbaseWallet, walletConnectWallet]
-    : [localWallet, hasMetaMask ? metaMaskWallet : injectedWallet, coinbaseWallet];
+    ? [metaMaskWallet, coinbaseWallet, walletConnectWallet]
+    : [hasMetaMask ? metaMaskWallet : injectedWallet, coinbaseWallet];
   if (e2e) wallets.push(mockWallet(e2e));
 
   const connectors = connectorsForWallets([{ groupName: "Wallets", wallets }], {

@@ -57,7 +57,7 @@ export function urlAgent(url: string, quote: NormalizedQuote, network: Network, 
   const blocked = !quote.payable
     ? quote.reason ?? "this URL does not ask for an x402 payment we can make"
     : quote.chainId !== network.chainId
-      ? `paid on chain ${quote.chainId}: switch network to use it`
+      ? `paid on ${(quote.chainId !== null && networkByChainId(quote.chainId)?.name) || `chain ${quote.chainId}`}: switch network to use it`
       : null;
   return {
     ref: { kind: "url", url, name: hostOf(url) },
