@@ -39,7 +39,21 @@ contract ERC3009DepositCollector {
         IERC3009Receive(token).receiveWithAuthorization(
             payer, address(this), amount, validAfter, validBefore, nonce, signature
         );
-        (bool ok, bytes memory result) = token.call(abi.encodeCall(IERC3009Receive.transfer, (SETTLEMENT, amount)));
-        if (!ok || (result.length != 0 && !abi.decode(result, (bool)))) revert TransferFailed();
+        _transferToSettlement(token, amount);
+    }
+
+    /// @dev transfer(SETTLEMENT, amount) on scratch memory; a token may return nothing, or must return true.
+    function _transferToSettlement(address token, uint256 amount) private {
+        bool ok;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, shl(224, 0xa9059cbb))
+            mstore(add(ptr, 0x04), SETTLEMENT)
+            mstore(add(ptr, 0x24), amount)
+            mstore(0x00, 1)
+            ok := call(gas(), token, 0, ptr, 0x44, 0x00, 0x20)
+            if returndatasize() { ok := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1))) }
+        }
+        if (!ok) revert TransferFailed();
     }
 }

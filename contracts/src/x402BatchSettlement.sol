@@ -87,6 +87,12 @@ contract x402BatchSettlement {
 
     /// @dev EIP-2: s in the lower half of the secp256k1 order, so a signature has one valid form.
     uint256 private constant MAX_S = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// @dev Offsets of ChannelConfig's address words in calldata.
+    uint256 private constant PAYER = 0x00;
+    uint256 private constant PAYER_AUTHORIZER = 0x20;
+    uint256 private constant RECEIVER = 0x40;
+    uint256 private constant RECEIVER_AUTHORIZER = 0x60;
+    uint256 private constant TOKEN = 0x80;
     /// @dev Transient slot of the reentrancy lock (EIP-1153): keccak256("x402BatchSettlement.lock").
     uint256 private constant LOCK_SLOT = 0xae033d5c3016ccfd2b3eb340738f23361d5f91c0371e5b5442827d29d3145908;
 
@@ -156,17 +162,14 @@ contract x402BatchSettlement {
         _requireValidConfig(config);
         bytes32 channelId = _channelId(_domainSeparator(), config);
 
-        uint256 before = _balanceOf(config.token);
-        IDepositCollector(collector).collect(config.payer, config.token, amount, channelId, collectorData);
-        uint256 received = _balanceOf(config.token) - before;
+        address token = _addressAt(config, TOKEN);
+        uint256 before = _balanceOf(token);
+        _collect(collector, config, amount, channelId, collectorData);
+        uint256 received = _balanceOf(token) - before;
         if (received != amount) revert DepositNotReceived(amount, received);
 
-        ChannelState storage channel = _channels[channelId];
-        uint96 previous = channel.balance;
-        uint256 balance = uint256(previous) + amount;
-        if (balance > type(uint96).max) revert BalanceOverflow();
-        channel.balance = uint96(balance);
-        if (previous == 0) emit ChannelCreated(channelId, config);
+        (uint256 balance, bool created) = _credit(channelId, amount);
+        if (created) emit ChannelCreated(channelId, config);
         emit Deposited(channelId, msg.sender, collector, amount, uint128(balance));
     }
 
@@ -200,10 +203,11 @@ contract x402BatchSettlement {
         bytes32[] memory entries = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
             VoucherClaim calldata row = voucherClaims[i];
-            if (row.voucher.channel.receiverAuthorizer != authorizer) revert MixedReceiverAuthorizers();
             bytes32 id = _channelId(separator, row.voucher.channel);
+            if (_addressAt(row.voucher.channel, RECEIVER_AUTHORIZER) != authorizer) revert MixedReceiverAuthorizers();
+            (uint128 ceiling, uint128 target) = _rowAmounts(row);
             ids[i] = id;
-            entries[i] = _claimEntryHash(id, row.voucher.maxClaimableAmount, row.totalClaimed);
+            entries[i] = _claimEntryHash(id, ceiling, target);
         }
         bytes32 digest = _typedDigest(separator, _claimBatchHash(entries));
         if (!_isValidSignatureNow(authorizer, digest, authorizerSignature)) revert InvalidAuthorizerSignature();
@@ -345,7 +349,7 @@ contract x402BatchSettlement {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Claims every row (their ids computed by the caller), then credits the receivers: consecutive rows of
+    /// @dev Claims every row (their ids computed by the caller, which checked their config words clean), then credits the receivers: consecutive rows of
     ///      one receiver and token (a batch usually is one agent's) add to its totals with one write.
     function _claimAll(VoucherClaim[] calldata voucherClaims, bytes32[] memory ids, bytes32 separator) private {
         address receiver;
@@ -355,10 +359,11 @@ contract x402BatchSettlement {
             VoucherClaim calldata row = voucherClaims[i];
             uint128 amount = _claim(row, ids[i], separator);
             if (amount == 0) continue;
-            ChannelConfig calldata config = row.voucher.channel;
-            if (config.receiver != receiver || config.token != token) {
+            (address rowReceiver, address rowToken) =
+                (_addressAt(row.voucher.channel, RECEIVER), _addressAt(row.voucher.channel, TOKEN));
+            if (rowReceiver != receiver || rowToken != token) {
                 if (credit != 0) receivers[receiver][token].totalClaimed += uint128(credit);
-                (receiver, token, credit) = (config.receiver, config.token, 0);
+                (receiver, token, credit) = (rowReceiver, rowToken, 0);
             }
             // At most 2^96 a row (a channel's balance), so the sum can't overflow 256 bits.
             unchecked {
@@ -372,11 +377,15 @@ contract x402BatchSettlement {
     ///      returns by how much. A row at or below the current total changes nothing, so a stale or replayed
     ///      claim is a no-op.
     function _claim(VoucherClaim calldata row, bytes32 channelId, bytes32 separator) private returns (uint128 amount) {
-        uint128 ceiling = row.voucher.maxClaimableAmount;
-        uint128 target = row.totalClaimed;
+        (uint128 ceiling, uint128 target) = _rowAmounts(row);
         if (target > ceiling) revert ClaimExceedsVoucher(channelId, target, ceiling);
         ChannelState storage channel = _channels[channelId];
-        (uint96 balance, uint96 claimed) = (channel.balance, channel.totalClaimed);
+        // The channel's slot is read once and written once (Solidity would read it again to write one field).
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(channel.slot)
+        }
+        (uint96 balance, uint96 claimed) = (uint96(word), uint96(word >> 96));
         if (target > balance) revert ClaimExceedsBalance(channelId, target, balance);
         bytes32 digest = _typedDigest(separator, _hash3(VOUCHER_TYPEHASH, channelId, bytes32(uint256(ceiling))));
         if (!_isValidVoucherSignature(row.voucher.channel, digest, row.signature)) {
@@ -388,8 +397,31 @@ contract x402BatchSettlement {
         unchecked {
             amount = target - claimed;
         }
-        channel.totalClaimed = uint96(target);
+        word = (word & ~(uint256(type(uint96).max) << 96)) | (uint256(target) << 96);
+        assembly ("memory-safe") {
+            sstore(channel.slot, word)
+        }
         emit Claimed(channelId, msg.sender, amount, target);
+    }
+
+    /// @dev A claim row's ceiling and claimed total, read from calldata and refused, as abi decoding would, when
+    ///      beyond uint128.
+    function _rowAmounts(VoucherClaim calldata row) private pure returns (uint128 ceiling, uint128 target) {
+        uint256 maxWord;
+        uint256 totalWord;
+        assembly ("memory-safe") {
+            maxWord := calldataload(add(row, 0xe0))
+            totalWord := calldataload(add(row, 0x120))
+        }
+        if ((maxWord | totalWord) >> 128 != 0) revert();
+        return (uint128(maxWord), uint128(totalWord));
+    }
+
+    /// @dev An address field of a config whose words _channelId has checked clean, read without re-checking.
+    function _addressAt(ChannelConfig calldata config, uint256 field) private pure returns (address value) {
+        assembly ("memory-safe") {
+            value := calldataload(add(config, field))
+        }
     }
 
     /// @dev The nonce advances first, whatever moves after, so any earlier signed refund is spent.
@@ -452,14 +484,15 @@ contract x402BatchSettlement {
     }
 
     /// @dev An EOA payer authorizer signs with ECDSA only; with none, the payer itself signs (EIP-1271 for a
-    ///      smart wallet, ECDSA for an EOA).
+    ///      smart wallet, ECDSA for an EOA). Only called on configs whose channel id was computed (words clean).
     function _isValidVoucherSignature(ChannelConfig calldata config, bytes32 digest, bytes calldata signature)
         private
         view
         returns (bool)
     {
-        if (config.payerAuthorizer != address(0)) return _recover(digest, signature) == config.payerAuthorizer;
-        return _isValidSignatureNow(config.payer, digest, signature);
+        address payerAuthorizer = _addressAt(config, PAYER_AUTHORIZER);
+        if (payerAuthorizer != address(0)) return _recover(digest, signature) == payerAuthorizer;
+        return _isValidSignatureNow(_addressAt(config, PAYER), digest, signature);
     }
 
     /// @dev EIP-1271 for an account with code, ECDSA otherwise.
@@ -519,11 +552,11 @@ contract x402BatchSettlement {
         bytes32 typehash = CHANNEL_CONFIG_TYPEHASH;
         bytes32 structHash;
         assembly ("memory-safe") {
-            let dirty := shr(160, calldataload(config))
-            for { let i := 0x20 } lt(i, 0xa0) { i := add(i, 0x20) } {
-                dirty := or(dirty, shr(160, calldataload(add(config, i))))
-            }
-            dirty := or(dirty, shr(40, calldataload(add(config, 0xa0))))
+            let addresses := or(
+                or(calldataload(config), calldataload(add(config, 0x20))),
+                or(or(calldataload(add(config, 0x40)), calldataload(add(config, 0x60))), calldataload(add(config, 0x80)))
+            )
+            let dirty := or(shr(160, addresses), shr(40, calldataload(add(config, 0xa0))))
             if dirty { revert(0, 0) }
             let ptr := mload(0x40)
             mstore(ptr, typehash)
@@ -567,6 +600,54 @@ contract x402BatchSettlement {
     /// @dev EIP-712 encodes an array of structs as the hash of its elements' struct hashes, concatenated.
     function _claimBatchHash(bytes32[] memory entries) private pure returns (bytes32) {
         return keccak256(abi.encode(CLAIM_BATCH_TYPEHASH, keccak256(abi.encodePacked(entries))));
+    }
+
+    /// @dev Adds a deposit to the channel's balance, reading and writing its slot once (Solidity would read it
+    ///      again to write one field); `created` when the channel was empty.
+    function _credit(bytes32 channelId, uint256 amount) private returns (uint256 balance, bool created) {
+        ChannelState storage channel = _channels[channelId];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(channel.slot)
+        }
+        uint96 previous = uint96(word);
+        balance = uint256(previous) + amount;
+        if (balance > type(uint96).max) revert BalanceOverflow();
+        word = (word & ~uint256(type(uint96).max)) | balance;
+        assembly ("memory-safe") {
+            sstore(channel.slot, word)
+        }
+        created = previous == 0;
+    }
+
+    /// @dev collector.collect(payer, token, amount, channelId, collectorData), encoded on scratch memory with
+    ///      collectorData copied once; a revert is passed on as it is. No code check: a call to an address without
+    ///      code delivers nothing, which the balance check after it refuses.
+    function _collect(
+        address collector,
+        ChannelConfig calldata config,
+        uint256 amount,
+        bytes32 channelId,
+        bytes calldata collectorData
+    ) private {
+        bytes4 selector = IDepositCollector.collect.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), calldataload(config)) // payer
+            mstore(add(ptr, 0x24), calldataload(add(config, 0x80))) // token
+            mstore(add(ptr, 0x44), amount)
+            mstore(add(ptr, 0x64), channelId)
+            mstore(add(ptr, 0x84), 0xa0)
+            mstore(add(ptr, 0xa4), collectorData.length)
+            calldatacopy(add(ptr, 0xc4), collectorData.offset, collectorData.length)
+            mstore(add(add(ptr, 0xc4), collectorData.length), 0) // zero padding to a whole word
+            let size := add(0xc4, and(add(collectorData.length, 31), not(31)))
+            if iszero(call(gas(), collector, 0, ptr, size, 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+        }
     }
 
     /// @dev balanceOf(this) on scratch memory.
