@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   "authorization_validity_too_long",
   "payment_already_used",
   "settlement_failed",
+  // Tabs (x402 batch-settlement): the tab is serving another message (one at a time per tab).
+  "tab_busy",
   // Our facilitator.
   "zero_amount",
   "payee_not_served",

@@ -20,6 +20,9 @@ import {
 const stack = paidStackFixture();
 const market = () => getAgent(MARKET_AGENT)!;
 const chatUrl = (agentId = MARKET_AGENT) => `${stack.url}/api/x402/${agentId}/chat`;
+/** The receiver authorizer our facilitator advertises for tabs on the local chain (its own key). */
+const advertisedReceiverAuthorizer = () =>
+  getLocalFacilitator().getSupported().kinds.find((k) => k.scheme === "batch-settlement" && k.network === "eip155:31337")?.extra?.receiverAuthorizer;
 
 describe("the 402 quote", () => {
   it("carries the v2 PAYMENT-REQUIRED header and a v1-style body for this agent", async () => {
@@ -27,7 +30,8 @@ describe("the 402 quote", () => {
     expect(res.status).toBe(402);
     const required = decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!);
     expect(required.x402Version).toBe(2);
-    expect(required.accepts).toHaveLength(1);
+    // exact first (clients that take the first offer still pay per message), then a tab at the same price.
+    expect(required.accepts.map((a) => a.scheme)).toEqual(["exact", "batch-settlement"]);
     expect(required.accepts[0]).toMatchObject({
       scheme: "exact",
       network: "eip155:31337",
@@ -36,6 +40,14 @@ describe("the 402 quote", () => {
       payTo: market().payTo,
       extra: { name: "USD Coin", version: "2" },
     });
+    expect(required.accepts[1]).toMatchObject({
+      scheme: "batch-settlement",
+      network: "eip155:31337",
+      amount: priceAtomic(market()).toString(),
+      asset: USDC,
+      payTo: market().payTo,
+      extra: { name: "USD Coin", version: "2", receiverAuthorizer: advertisedReceiverAuthorizer(), withdrawDelay: 900 },
+    });
     expect(required.resource.url).toBe(chatUrl());
     expect(required.extensions?.bazaar).toBeDefined();
 
@@ -43,7 +55,9 @@ describe("the 402 quote", () => {
     expect(body.x402Version).toBe(1);
     expect(body.error).toBe("payment_required");
     expect(body.message).toContain("0.01 USDC");
+    expect(body.accepts.map((a) => a.scheme)).toEqual(["exact", "batch-settlement"]);
     expect(body.accepts[0]).toMatchObject({ maxAmountRequired: "10000", payTo: market().payTo, asset: USDC });
+    expect(body.accepts[1]).toMatchObject({ maxAmountRequired: "10000", payTo: market().payTo, asset: USDC });
     expect(res.headers.get("access-control-expose-headers")).toContain("PAYMENT-REQUIRED");
   });
 });

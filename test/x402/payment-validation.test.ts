@@ -9,7 +9,7 @@ function baseQuote(): AgentQuote {
   const agent = listAgents()[0]!;
   const base = NETWORKS.base;
   const requirements = { ...agentPrice(agent), network: base.caip2, asset: base.usdc.address, extra: { name: "USD Coin", version: "2" } };
-  return { agent, network: base, requirements, resource: { url: "http://127.0.0.1/api/x402/market/chat", description: "market" } };
+  return { agent, network: base, requirements, tab: null, resource: { url: "http://127.0.0.1/api/x402/market/chat", description: "market" } };
 }
 
 function authorizationFor(quote: AgentQuote) {

@@ -8,7 +8,7 @@ import { fundLocalAccount, type Anvil } from "@/lib/devchain";
 import { localX402Client } from "@/lib/devtools/load/client";
 import { serveRoutes, type Route } from "../../lib/devtools/route-server";
 import { setEnv, startTestChain, fixture } from "../support/fixtures";
-import { handlePaidAgentChat } from "@/lib/x402/server/paid-chat";
+import { handlePaidAgentChat, handlePaidAgentGet } from "@/lib/x402/server/paid-chat";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 
 export const MARKET_AGENT = "00000000-0000-0000-0000-000000000001";
@@ -17,6 +17,7 @@ export const USDC = NETWORKS.local.usdc.address;
 
 const PAID_ROUTES: Route[] = [
   { method: "POST", path: "/api/x402/:agentId/chat", handle: (req, p) => handlePaidAgentChat(req, p.agentId!) },
+  { method: "GET", path: "/api/x402/:agentId/chat", handle: (req, p) => handlePaidAgentGet(req, p.agentId!) },
   { method: "POST", path: "/api/facilitator/verify", handle: (req) => handleFacilitatorRequest(req, "verify") },
   { method: "POST", path: "/api/facilitator/settle", handle: (req) => handleFacilitatorRequest(req, "settle") },
   { method: "GET", path: "/api/facilitator/supported", handle: () => handleFacilitatorSupported() },

@@ -15,7 +15,7 @@ export function corsPreflight(): Response {
     status: 204,
     headers: {
       ...corsHeaders,
-      "Access-Control-Allow-Methods": "POST, OPTIONS",
+      "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
       "Access-Control-Allow-Headers":
         "Content-Type, Accept, PAYMENT-SIGNATURE, X-PAYMENT, Access-Control-Expose-Headers",
       "Access-Control-Max-Age": "600",

@@ -15,6 +15,7 @@ import { paidRouteError } from "./cors";
 import { paymentRequiredResponse, quoteForAgent, type AgentQuote } from "./quote";
 import { decodePaymentHeader, readPaymentHeader, verifyDecodedPayment, type VerifiedPayment } from "./payment";
 import { getResourceServer } from "./resource-server";
+import { serveTabRefund, tabProofOf, verifyTab, type TabProof, type VerifiedTab } from "./tab-payment";
 
 /**
  * The gate of the paid route: everything before a reply. In order: the agent exists and can answer, the body is
@@ -28,53 +29,58 @@ export interface ParsedChatRequest {
   messages: ModelMessage[];
 }
 
-/** A request that passed the gate: its payment is verified and claimed (status `verified` in the ledger). */
-export interface PaidRequest {
+interface PaidRequestBase {
   server: x402ResourceServer;
   ledger: Ledger;
   quote: AgentQuote;
-  payment: VerifiedPayment;
-  record: Payment;
   request: ParsedChatRequest;
   /** When the reply began (performance.now()), for latency and time to first token. */
   startedAt: number;
 }
 
+/** An `exact` payment that passed the gate: verified and claimed (status `verified` in the ledger). */
+export interface ExactPaidRequest extends PaidRequestBase {
+  kind: "exact";
+  payment: VerifiedPayment;
+  record: Payment;
+}
+
+/** A tab payment (deposit or voucher) that passed the gate: verified, its channel reserved for this reply. */
+export interface TabPaidRequest extends PaidRequestBase {
+  kind: "tab";
+  tab: VerifiedTab;
+}
+
+/** A request that passed the gate, ready for its reply. */
+export type PaidRequest = ExactPaidRequest | TabPaidRequest;
+
 export async function passGate(req: Request, agentId: string): Promise<PaidRequest | Response> {
-  let agent: AgentConfig | undefined;
-  try {
-    agent = getAgent(agentId);
-  } catch (err) {
-    return paidRouteError(500, "agents_config_invalid", (err as Error).message);
-  }
-  if (!agent) return paidRouteError(404, "unknown_agent", `No agent with id ${agentId}. GET /api/agents lists them.`);
-  const status = agentStatus(agent);
-  if (!status.available) {
-    return paidRouteError(503, "agent_unavailable", `${agent.name} cannot answer right now: ${status.reason}`);
-  }
+  const agent = availableAgent(agentId);
+  if (agent instanceof Response) return agent;
+  const priced = await quoteFor(req, agent);
+  if (priced instanceof Response) return priced;
+  const { server, quote } = priced;
+
+  const header = readPaymentHeader(req);
+  const tabProof = header ? tabProofOf(quote, server, header) : null;
+  // A tab's refund pays for no reply: it is served without a chat (the official client sends it as a GET, too).
+  if (tabProof?.ok && tabProof.proof.type === "refund") return refundTab(server, quote, tabProof.proof);
 
   const request = await readChatRequest(req);
   if (request instanceof Response) return request;
 
-  let server: x402ResourceServer;
-  let quote: AgentQuote;
-  try {
-    server = await getResourceServer();
-    quote = await quoteForAgent(server, agent, resourceUrlOf(req));
-  } catch (err) {
-    return paidRouteError(503, "facilitator_unavailable", `Payments are unavailable: ${(err as Error).message}`);
-  }
-
-  const header = readPaymentHeader(req);
   if (!header) {
     return paymentRequiredResponse(server, quote, "payment_required", `${agent.name} costs ${agent.price} USDC per message on ${quote.network.name}.`);
   }
-  let ledger: Ledger;
-  try {
-    ledger = await getLedger();
-  } catch (err) {
-    return paidRouteError(503, "ledger_unavailable", `Payments are unavailable: ${describeError(err)}`);
+  const ledger = await openLedger();
+  if (ledger instanceof Response) return ledger;
+  if (tabProof) {
+    if (!tabProof.ok) return tabProof.response();
+    const verified = await verifyTab(server, quote, tabProof.proof);
+    if (!verified.ok) return verified.response;
+    return { kind: "tab", server, ledger, quote, tab: verified.tab, request, startedAt: performance.now() };
   }
+
   const decoded = decodePaymentHeader(quote, header);
   if (!decoded.ok) return paymentRequiredResponse(server, quote, decoded.error, decoded.message);
   // The balance is read beside verification, so the reservation below costs no extra round trip.
@@ -109,7 +115,67 @@ export async function passGate(req: Request, agentId: string): Promise<PaidReque
       status: claim.existing.status,
     });
   }
-  return { server, ledger, quote, payment, record: claim.payment, request, startedAt: performance.now() };
+  return { kind: "exact", server, ledger, quote, payment, record: claim.payment, request, startedAt: performance.now() };
+}
+
+/**
+ * GET on a paid route: no chat, so nothing to pay for but a tab's cooperative refund (the official client probes
+ * with a GET for the quote, then sends its refund as a GET). Without a proof: the quote; any other proof: refused.
+ */
+export async function passRefundGate(req: Request, agentId: string): Promise<Response> {
+  const agent = availableAgent(agentId);
+  if (agent instanceof Response) return agent;
+  const priced = await quoteFor(req, agent);
+  if (priced instanceof Response) return priced;
+  const { server, quote } = priced;
+  const header = readPaymentHeader(req);
+  if (!header) {
+    return paymentRequiredResponse(server, quote, "payment_required", `${agent.name} costs ${agent.price} USDC per message on ${quote.network.name}; POST a chat to pay for one.`);
+  }
+  const tabProof = tabProofOf(quote, server, header);
+  if (tabProof && !tabProof.ok) return tabProof.response();
+  if (tabProof?.proof.type === "refund") return refundTab(server, quote, tabProof.proof);
+  return paidRouteError(400, "invalid_request", "A GET takes only a tab's refund; POST a chat with its payment.");
+}
+
+async function refundTab(server: x402ResourceServer, quote: AgentQuote, proof: TabProof): Promise<Response> {
+  const ledger = await openLedger();
+  if (ledger instanceof Response) return ledger;
+  const verified = await verifyTab(server, quote, proof);
+  if (!verified.ok) return verified.response;
+  return serveTabRefund({ server, ledger, quote, tab: verified.tab });
+}
+
+function availableAgent(agentId: string): AgentConfig | Response {
+  let agent: AgentConfig | undefined;
+  try {
+    agent = getAgent(agentId);
+  } catch (err) {
+    return paidRouteError(500, "agents_config_invalid", (err as Error).message);
+  }
+  if (!agent) return paidRouteError(404, "unknown_agent", `No agent with id ${agentId}. GET /api/agents lists them.`);
+  const status = agentStatus(agent);
+  if (!status.available) {
+    return paidRouteError(503, "agent_unavailable", `${agent.name} cannot answer right now: ${status.reason}`);
+  }
+  return agent;
+}
+
+async function quoteFor(req: Request, agent: AgentConfig): Promise<{ server: x402ResourceServer; quote: AgentQuote } | Response> {
+  try {
+    const server = await getResourceServer();
+    return { server, quote: await quoteForAgent(server, agent, resourceUrlOf(req)) };
+  } catch (err) {
+    return paidRouteError(503, "facilitator_unavailable", `Payments are unavailable: ${(err as Error).message}`);
+  }
+}
+
+async function openLedger(): Promise<Ledger | Response> {
+  try {
+    return await getLedger();
+  } catch (err) {
+    return paidRouteError(503, "ledger_unavailable", `Payments are unavailable: ${describeError(err)}`);
+  }
 }
 
 /** The token balance of the authorization's signer, which the transfer debits; an RPC failure is returned, not thrown. */

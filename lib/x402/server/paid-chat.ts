@@ -1,5 +1,5 @@
 import "server-only";
-import { passGate } from "./gate";
+import { passGate, passRefundGate } from "./gate";
 import { replyAsJson } from "./reply-json";
 import { replyAsStream } from "./reply-stream";
 
@@ -13,4 +13,9 @@ export async function handlePaidAgentChat(req: Request, agentId: string): Promis
   if (paid instanceof Response) return paid;
   const wantsJson = (req.headers.get("accept") ?? "").includes("application/json");
   return wantsJson ? replyAsJson(paid, req.signal) : replyAsStream(paid, req.signal);
+}
+
+/** GET /api/x402/:agentId/chat: the quote without a proof, and a tab's cooperative refund (no agent runs). */
+export function handlePaidAgentGet(req: Request, agentId: string): Promise<Response> {
+  return passRefundGate(req, agentId);
 }

@@ -1,11 +1,14 @@
 import "server-only";
+import type { SettleResponse } from "@x402/core/types";
 import { runAgent } from "@/lib/agents/engine";
+import { chargeForReply } from "@/lib/agents/pricing";
 import { explorerTxUrl } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { describeError, type WireError } from "@/lib/errors";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
-import type { PaidRequest } from "./gate";
+import type { ExactPaidRequest, PaidRequest } from "./gate";
 import { settleAndRecord } from "./settlement";
+import { chargeTab, paymentResponseHeaders } from "./tab-payment";
 
 /** Why a payment was voided when the payer hung up: recorded in the ledger, as reconciliation words it too. */
 export const DISCONNECTED_BEFORE_REPLY = "the client disconnected before the reply; not charged";
@@ -22,12 +25,20 @@ export interface ReplyError extends WireError {
  * to the payer starts settlement; a reply that ends before any (the agent failed, said nothing, or the payer hung
  * up) is voided, never settled; the finish of a delivered reply gives its usage and receipt. The stream and JSON
  * adapters only say when content goes out and how the reply ended.
+ *
+ * On a tab the same rule charges the reply's actual cost (chargeForReply on its usage, never above the price the
+ * voucher authorized), once the reply has ended and its usage is known; a reply that delivered nothing is charged
+ * 0, which still settles, so the channel's reservation clears and a deposit it carried lands.
  */
 export class PaidReply {
   /** The agent's run, started at once with the payer's signal: a hang-up aborts it. */
   readonly run: ReturnType<typeof runAgent>;
+  /** exact: the settlement, started at the first delivered content. */
   private settlement: Promise<Receipt> | null = null;
+  private started = false;
   private firstTokenMs: number | null = null;
+  /** tab: the SDK's settle response, for the JSON reply's PAYMENT-RESPONSE. */
+  private tabResponse: SettleResponse | null = null;
 
   constructor(
     private readonly paid: PaidRequest,
@@ -48,16 +59,18 @@ export class PaidReply {
 
   /** Content is on its way to the payer: from here the reply is paid for. */
   delivering(): void {
-    if (this.settlement) return;
+    if (this.started) return;
+    this.started = true;
     this.produced();
+    const paid = this.paid;
     // Beside the reply, and only once this first content is on its way: settling costs CPU (ledger, signing the
-    // transaction) that the first token must not wait for.
-    this.settlement = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.settle());
+    // transaction) that the first token must not wait for. A tab's charge waits for the reply's usage (finish()).
+    if (paid.kind === "exact") this.settlement = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.settle(paid));
   }
 
   /** Whether content has gone out, so the reply is being paid for. */
   get delivered(): boolean {
-    return this.settlement !== null;
+    return this.started;
   }
 
   /**
@@ -66,11 +79,10 @@ export class PaidReply {
    */
   async undelivered(failure: string | null, hungUp = false): Promise<ReplyError> {
     const name = this.paid.quote.agent.name;
-    if (hungUp || this.signal.aborted) {
-      await this.paid.ledger.markVoided(this.paid.record.id, DISCONNECTED_BEFORE_REPLY);
-      return { code: "client_disconnected", message: DISCONNECTED_BEFORE_REPLY };
-    }
-    await this.paid.ledger.markVoided(this.paid.record.id, failure ?? NO_OUTPUT);
+    const disconnected = hungUp || this.signal.aborted;
+    if (this.paid.kind === "tab") await this.chargeTab(0n, null);
+    else await this.paid.ledger.markVoided(this.paid.record.id, disconnected ? DISCONNECTED_BEFORE_REPLY : (failure ?? NO_OUTPUT));
+    if (disconnected) return { code: "client_disconnected", message: DISCONNECTED_BEFORE_REPLY };
     return {
       code: "agent_failed",
       message: failure === null ? `${name} produced no answer; you were not charged.` : `${name} failed before answering; you were not charged. ${failure}`,
@@ -86,13 +98,38 @@ export class PaidReply {
     toolCalls: number,
     out?: { usage(usage: UsageReport): void; receipt(receipt: Receipt): void },
   ): Promise<{ usage: UsageReport; receipt: Receipt }> {
-    if (!this.settlement) throw new Error("finish() of a reply that delivered nothing");
+    if (!this.started) throw new Error("finish() of a reply that delivered nothing");
     const usage = await this.usage(toolCalls);
     out?.usage(usage);
-    const receipt = await this.settlement;
+    const { paid } = this;
+    if (paid.kind === "tab") {
+      // The tab's charge row carries the usage; no payments row exists for a usage row to point at.
+      const receipt = await this.chargeTab(chargeForReply(paid.quote.agent, usage), usage);
+      out?.receipt(receipt);
+      return { usage, receipt };
+    }
+    const receipt = await this.settlement!;
     out?.receipt(receipt);
-    await this.recordUsage(usage).catch((err) => console.error(`[x402] usage not recorded: ${(err as Error).message}`));
+    await this.recordUsage(paid, usage).catch((err) => console.error(`[x402] usage not recorded: ${(err as Error).message}`));
     return { usage, receipt };
+  }
+
+  /**
+   * The PAYMENT-RESPONSE headers a JSON reply carries: the SDK's settle response on a tab (its extra has the charge
+   * and the channel's charged total, which the official client keeps its tab's state by), else the transfer's.
+   */
+  paymentResponseHeaders(receipt: Receipt): Record<string, string> {
+    if (this.paid.kind === "tab") return this.tabResponse ? paymentResponseHeaders(this.tabResponse) : {};
+    // A pending settlement has no transaction to report yet: the reply goes out without PAYMENT-RESPONSE.
+    if (receipt.pending || !receipt.success) return {};
+    return paymentResponseHeaders({ success: true, transaction: receipt.transaction, network: receipt.network, payer: receipt.payer } as SettleResponse);
+  }
+
+  private async chargeTab(amount: bigint, usage: UsageReport | null): Promise<Receipt> {
+    if (this.paid.kind !== "tab") throw new Error("chargeTab() of an exact payment");
+    const { receipt, paymentResponse } = await chargeTab(this.paid, amount, usage);
+    this.tabResponse = paymentResponse;
+    return receipt;
   }
 
   /** The error a finished reply ends with when its payment failed for good; pending is not an error. */
@@ -102,8 +139,8 @@ export class PaidReply {
   }
 
   /** Settles once and records the outcome; a transient failure is reported as pending, to be retried. */
-  private async settle(): Promise<Receipt> {
-    const { ledger, record, quote, payment } = this.paid;
+  private async settle(paid: ExactPaidRequest): Promise<Receipt> {
+    const { ledger, record, quote, payment } = paid;
     const base = {
       paymentId: record.id,
       network: quote.network.caip2,
@@ -119,7 +156,7 @@ export class PaidReply {
       if (!moved.moved) {
         return { ...base, success: false, transaction: "", explorerUrl: null, error: `payment is ${moved.current?.status ?? "missing"}` };
       }
-      const outcome = await settleAndRecord(this.paid.server, ledger, record.id, payment.payload, payment.requirements);
+      const outcome = await settleAndRecord(paid.server, ledger, record.id, payment.payload, payment.requirements);
       if (outcome.status === "settled") {
         return { ...base, success: true, transaction: outcome.transaction, explorerUrl: explorerTxUrl(quote.network, outcome.transaction) };
       }
@@ -152,9 +189,9 @@ export class PaidReply {
     };
   }
 
-  private async recordUsage(usage: UsageReport): Promise<void> {
-    await this.paid.ledger.recordUsage({
-      paymentId: this.paid.record.id,
+  private async recordUsage(paid: ExactPaidRequest, usage: UsageReport): Promise<void> {
+    await paid.ledger.recordUsage({
+      paymentId: paid.record.id,
       agentId: this.paid.quote.agent.id,
       model: usage.model,
       inputTokens: usage.inputTokens,
@@ -162,7 +199,7 @@ export class PaidReply {
       toolCalls: usage.toolCalls,
       latencyMs: usage.latencyMs,
       firstTokenMs: usage.firstTokenMs,
-      price: this.paid.payment.requirements.amount,
+      price: paid.payment.requirements.amount,
     });
   }
 }

@@ -166,7 +166,7 @@ export async function verifyDecodedPayment(
 }
 
 /** The first field of the accepted quote that differs from the agent's, in words; null when they match. */
-function describeMismatch(expected: PaymentRequirements, accepted: PaymentRequirementsV2): string | null {
+export function describeMismatch(expected: PaymentRequirements, accepted: PaymentRequirementsV2): string | null {
   if (accepted.scheme !== expected.scheme) return `This agent takes the "${expected.scheme}" scheme, not "${accepted.scheme}".`;
   if (accepted.network !== expected.network) return `This agent is paid on ${expected.network}, not ${accepted.network}.`;
   if (accepted.asset.toLowerCase() !== expected.asset.toLowerCase()) return `This agent is paid in ${expected.asset}, not ${accepted.asset}.`;

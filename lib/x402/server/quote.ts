@@ -1,9 +1,10 @@
 import "server-only";
 import type { x402ResourceServer } from "@x402/core/server";
 import { encodePaymentRequiredHeader } from "@x402/core/http";
-import type { PaymentRequired, PaymentRequirements, ResourceInfo } from "@x402/core/types";
+import type { PaymentPayload, PaymentRequired, PaymentRequirements, ResourceInfo } from "@x402/core/types";
 import { declareDiscoveryExtension } from "@x402/extensions/bazaar";
 import { NETWORKS, type Network } from "@/lib/chains/networks";
+import { paymentSchemes } from "@/lib/agents/pricing";
 import { priceAtomic, type AgentConfig } from "@/lib/agents/registry";
 import { chatRequestJsonSchema } from "@/lib/agents/request";
 import { v1Requirements } from "@/lib/x402/shared/v1";
@@ -15,9 +16,17 @@ const MAX_TIMEOUT_SECONDS = 300;
 export interface AgentQuote {
   agent: AgentConfig;
   network: Network;
+  /** The `exact` offer: one on-chain transfer of the price per reply. Listed first, for clients that take the first. */
   requirements: PaymentRequirements;
+  /**
+   * The tab offer (x402 `batch-settlement`) at the same price, the per-reply maximum: one deposit, then an
+   * off-chain voucher per reply, charged what the reply cost. Null where no facilitator serves tabs.
+   */
+  tab: PaymentRequirements | null;
   resource: ResourceInfo;
 }
+
+export const TAB_SCHEME = "batch-settlement" as const;
 
 /** Bazaar discovery: how to call a paid agent route and what it answers. */
 const chatDiscovery = declareDiscoveryExtension({
@@ -82,13 +91,23 @@ async function buildQuote(server: x402ResourceServer, agent: AgentConfig, resour
     maxTimeoutSeconds: price.maxTimeoutSeconds,
   });
   if (!requirements) throw new Error(`No payment requirements could be built for agent ${agent.id}`);
+  // The tab offer needs a facilitator that serves tabs on this network (and names its receiver authorizer).
+  const tab = paymentSchemes(agent).includes(TAB_SCHEME) && server.getSupportedKind(2, price.network, TAB_SCHEME)
+    ? (await server.buildPaymentRequirements({
+        scheme: TAB_SCHEME,
+        network: price.network,
+        payTo: price.payTo,
+        price: { amount: price.amount, asset: price.asset, extra: price.extra },
+        maxTimeoutSeconds: price.maxTimeoutSeconds,
+      }))[0] ?? null
+    : null;
   const resource: ResourceInfo = {
     url: resourceUrl,
     description: `${agent.name}: ${agent.description}`,
     mimeType: "text/event-stream",
     serviceName: "x402 Chat",
   };
-  return { agent, network, requirements, resource };
+  return { agent, network, requirements, tab, resource };
 }
 
 /**
@@ -101,11 +120,13 @@ export async function paymentRequiredResponse(
   quote: AgentQuote,
   error: string,
   message: string,
+  /** The refused payment, for a corrective 402: the tab scheme adds the channel's state to its offer. */
+  refused?: PaymentPayload,
 ): Promise<Response> {
   const key = `${error}\n${message}`;
-  let cached = plainChallenges.get(quote);
+  let cached = refused ? undefined : plainChallenges.get(quote);
   if (!cached || cached.key !== key) {
-    cached = { key, ...(await buildPaymentRequired(server, quote, error, message)) };
+    cached = { key, ...(await buildPaymentRequired(server, quote, error, message, refused)) };
     // Only the plain challenge repeats (one per message); refusals carry their own reasons.
     if (error === "payment_required") plainChallenges.set(quote, cached);
   }
@@ -122,24 +143,26 @@ async function buildPaymentRequired(
   quote: AgentQuote,
   error: string,
   message: string,
+  refused?: PaymentPayload,
 ): Promise<{ header: string; body: string }> {
   const paymentRequired: PaymentRequired = await server.createPaymentRequiredResponse(
-    [quote.requirements],
+    quote.tab ? [quote.requirements, quote.tab] : [quote.requirements],
     quote.resource,
     error,
     chatDiscovery,
+    undefined,
+    refused,
   );
-  const { requirements, network, resource } = quote;
+  const { network, resource } = quote;
   const body = {
     x402Version: 1,
     error,
     message,
-    accepts: [
-      {
-        ...v1Requirements(requirements, network, resource),
-        outputSchema: { input: { type: "http", method: "POST", bodyType: "json" } },
-      },
-    ],
+    // The same offers as the header (a corrective 402's channel state included), in v1's shape.
+    accepts: paymentRequired.accepts.map((requirements) => ({
+      ...v1Requirements(requirements, network, resource),
+      outputSchema: { input: { type: "http", method: "POST", bodyType: "json" } },
+    })),
     extensions: paymentRequired.extensions,
   };
   return { header: encodePaymentRequiredHeader(paymentRequired), body: JSON.stringify(body) };

@@ -1,6 +1,6 @@
 import "server-only";
-import { encodePaymentResponseHeader } from "@x402/core/http";
-import type { SettleResponse } from "@x402/core/types";
+import { jsonError } from "@/lib/http/json";
+import type { Receipt } from "@/lib/x402/shared/receipt";
 import { corsHeaders, paidRouteError } from "./cors";
 import type { PaidRequest } from "./gate";
 import { PaidReply, describeAgentError } from "./paid-reply";
@@ -43,7 +43,11 @@ export async function replyAsJson(paid: PaidRequest, signal: AbortSignal): Promi
   }
   if (signal.aborted || failure !== null || (text === "" && toolCalls.length === 0)) {
     const undelivered = await reply.undelivered(failure);
-    return paidRouteError(undelivered.code === "client_disconnected" ? 499 : 502, undelivered.code, undelivered.message);
+    // On a tab the 0 charge's PAYMENT-RESPONSE goes along, so the client's tab state stays in step.
+    return jsonError(undelivered.code === "client_disconnected" ? 499 : 502, undelivered.code, undelivered.message, undefined, {
+      ...corsHeaders,
+      ...reply.paymentResponseHeaders(failedReceipt),
+    });
   }
 
   reply.delivering();
@@ -57,15 +61,8 @@ export async function replyAsJson(paid: PaidRequest, signal: AbortSignal): Promi
     usage,
     payment: receipt,
   };
-  // A pending settlement has no transaction to report yet: the reply goes out without PAYMENT-RESPONSE.
-  if (receipt.pending) return Response.json(body, { headers: { ...corsHeaders, "Cache-Control": "no-store" } });
-  const paymentResponse = encodePaymentResponseHeader({
-    success: true,
-    transaction: receipt.transaction,
-    network: receipt.network,
-    payer: receipt.payer,
-  } as SettleResponse);
-  return Response.json(body, {
-    headers: { ...corsHeaders, "PAYMENT-RESPONSE": paymentResponse, "X-PAYMENT-RESPONSE": paymentResponse, "Cache-Control": "no-store" },
-  });
+  return Response.json(body, { headers: { ...corsHeaders, ...reply.paymentResponseHeaders(receipt), "Cache-Control": "no-store" } });
 }
+
+/** A receipt for headers of a reply that delivered nothing: exact sends none then, a tab its 0 charge's. */
+const failedReceipt = { success: false } as Receipt;

@@ -11,6 +11,14 @@ const FRAMING = new Set<ChatChunk["type"]>(["start", "start-step", "finish-step"
 /**
  * The paid reply as an AI SDK UI message stream, written as the agent produces it. Its usage and receipt end it
  * as `data-usage` and `data-receipt` parts, before the finish, so the client sees them as part of this message.
+ *
+ * On a tab the charge is known only at the end, after the headers went out, so a stream carries no
+ * PAYMENT-RESPONSE: the receipt part has the charge (tab.chargedAmount, tab.chargedCumulativeAmount). A client that
+ * reads only headers (the official @x402/fetch client) still builds its next voucher on the old charged total;
+ * the tab scheme refuses that with a corrective 402 whose batch-settlement offer carries the channel's state and
+ * the payer's own last voucher (its ceiling and signature). The client checks that signature against its key and
+ * the channel on chain, takes the server's charged total, re-signs and retries once: one extra round trip on the
+ * message after a stream, no transaction, and the payer never signs more than the charged total plus one price.
  */
 export function replyAsStream(paid: PaidRequest, signal: AbortSignal): Response {
   const stream = createUIMessageStream<ChatMessage>({

@@ -28,6 +28,28 @@ export interface Receipt {
   claimedTransaction?: string;
   /** The authorization the browser signed for this message (set by the browser). */
   authorization?: SignedAuthorization;
+  /**
+   * Paid on a tab (x402 `batch-settlement`): `amount` is this reply's charge, and `transaction` is empty unless this
+   * message also made the deposit (a voucher moves nothing on chain; charges are claimed later in batches).
+   */
+  tab?: TabReceipt;
+}
+
+/** A tab's state after one reply's charge. Amounts are atomic units of the token, as decimal strings. */
+export interface TabReceipt {
+  channelId: string;
+  /** What this reply was charged: its actual cost, never above `maxAmount`. */
+  chargedAmount: string;
+  /** Everything charged on this tab so far, this reply included. */
+  chargedCumulativeAmount: string;
+  /** The tab's deposit on chain (less withdrawals and refunds), as the server last saw it. */
+  balance: string;
+  /** The most one message may be charged: the agent's price, which the voucher authorized. */
+  maxAmount: string;
+  /** Set when this message opened or topped up the tab. */
+  depositTransaction?: string;
+  /** Set on a cooperative refund. */
+  refundTransaction?: string;
 }
 
 /**
