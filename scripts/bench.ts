@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { getAgent, listAgents } from "../lib/agents/registry";
 import { startAppProcess } from "../lib/devtools/app-process";
 import { measureFacilitator } from "../lib/devtools/bench/facilitator";
+import { measureTabGas, type TabGas } from "../lib/devtools/bench/tab-gas";
 import { firstLoadJs } from "../lib/devtools/bench/bundle";
 import { measureTtft } from "../lib/devtools/bench/ttft";
 import { measureUnlock } from "../lib/devtools/bench/unlock";
@@ -22,8 +23,10 @@ const { values: args } = parseArgs({
     // ~2 s replies: the offline model streams about 50 chunks.
     "chunk-delay": { type: "string", default: "80" },
     levels: { type: "string", default: "1:100,10:500,50:1000" },
-    // Sections to leave out: throughput, bundle, unlock, facilitator, ttft.
+    // Sections to leave out: throughput, bundle, unlock, facilitator, ttft, tab-gas.
     skip: { type: "string", default: "" },
+    // Tabs of one agent claimed (and settled) together, sharing those two transactions.
+    "tab-claim-batch": { type: "string", default: "10" },
   },
 });
 const runs = Number(args.runs);
@@ -85,6 +88,20 @@ try {
     const facilitator = await measureFacilitator({ rpcUrl: anvil.rpcUrl, agent: market, payer: payer!, runs });
     log(`verify median ${ms(facilitator.verify.p50)} p95 ${ms(facilitator.verify.p95)}; settle median ${ms(facilitator.settle.p50)} p95 ${ms(facilitator.settle.p95)}; gas median ${facilitator.gas.p50}`);
     results.facilitator = facilitator;
+  }
+
+  if (!skip.has("tab-gas")) {
+    const batch = Number(args["tab-claim-batch"]);
+    log(`\n== tab gas: one 100-message tab (batch-settlement), the SDK's client and our facilitator, gas from the receipts ==`);
+    const tab = await measureTabGas({ rpcUrl: anvil.rpcUrl, messages: 100, claimBatch: batch });
+    const alone = await measureTabGas({ rpcUrl: anvil.rpcUrl, messages: 100, claimBatch: 1 });
+    const gas = (n: number) => n.toLocaleString("en-US");
+    const line = (t: TabGas) =>
+      `deposit ${gas(t.deposit)} + claim ${gas(t.claim)} + settle ${gas(t.settle)} + refund ${gas(t.refund)} = ${gas(t.total)} → ${gas(t.perMessage)} gas per message`;
+    const exact = (results.facilitator as { gas?: { p50: number } } | undefined)?.gas?.p50;
+    log(`claim and settle shared by ${tab.claimBatch} tabs: ${line(tab)} (goal ≤ 2,000${exact ? `; exact: ${gas(exact)} per message` : ""})`);
+    log(`alone in its claim batch:     ${line(alone)}`);
+    results.tabGas = { ...tab, alone, goalPerMessage: 2000, exactPerMessage: exact ?? null };
   }
 
   if (!skip.has("ttft")) {
