@@ -344,6 +344,22 @@ describe("the SDK's view of the contract", () => {
   });
 });
 
+describe("channel ids", () => {
+  it("refuses a config word with bits beyond its address or uint40 type, so one config has one id", async () => {
+    const config = newConfig();
+    const data = encodeFunctionData({ abi, functionName: "getChannelId", args: [config] });
+    expect((await publicClient.call({ to: settlement, data })).data).toBe(idOf(config));
+    // Words follow the 4-byte selector: word 0 is the payer, word 5 the withdraw delay (uint40 in 32 bytes).
+    const withByte = (word: number, byteInWord: number) => {
+      const at = 2 + 8 + word * 64 + byteInWord * 2;
+      return `${data.slice(0, at)}01${data.slice(at + 2)}` as Hex;
+    };
+    await expect(publicClient.call({ to: settlement, data: withByte(0, 0) })).rejects.toThrow();
+    await expect(publicClient.call({ to: settlement, data: withByte(4, 11) })).rejects.toThrow();
+    await expect(publicClient.call({ to: settlement, data: withByte(5, 26) })).rejects.toThrow();
+  });
+});
+
 describe("deposit", () => {
   it("creates the channel on the first deposit and adds a top-up to it, with the tokens in the contract", async () => {
     const config = newConfig();
