@@ -247,18 +247,62 @@ describe("the tab claimer (PGlite)", () => {
     await claimer.stop();
   });
 
+  it("claims no more than a channel holds: one a finished withdrawal emptied does not sink the batch", async () => {
+    const p = await freshProcess();
+    const receiver = newAccount().address;
+    const requirements = reqFor(receiver);
+    const [drained, healthy] = [await Payer.funded(chain.rpcUrl), await Payer.funded(chain.rpcUrl)];
+    await payAll(p, drained, requirements, [PRICE]);
+    await payAll(p, healthy, requirements, [6_000n]);
+    const drainedId = drained.channelId(requirements);
+    // No claimer ran during the whole delay: the payer takes everything back.
+    await drained.initiateWithdraw(requirements, (await onChain(drainedId)).balance);
+    const testClient = createTestClient({ chain: foundry, transport: http(chain.rpcUrl), mode: "anvil" });
+    await testClient.increaseTime({ seconds: WITHDRAW_DELAY });
+    await testClient.mine({ blocks: 1 });
+    await drained.finalizeWithdraw(requirements);
+    expect((await onChain(drainedId)).balance).toBe(0n);
+
+    const run = runOf(await claimerOf(p).claimNow());
+    expect(run.claims).toHaveLength(1);
+    expect(run.claims[0]!.channels.map((c) => c.channelId)).toEqual([healthy.channelId(requirements).toLowerCase()]);
+    expect(run.errors).toEqual([`${drainedId.toLowerCase()}: charged ${PRICE} but the channel holds 0; claiming that`]);
+    const reconciled = await reconcileTabs({ network: NETWORK, tabs: p.tabs, client: publicClient }, p.store);
+    expect(reconciled.find((r) => r.channelId === drainedId.toLowerCase())?.mismatches).toEqual(["charges_above_balance"]);
+  });
+
+  it("claims the rest one by one when a row of the batch is refused on chain", async () => {
+    const p = await freshProcess();
+    const receiver = newAccount().address;
+    const requirements = reqFor(receiver);
+    const payers = [await Payer.funded(chain.rpcUrl), await Payer.funded(chain.rpcUrl), await Payer.funded(chain.rpcUrl)];
+    for (const payer of payers) await payAll(p, payer, requirements, [5_000n]);
+    // One stored voucher is not the payer's signature any more (a corrupted row): the contract refuses it.
+    const [bad, ...good] = payers.map((payer) => payer.channelId(requirements).toLowerCase());
+    const otherSignature = (await p.tabs.get(good[0]!))!.signature;
+    await p.tabs.updateChannel(bad!, (current) => current && { ...current, signature: otherSignature });
+
+    const run = runOf(await claimerOf(p).claimNow());
+    expect(run.claims.flatMap((c) => c.channels.map((ch) => ch.channelId)).sort()).toEqual([...good].sort());
+    expect(run.errors).toHaveLength(2); // the batch of three, then the bad row alone
+    expect((await onChain(bad as Hex)).totalClaimed).toBe(0n);
+    expect(await usdcBalance(chain.rpcUrl, chain.deployment.usdc, receiver)).toBe(10_000n);
+  });
+
   it("resumes after a restart: watches from the last block seen and records a claim a dead run sent", async () => {
     const p = await freshProcess();
     const receiver = newAccount().address;
-    const [payer, other] = [await Payer.funded(chain.rpcUrl), await Payer.funded(chain.rpcUrl)];
+    const requirements = reqFor(receiver);
+    const [early, payer, other] = [await Payer.funded(chain.rpcUrl), await Payer.funded(chain.rpcUrl), await Payer.funded(chain.rpcUrl)];
+    // The first claimer handles one withdrawal, then stops.
+    await payAll(p, early, requirements, [2_000n]);
+    await early.initiateWithdraw(requirements, 1_000n);
     const first = claimerOf(p);
-    expect(runOf(await first.tick()).claims).toEqual([]);
-    const { lastBlock } = await p.store.progress(NETWORK);
-    expect(lastBlock).toBe(await publicClient.getBlockNumber());
+    const before = runOf(await first.tick());
+    expect(before).toMatchObject({ trigger: "withdrawal", withdrawals: [early.channelId(requirements).toLowerCase()] });
     await first.stop();
 
     // While no claimer runs: charges, a withdrawal, and a claim that a dying run sent but never recorded.
-    const requirements = reqFor(receiver);
     await payAll(p, payer, requirements, [PRICE, 5_000n]);
     await payAll(p, other, requirements, [7_000n]);
     await payer.initiateWithdraw(requirements, 1_000n);
@@ -285,13 +329,14 @@ describe("the tab claimer (PGlite)", () => {
 
     const second = claimerOf(p);
     const run = runOf(await second.tick());
+    // Only the new withdrawal: the blocks the first claimer read are not read again.
     expect(run.withdrawals).toEqual([payer.channelId(requirements).toLowerCase()]);
     expect(run.trigger).toBe("withdrawal");
     // The dead run's claim is recorded from the chain, not sent again; only the other channel is claimed.
     expect(run.synced).toEqual([{ channelId: otherId.toLowerCase(), amount: "7000", totalClaimed: "7000" }]);
     expect(run.claims).toHaveLength(1);
     expect(run.claims[0]!.channels.map((c) => c.channelId)).toEqual([payer.channelId(requirements).toLowerCase()]);
-    expect(await usdcBalance(chain.rpcUrl, chain.deployment.usdc, receiver)).toBe(PRICE + 5_000n + 7_000n);
+    expect(await usdcBalance(chain.rpcUrl, chain.deployment.usdc, receiver)).toBe(2_000n + PRICE + 5_000n + 7_000n);
     const reconciled = await reconcileTabs({ network: NETWORK, tabs: p.tabs, client: publicClient }, p.store);
     expect(reconciled.flatMap((r) => r.mismatches)).toEqual([]);
     // Progress: every block up to the one before the run's own claim was watched.
