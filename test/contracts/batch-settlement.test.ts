@@ -514,6 +514,23 @@ describe("claimWithSignature", () => {
     expect(await channelOf(configs[1]!)).toEqual({ balance: 1000n, totalClaimed: 200n });
   });
 
+  it("credits each receiver the rows that are its own when a batch mixes receivers", async () => {
+    const [first, second] = [newAccount().address, newAccount().address];
+    const configs = [newConfig({ receiver: first }), newConfig({ receiver: second }), newConfig({ receiver: first })];
+    for (const config of configs) await deposit(config, 1000n);
+    // The second row of `first` also carries a stale total (nothing new), which credits nothing.
+    await claimWithSignature([await row(configs[2]!, 50n, 50n)]);
+    const rows = [
+      await row(configs[0]!, 400n, 300n),
+      await row(configs[1]!, 200n, 200n),
+      await row(configs[2]!, 90n, 70n),
+      await row(configs[2]!, 50n, 50n),
+    ];
+    await claimWithSignature(rows);
+    expect(await read("receivers", [first, usdc])).toEqual([50n + 300n + 20n, 0n]);
+    expect(await read("receivers", [second, usdc])).toEqual([200n, 0n]);
+  });
+
   it("refuses a signature by anyone else, or one over other rows", async () => {
     const config = newConfig();
     await deposit(config, 1000n);
