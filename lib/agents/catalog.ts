@@ -1,5 +1,6 @@
 import "server-only";
 import { NETWORKS } from "@/lib/chains/networks";
+import { facilitatorNetworks } from "@/lib/x402/facilitator/local";
 import { paymentSchemes, pricingSummary, type PaymentScheme, type PricingSummary } from "./pricing";
 import { agentStatus, listAgents, type AgentConfig } from "./registry";
 
@@ -11,7 +12,7 @@ export interface CatalogEntry {
   capabilities: string[];
   /** USDC, decimal: the most one message costs (what `exact` pays; a tab is charged per `pricing`). */
   price: string;
-  /** x402 schemes the agent's 402 offers: `exact` (one payment per message) and `batch-settlement` (a tab). */
+  /** x402 schemes the agent's 402 offers: `exact` (one payment per message) and, where served, `batch-settlement` (a tab). */
   schemes: readonly PaymentScheme[];
   pricing: PricingSummary;
   network: { key: string; name: string; chainId: number; caip2: string };
@@ -23,6 +24,17 @@ export interface CatalogEntry {
   endpoint: string;
 }
 
+/**
+ * The schemes an agent's 402 offers here: paymentSchemes, less a tab where no facilitator serves one. The quote
+ * (lib/x402/server/quote.ts) offers a tab where a facilitator advertises batch-settlement; ours does on every network
+ * it serves (the local chain; Base networks with FACILITATOR_PRIVATE_KEY). A remote facilitator that also serves tabs
+ * is not known without asking it, so discovery then understates rather than promises.
+ */
+export function offeredSchemes(agent: AgentConfig): readonly PaymentScheme[] {
+  const tabs = facilitatorNetworks().some((network) => network.key === agent.network);
+  return paymentSchemes(agent).filter((scheme) => scheme !== "batch-settlement" || tabs);
+}
+
 export function catalogEntry(agent: AgentConfig): CatalogEntry {
   const network = NETWORKS[agent.network];
   const status = agentStatus(agent);
@@ -32,7 +44,7 @@ export function catalogEntry(agent: AgentConfig): CatalogEntry {
     description: agent.description,
     capabilities: agent.capabilities,
     price: agent.price,
-    schemes: paymentSchemes(agent),
+    schemes: offeredSchemes(agent),
     pricing: pricingSummary(agent),
     network: { key: network.key, name: network.name, chainId: network.chainId, caip2: network.caip2 },
     payTo: agent.payTo,

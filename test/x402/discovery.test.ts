@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { catalog } from "@/lib/agents/catalog";
 import { NETWORKS } from "@/lib/chains/networks";
 import { x402Manifest } from "@/lib/x402/server/discovery";
+import { setEnv } from "../support/fixtures";
 
 describe("the free catalog", () => {
   it("lists the published agents with id, status, capabilities, price, network and payTo", () => {
@@ -71,6 +75,29 @@ describe("/.well-known/x402", () => {
     for (const wallet of byAgent("00000000-0000-0000-0000-000000000002")) {
       expect(wallet.accepts[1]).toMatchObject({ amount: "5000" });
       expect(wallet.pricing).toMatchObject({ maxPerMessage: "0.005", tokens: null });
+    }
+  });
+});
+
+describe("a network no facilitator here serves tabs on", () => {
+  it("lists exact only, as the 402 offers it, until FACILITATOR_PRIVATE_KEY lets ours serve tabs there", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "discovery-"));
+    const file = path.join(dir, "agents.json");
+    const [shipped] = JSON.parse(readFileSync("agents.config.json", "utf8")).agents as object[];
+    writeFileSync(file, JSON.stringify({ agents: [{ ...shipped, network: "base-sepolia" }] }));
+    const restore = setEnv({ AGENTS_CONFIG: file, FACILITATOR_PRIVATE_KEY: "" });
+    try {
+      expect(catalog()[0]!.schemes).toEqual(["exact"]);
+      expect(x402Manifest("http://x").resources[0]).toMatchObject({ schemes: ["exact"], accepts: [{ scheme: "exact", network: "eip155:84532" }] });
+      // The pricing is the agent's all the same: it is what a tab would be charged, wherever one is served.
+      expect(catalog()[0]!.pricing.tokens).toEqual({ inputPerMillion: "2.50", outputPerMillion: "10.00", minimum: "0.001" });
+      // Anvil's account #1: any key makes our facilitator serve the Base networks, tabs included.
+      process.env.FACILITATOR_PRIVATE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+      expect(catalog()[0]!.schemes).toEqual(["exact", "batch-settlement"]);
+      expect(x402Manifest("http://x").resources[0]!.accepts.map((a) => a.scheme)).toEqual(["exact", "batch-settlement"]);
+    } finally {
+      restore();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
