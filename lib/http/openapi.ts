@@ -20,7 +20,7 @@ const error = (description: string) => json(toJsonSchema(ErrorBody), description
 const agentIdParam = { name: "agentId", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 
 const usdc = (description: string) => ({ type: "string", pattern: "^\\d+(\\.\\d{1,6})?$", description });
-const schemes = { type: "array", items: { type: "string", enum: [...PAYMENT_SCHEMES] }, description: "x402 schemes the 402 offers: exact (one payment per message) and batch-settlement (a tab: one deposit, then a voucher per message)" };
+const schemes = { type: "array", items: { type: "string", enum: [...PAYMENT_SCHEMES] }, description: "x402 schemes the 402 offers: exact (one payment per message) and, where a facilitator here serves tabs, batch-settlement (a tab: one deposit, then a voucher per message)" };
 
 /** lib/agents/pricing.ts PricingSummary. */
 const pricing = {
