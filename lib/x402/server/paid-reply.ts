@@ -175,14 +175,17 @@ export class PaidReply {
   }
 
   private async usage(toolCalls: number): Promise<UsageReport> {
-    const total = await this.run.totalUsage;
-    const inputTokens = total.inputTokens ?? 0;
-    const outputTokens = total.outputTokens ?? 0;
+    // A run aborted mid-reply (the payer hung up) may never report its usage: the reply still ends, and is
+    // charged, as one that used no tokens (a tab then charges its minimum, or the price of a flat agent), so a
+    // tab's reservation is never left to expire.
+    const total = await Promise.resolve(this.run.totalUsage).catch(() => null);
+    const inputTokens = total?.inputTokens ?? 0;
+    const outputTokens = total?.outputTokens ?? 0;
     return {
       model: this.paid.quote.agent.model,
       inputTokens,
       outputTokens,
-      totalTokens: total.totalTokens ?? inputTokens + outputTokens,
+      totalTokens: total?.totalTokens ?? inputTokens + outputTokens,
       toolCalls,
       latencyMs: Math.round(performance.now() - this.paid.startedAt),
       firstTokenMs: this.firstTokenMs,
