@@ -108,18 +108,26 @@ export class TabClaimer {
     this.lock = opts.store.lock();
   }
 
-  /** Runs `tick` every pollMs until stop(). */
+  /**
+   * Runs `tick` every pollMs until stop(). The first time this process holds the lock, it also reconciles every
+   * tab with the chain and logs the outcome (a line per mismatch).
+   */
   start(): void {
     if (this.timer || this.stopped) return;
+    let reconciled = false;
     const loop = async () => {
       const report = await this.tick().catch((err: unknown) => {
         this.log(`tick failed: ${(err as Error).message}`);
         return undefined;
       });
-      if (report?.role === "claimer") for (const run of report.networks) this.logRun(run);
-      if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs);
+      if (report?.role === "claimer") {
+        for (const run of report.networks) this.logRun(run);
+        if (!reconciled) reconciled = await this.logReconciliation();
+      }
+      // unref: the timer alone must not keep a stopping server alive.
+      if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs).unref();
     };
-    this.timer = setTimeout(loop, 0);
+    this.timer = setTimeout(loop, 0).unref();
   }
 
   /** Stops the loop, waits for a run in progress, and frees the lock for another process. */
@@ -331,6 +339,27 @@ export class TabClaimer {
         await n.tabs.recordEvent({ channelId: row.channelId, kind: "settle", amount: row.amount.toString(), txHash: transaction });
       }
       if (transaction || rows.length > 0) run.settles.push({ receiver, token, transaction, amount: amount.toString() });
+    }
+  }
+
+  /** Logs reconcileTabs of every network; false when the chain could not be read (tried again next tick). */
+  private async logReconciliation(): Promise<boolean> {
+    try {
+      for (const n of this.opts.networks) {
+        const rows = await reconcileTabs(n, this.opts.store);
+        const off = rows.filter((r) => r.mismatches.length > 0);
+        this.log(`${n.network}: ${rows.length} tab(s) reconciled with the chain, ${off.length === 0 ? "exact" : `${off.length} mismatch(es)`}`);
+        for (const r of off) {
+          this.log(
+            `${n.network}: ${r.channelId} ${r.mismatches.join(", ")} (charged ${r.charged}, claimed in ledger ${r.claimedInLedger}, ` +
+              `on chain ${r.claimedOnChain} of balance ${r.balanceOnChain})`,
+          );
+        }
+      }
+      return true;
+    } catch (err) {
+      this.log(`reconciliation failed: ${(err as Error).message}`);
+      return false;
     }
   }
 

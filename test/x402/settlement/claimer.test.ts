@@ -289,6 +289,34 @@ describe("the tab claimer (PGlite)", () => {
     expect(await usdcBalance(chain.rpcUrl, chain.deployment.usdc, receiver)).toBe(10_000n);
   });
 
+  it("runs on its own once started, logs its claims and a reconciliation, and stops cleanly", async () => {
+    const p = await freshProcess();
+    const receiver = newAccount().address;
+    const payer = await Payer.funded(chain.rpcUrl);
+    await payAll(p, payer, reqFor(receiver), [4_000n]);
+    const lines: string[] = [];
+    let reconciledLine: (line: string) => void = () => {};
+    const reconciled = new Promise<string>((resolve) => (reconciledLine = resolve));
+    const claimer = new TabClaimer({
+      store: p.store,
+      networks: [{ network: NETWORK, tabs: p.tabs, facilitator: p.facilitator, client: publicClient, receiverAuthorizer: facilitatorAccount.address, threshold: 1n }],
+      intervalMs: HOUR_MS,
+      pollMs: 60_000,
+      log: (line) => {
+        lines.push(line);
+        if (line.includes("reconciled")) reconciledLine(line);
+      },
+    });
+    claimer.start();
+    expect(await reconciled).toBe(`${NETWORK}: 1 tab(s) reconciled with the chain, exact`);
+    await claimer.stop();
+    expect(lines[0]).toMatch(new RegExp(`^${NETWORK}: claimed 1 channel\\(s\\) \\(threshold\\) in 0x[0-9a-f]{64}$`));
+    expect((await onChain(payer.channelId(reqFor(receiver)))).totalClaimed).toBe(4_000n);
+    // Stopped: no more runs, and the lock is free for another claimer.
+    expect((await claimer.tick()).role).toBe("standby");
+    expect((await claimerOf(p).tick()).role).toBe("claimer");
+  });
+
   it("resumes after a restart: watches from the last block seen and records a claim a dead run sent", async () => {
     const p = await freshProcess();
     const receiver = newAccount().address;
