@@ -65,6 +65,10 @@ export const ERROR_CODES = [
   "quote_changed",
   "policy_refused",
   "payment_rejected",
+  // A paid reply fetched again by its payer (lib/x402/server/reply-store.ts).
+  "unknown_payment",
+  "reply_not_kept",
+  "reply_access_denied",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,6 +6,7 @@
 
 import { z } from "zod/v4";
 import { FaucetRequest } from "@/app/api/faucet/schema";
+import { PaymentLookup, ReplyAccessBody } from "@/app/api/payments/[nonce]/schema";
 import { ProbeRequest } from "@/app/api/probe/schema";
 import { PAYMENT_SCHEMES } from "@/lib/agents/pricing";
 import { chatRequestJsonSchema } from "@/lib/agents/request";
@@ -136,6 +137,7 @@ const quoteSchema = {
     payable: { type: "boolean" },
     reason: { type: ["string", "null"] },
     raw: { description: "The v2 PaymentRequired or the v1 accepts entry a payer signs for" },
+    toolkits: { type: "array", items: { type: "string" }, description: "The toolkits the URL's origin lists for it in /.well-known/x402, when it does" },
   },
 };
 
@@ -169,6 +171,30 @@ const proxyRoute = {
   },
 };
 
+const nonceParam = { name: "nonce", in: "path", required: true, schema: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" }, description: "The EIP-3009 authorization's nonce" };
+const keptPayment = { type: "object", properties: { paymentId: { type: "string" }, agentId: { type: "string" }, status: { type: "string", enum: ["verified", "settling", "settled", "failed", "voided"] }, transaction: { type: ["string", "null"] }, error: { type: ["string", "null"] }, message: { type: "object", description: "POST only: the assistant's AI SDK UI message as streamed" } } };
+
+const paymentRoute = {
+  get: {
+    summary: "What this server's ledger says of a payment, by its authorization (status, transaction); never the reply",
+    parameters: [nonceParam, ...Object.keys(PaymentLookup.shape).map((name) => ({ name, in: "query", required: true, schema: { type: "string" } }))],
+    responses: { "200": json(keptPayment), "400": error("Bad nonce, network, asset or payer"), "404": error("unknown_payment") },
+  },
+  post: {
+    summary: "The payment and its paid reply, kept for a day, for its payer only: signed EIP-712 ReadReply(payer, nonce, expires) in domain {name: \"x402 Chat reply\", version: \"1\", chainId}, expiring within 10 minutes",
+    parameters: [nonceParam],
+    requestBody: body(ReplyAccessBody),
+    responses: {
+      "200": json(keptPayment),
+      "400": error("Bad request"),
+      "403": error("reply_access_denied: not the payer's signature, or its expiry is past or too far"),
+      "404": error("unknown_payment, or reply_not_kept (not delivered, or older than a day)"),
+      "415": error("Not JSON"),
+      "429": error("Too many requests for this payer"),
+    },
+  },
+};
+
 export function openApiDocument(origin: string) {
   return {
     openapi: "3.1.0",
@@ -187,6 +213,7 @@ export function openApiDocument(origin: string) {
         get: { summary: "Which faucet a network has (local, cdp or none)", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }], responses: { "200": json({ type: "object", properties: { chainId: { type: "integer" }, kind: { type: "string", enum: ["local", "cdp", "none"] }, externalUrl: { type: ["string", "null"] } } }), "404": error("Unknown network") } } },
       "/api/rpc/{chainId}": { post: { summary: "Read-only JSON-RPC proxy to a network (allow-listed methods)", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": json({ type: "object" }) } } },
       "/api/probe": { post: probeRoute },
+      "/api/payments/{nonce}": paymentRoute,
       "/api/proxy": { post: proxyRoute },
       "/.well-known/x402": { get: { summary: "x402 discovery manifest: paid routes, their schemes (exact, batch-settlement) and pricing, networks, facilitator", responses: { "200": json(manifest) } } },
       "/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },

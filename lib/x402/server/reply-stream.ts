@@ -4,6 +4,7 @@ import type { ChatChunk, ChatMessage } from "@/lib/x402/shared/chat-message";
 import { corsHeaders } from "./cors";
 import type { PaidRequest } from "./gate";
 import { PaidReply, describeAgentError, type ReplyError } from "./paid-reply";
+import { keepingReply } from "./reply-store";
 
 /** Chunks that only frame a reply, without content: seeing them does not mean the agent has answered anything yet. */
 const FRAMING = new Set<ChatChunk["type"]>(["start", "start-step", "finish-step", "message-metadata", "text-start", "reasoning-start"]);
@@ -22,7 +23,8 @@ const FRAMING = new Set<ChatChunk["type"]>(["start", "start-step", "finish-step"
  */
 export function replyAsStream(paid: PaidRequest, signal: AbortSignal): Response {
   const stream = createUIMessageStream<ChatMessage>({
-    execute: async ({ writer }) => {
+    execute: async ({ writer: out }) => {
+      const writer = keepingReply(out, paid); // the payer can fetch the reply again (a reload mid-reply)
       const reply = new PaidReply(paid, signal);
       let toolCalls = 0;
       let finish: ChatChunk | undefined;
