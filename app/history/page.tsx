@@ -8,14 +8,15 @@ export const metadata: Metadata = { title: "Payment history · x402 Chat" };
 export default function HistoryPage() {
   return (
     <div className="mx-auto flex min-h-screen max-w-5xl flex-col gap-4 p-4">
-      <header className="flex items-center justify-between gap-4">
-        <div className="flex items-center gap-3">
-          <Link href="/" className="text-sm underline">
-            ← Chat
-          </Link>
-          <h1 className="text-lg font-semibold">Payment history and usage</h1>
+      {/* On a phone the title takes its own line under the way back and the network, instead of wrapping word by word. */}
+      <header className="flex flex-wrap items-center gap-x-3 gap-y-2">
+        <Link href="/" className="text-sm underline">
+          ← Chat
+        </Link>
+        <h1 className="text-lg font-semibold max-sm:order-last max-sm:w-full">Payment history and usage</h1>
+        <div className="ml-auto">
+          <NetworkSelector />
         </div>
-        <NetworkSelector />
       </header>
       <HistoryView />
     </div>

@@ -6,6 +6,7 @@ import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 import { Markdown } from "./Markdown";
 import { ToolCard } from "./ToolCard";
+import { TxLink } from "@/components/tx/TxLink";
 
 type Part = ChatMessage["parts"][number];
 
@@ -86,13 +87,7 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
       )}
       {receipt.transaction && (
         <div className="mt-1 break-all font-mono">
-          {receipt.explorerUrl ? (
-            <a data-testid="receipt-tx" href={receipt.explorerUrl} target="_blank" rel="noreferrer" className="underline">
-              {receipt.transaction}
-            </a>
-          ) : (
-            <span data-testid="receipt-tx">{receipt.transaction}</span>
-          )}
+          <TxLink testId="receipt-tx" network={networkByX402Id(receipt.network)} hash={receipt.transaction} />
         </div>
       )}
       <div data-testid="receipt-network" className="mt-1 text-zinc-600 dark:text-zinc-400">

@@ -126,7 +126,7 @@ export function PolicySettings() {
                   />
                 </div>
                 <p className="text-xs text-zinc-500 dark:text-zinc-400">
-                  {formatUsdc(used, USDC_DECIMALS)} of {plain(policy[key])} spent {spentLabel} on {network.name}
+                  {plain(used)} of {formatUsdc(policy[key], USDC_DECIMALS)} spent {spentLabel}
                 </p>
               </div>
             )}
@@ -134,7 +134,7 @@ export function PolicySettings() {
         );
       })}
       <p data-testid="policy-status" className="text-xs text-zinc-500 dark:text-zinc-400">
-        {unsaved ? "A limit above is not saved yet." : "Saved as you type; the next message is checked against these limits."}
+        {unsaved ? "A limit above is not saved yet." : "Saved as you type; the next message is checked against them."} Spending shown is on {network.name}.
       </p>
     </form>
   );

@@ -4,7 +4,7 @@ import dynamic from "next/dynamic";
 import { useEffect, useMemo } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { Button } from "@/components/ui/Button";
-import { txLinkOf } from "@/lib/chains/tx-link";
+import { TxLink } from "@/components/tx/TxLink";
 import { analyze, paymentsToCsv } from "@/lib/browser/history/payments";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { resolveOpenPayments } from "@/lib/browser/history/resolve";
@@ -64,7 +64,7 @@ export function HistoryView() {
 
   return (
     <div data-testid="history" className="flex flex-col gap-6">
-      <section className="grid grid-cols-2 gap-3 sm:grid-cols-5">
+      <section className="grid grid-cols-2 gap-3 sm:grid-cols-5 [&>*:last-child]:max-sm:col-span-2">
         <Stat label="Paid messages" value={String(stats.total.messages)} testId="stat-messages" />
         <Stat label="Spent" value={usdcText(stats.total.spent)} testId="stat-spent" />
         <Stat label="Cost per message" value={usdcText(stats.total.costPerMessage)} testId="stat-cost" />
@@ -76,7 +76,7 @@ export function HistoryView() {
 
       <section className="grid gap-4 md:grid-cols-2">
         <Breakdown title="Per agent" usdcText={usdcText} rows={stats.perAgent.map((a) => ({ key: a.agentId, label: a.agentName, ...a }))} />
-        <Breakdown title="Per day" usdcText={usdcText} rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
+        <Breakdown title="Per day (UTC)" usdcText={usdcText} rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
       </section>
 
       <section>
@@ -103,7 +103,6 @@ export function HistoryView() {
               </thead>
               <tbody className="max-sm:flex max-sm:flex-col max-sm:gap-2">
                 {payments.map((p) => {
-                  const link = p.transaction ? txLinkOf(network, p.transaction) : null;
                   return (
                     <tr
                       key={p.id}
@@ -129,14 +128,8 @@ export function HistoryView() {
                       </td>
                       <td className={`${rowCell} max-w-48 font-mono text-xs max-sm:col-span-2 max-sm:max-w-none`}>
                         <Label>Transaction</Label>
-                        <span data-testid="history-tx" className="block truncate" title={p.transaction}>
-                          {link ? (
-                            <a href={link.href} {...(link.external && { target: "_blank", rel: "noreferrer" })} className="underline">
-                              {p.transaction}
-                            </a>
-                          ) : (
-                            p.transaction || "—"
-                          )}
+                        <span className="block truncate" title={p.transaction}>
+                          {p.transaction ? <TxLink testId="history-tx" network={network} hash={p.transaction} /> : <span data-testid="history-tx">—</span>}
                         </span>
                       </td>
                       <td className={`${rowCell} max-sm:hidden`}>{p.usage ? `${p.usage.inputTokens}/${p.usage.outputTokens}` : "—"}</td>
@@ -192,7 +185,7 @@ function Breakdown({ title, usdcText, rows }: { title: string; usdcText: (atomic
               <th className={cell}></th>
               <th className={cell}>Messages</th>
               <th className={cell}>Spent</th>
-              <th className={cell}>Tokens</th>
+              <th className={`${cell} max-sm:hidden`}>Tokens</th>
               <th className={cell}>Tools</th>
             </tr>
           </thead>
@@ -201,8 +194,8 @@ function Breakdown({ title, usdcText, rows }: { title: string; usdcText: (atomic
               <tr key={r.key} className="border-t border-zinc-200 dark:border-zinc-800">
                 <td className={cell}>{r.label}</td>
                 <td className={cell}>{r.messages}</td>
-                <td className={`${cell} font-mono`}>{usdcText(r.spent)}</td>
-                <td className={cell}>{r.inputTokens + r.outputTokens}</td>
+                <td className={`${cell} whitespace-nowrap font-mono`}>{usdcText(r.spent)}</td>
+                <td className={`${cell} max-sm:hidden`}>{r.inputTokens + r.outputTokens}</td>
                 <td className={cell}>{r.toolCalls}</td>
               </tr>
             ))}

@@ -35,12 +35,14 @@ interface Props {
 export default function SpendCharts({ points, agents, decimals }: Props) {
   const usdc = (atomic: bigint) => formatUsdc(atomic, decimals);
   const total = points.at(-1)?.cumulative ?? 0n;
-  const spanDays = points.length > 1 ? (points.at(-1)!.time - points[0]!.time) / 86_400_000 : 0;
-  const timeLabel = useMemo(
-    () => (ms: number) =>
-      spanDays > 2 ? new Date(ms).toLocaleDateString(undefined, { month: "short", day: "numeric" }) : new Date(ms).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }),
-    [spanDays],
-  );
+  const spanMs = points.length > 1 ? points.at(-1)!.time - points[0]!.time : 0;
+  // Ticks as precise as the span needs: a few minutes of payments would otherwise read "11:21" five times.
+  const timeLabel = useMemo(() => {
+    const options: Intl.DateTimeFormatOptions =
+      spanMs > 2 * 86_400_000 ? { month: "short", day: "numeric" } : spanMs > 30 * 60_000 ? { hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit", second: "2-digit" };
+    const format = new Intl.DateTimeFormat(undefined, options);
+    return (ms: number) => format.format(ms);
+  }, [spanMs]);
 
   // Built again only when the data changes: a new configuration redraws the chart.
   const overTime = useMemo((): LineConfig => ({
@@ -62,7 +64,7 @@ export default function SpendCharts({ points, agents, decimals }: Props) {
     options: {
       ...common(),
       scales: {
-        x: { type: "linear", ticks: { ...tickStyle(), maxTicksLimit: 6, callback: (v) => timeLabel(Number(v)) }, grid: { display: false } },
+        x: { type: "linear", ticks: { ...tickStyle(), maxTicksLimit: 4, maxRotation: 0, callback: (v) => timeLabel(Number(v)) }, grid: { display: false } },
         y: { beginAtZero: true, ticks: { ...tickStyle(), maxTicksLimit: 5 }, grid: gridStyle() },
       },
       plugins: {
@@ -106,7 +108,7 @@ export default function SpendCharts({ points, agents, decimals }: Props) {
         testId="chart-agents"
         config={perAgent}
         count={agents.length}
-        height={Math.max(120, 40 + agents.length * 36)}
+        height={Math.max(200, 40 + agents.length * 36)}
         description={agents.length === 0 ? "Nothing settled yet." : agents.map((a) => `${a.agentName}: ${usdc(a.spent)}`).join("; ")}
       />
     </section>

@@ -15,8 +15,11 @@ export default async function TransactionPage({ params }: { params: Promise<{ ha
   return (
     <div className="mx-auto flex min-h-screen max-w-3xl flex-col gap-4 p-4">
       <header className="flex flex-wrap items-center gap-x-4 gap-y-1">
+        <Link href="/" className="text-sm underline">
+          ← Chat
+        </Link>
         <Link href="/history" className="text-sm underline">
-          ← Payment history
+          Payment history
         </Link>
         <h1 className="text-lg font-semibold">Transaction on {network.name}</h1>
       </header>
