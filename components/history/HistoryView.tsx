@@ -64,12 +64,12 @@ export function HistoryView() {
 
   return (
     <div data-testid="history" className="flex flex-col gap-6">
-      <section className="grid grid-cols-2 gap-3 sm:grid-cols-5 [&>*:last-child]:max-sm:col-span-2">
+      <section className="grid grid-cols-2 gap-3 sm:grid-cols-5">
         <Stat label="Paid messages" value={String(stats.total.messages)} testId="stat-messages" />
         <Stat label="Spent" value={usdcText(stats.total.spent)} testId="stat-spent" />
         <Stat label="Cost per message" value={usdcText(stats.total.costPerMessage)} testId="stat-cost" />
         <Stat label="Tokens in / out" value={`${stats.total.inputTokens} / ${stats.total.outputTokens}`} testId="stat-tokens" />
-        <Stat label="Tool calls" value={String(stats.total.toolCalls)} testId="stat-tools" />
+        <Stat label="Tool calls" value={String(stats.total.toolCalls)} testId="stat-tools" className="max-sm:col-span-2" />
       </section>
 
       <SpendCharts points={points} agents={agents} decimals={network.usdc.decimals} />
@@ -161,9 +161,9 @@ function StatusText({ status, error }: { status: string; error?: string }) {
   return <span data-testid="history-status" className={statusTone[status]}>{status === "failed" ? `failed: ${error ?? ""}` : status}</span>;
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
+function Stat({ label, value, testId, className = "" }: { label: string; value: string; testId: string; className?: string }) {
   return (
-    <div className="rounded-lg border border-zinc-200 p-3 dark:border-zinc-800">
+    <div className={`rounded-lg border border-zinc-200 p-3 dark:border-zinc-800 ${className}`}>
       <p className="text-xs text-zinc-500">{label}</p>
       <p data-testid={testId} className="font-mono text-sm">
         {value}
