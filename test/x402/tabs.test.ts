@@ -16,12 +16,13 @@ import {
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { createPublicClient, http, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { chargeForReply } from "@/lib/agents/pricing";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { getLedger } from "@/lib/ledger";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
+import { setEnv } from "../support/fixtures";
 import { readUIChunks } from "../support/ui-stream";
 import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture, usdcBalance } from "./support";
 
@@ -295,5 +296,42 @@ describe("a tab refuses what it must", () => {
     expect(decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!).error).toBe("invalid_batch_settlement_evm_cumulative_exceeds_balance");
     expect((await serverChannel(channelId))?.chargedCumulativeAmount).toBe(price.toString());
     expect((await serverChannel(channelId))?.pendingRequest).toBeUndefined();
+  });
+});
+
+describe("a payer who hangs up mid-stream", () => {
+  it("is charged for what was delivered, and the tab is free for the next message at once", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const { pay } = tabClient(payer);
+    const opened = await sendJson(pay, GUIDE_AGENT);
+    const channelId = opened.payment.tab!.channelId;
+    const restore = setEnv({ OFFLINE_MODEL_DELAY_MS: "40" });
+    try {
+      const hangUp = new AbortController();
+      const res = await pay(chatUrl(GUIDE_AGENT), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: chatBody("What is x402?"),
+        signal: hangUp.signal,
+      });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      let seen = "";
+      while (!seen.includes('"text-delta"')) seen += new TextDecoder().decode((await reader.read()).value);
+      hangUp.abort();
+    } finally {
+      restore();
+    }
+    // The reply ends on the server: its charge settles and the channel's reservation clears.
+    await vi.waitFor(
+      async () => {
+        const channel = await serverChannel(channelId);
+        expect(channel?.pendingRequest).toBeUndefined();
+        expect(BigInt(channel!.chargedCumulativeAmount)).toBeGreaterThan(BigInt(opened.payment.tab!.chargedCumulativeAmount));
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const next = await sendJson(pay, GUIDE_AGENT);
+    expect(next.payment.success).toBe(true);
   });
 });
