@@ -103,6 +103,12 @@ export class TabClaimer {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /**
+   * Channels with nothing we can claim, by id, with the charged total seen: charged beyond what they hold (a payer's
+   * finished withdrawal), or a voucher the contract refused on its own. Reported once and left out of the triggers
+   * until charged again, so they do not set off a claim on every tick. Reconciliation keeps reporting them.
+   */
+  private readonly uncollectible = new Map<string, string>();
 
   constructor(private readonly opts: TabClaimerOptions) {
     this.lock = opts.store.lock();
@@ -184,8 +190,10 @@ export class TabClaimer {
       await this.opts.store.saveProgress(n.network, { lastClaimAt: now });
     }
 
-    const unclaimed = (await n.tabs.listUnclaimed()).filter((c) =>
-      isAddressEqual(c.channelConfig.receiverAuthorizer as Address, n.receiverAuthorizer),
+    const unclaimed = (await n.tabs.listUnclaimed()).filter(
+      (c) =>
+        isAddressEqual(c.channelConfig.receiverAuthorizer as Address, n.receiverAuthorizer) &&
+        this.uncollectible.get(c.channelId.toLowerCase()) !== c.chargedCumulativeAmount,
     );
     const outstanding = unclaimed.reduce((sum, c) => sum + BigInt(c.chargedCumulativeAmount) - BigInt(c.totalClaimed), 0n);
     if (unclaimed.length > 0) {
@@ -260,6 +268,7 @@ export class TabClaimer {
         run.errors.push(`${id}: charged ${channel.chargedCumulativeAmount} but the channel holds ${chain.balance}; claiming that`);
       }
       if (target > chain.totalClaimed) rows.push({ channel, target });
+      else if (target < BigInt(channel.chargedCumulativeAmount)) this.uncollectible.set(id, channel.chargedCumulativeAmount);
     }
     // Channels under withdrawal first, so a full batch never leaves them behind.
     rows.sort((a, b) => Number(b.channel.withdrawRequestedAt > 0) - Number(a.channel.withdrawRequestedAt > 0));
@@ -284,6 +293,10 @@ export class TabClaimer {
     );
     if (!response.success) {
       run.errors.push(`claim of ${rows.length} channel(s) failed: ${response.errorReason ?? "unknown"} ${response.errorMessage ?? ""}`.trim());
+      const [only] = rows;
+      if (rows.length === 1 && response.errorReason === "invalid_batch_settlement_evm_claim_simulation_failed") {
+        this.uncollectible.set(only!.channel.channelId.toLowerCase(), only!.channel.chargedCumulativeAmount);
+      }
       return false;
     }
     const hash = response.transaction as Hex;
