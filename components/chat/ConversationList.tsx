@@ -41,7 +41,7 @@ export function ConversationList() {
         <div key={c.id} className={`group flex items-center gap-1 rounded-md px-2 py-1 text-sm ${c.id === conversationId ? "bg-zinc-200 dark:bg-zinc-800" : ""}`}>
           <button data-testid="conversation-item" onClick={() => void reopen(c)} className="min-w-0 flex-1 truncate text-left" title={`${c.title} · ${c.agent.name}`}>
             {c.title}
-            <span className="block truncate text-xs text-zinc-500">{c.agent.name}</span>
+            <span className="block truncate text-xs text-zinc-600 dark:text-zinc-400">{c.agent.name}</span>
           </button>
           <Button variant="ghost" aria-label={`Delete ${c.title}`} onClick={() => remove(c.id)} className="text-xs opacity-0 group-hover:opacity-100 focus:opacity-100">
             ✕

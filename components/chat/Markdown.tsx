@@ -35,12 +35,13 @@ const components: Components = {
   h4: ({ children }) => <h4 className="mt-2 font-semibold">{children}</h4>,
   blockquote: ({ children }) => <blockquote className="my-1 border-l-2 border-zinc-300 pl-3 text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">{children}</blockquote>,
   pre: ({ children }) => (
-    <pre className="my-2 overflow-x-auto rounded-md bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800 [&>code]:bg-transparent [&>code]:p-0">{children}</pre>
+    // Focusable, like every region that may scroll: the keyboard can scroll it too.
+    <pre tabIndex={0} className="my-2 overflow-x-auto rounded-md bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800 [&>code]:bg-transparent [&>code]:p-0">{children}</pre>
   ),
   code: ({ children, className }) => <code className={["rounded bg-zinc-100 px-1 font-mono text-[0.85em] dark:bg-zinc-800", className].filter(Boolean).join(" ")}>{children}</code>,
   // Wide tables scroll inside the bubble instead of widening the page.
   table: ({ children }) => (
-    <div className="my-2 max-w-full overflow-x-auto">
+    <div tabIndex={0} className="my-2 max-w-full overflow-x-auto">
       <table className="border-collapse text-xs">{children}</table>
     </div>
   ),

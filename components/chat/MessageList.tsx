@@ -45,12 +45,17 @@ export function MessageList({ followKey, children }: { followKey: string | undef
     toBottom();
   }, [followKey, toBottom]);
 
+  // Only a scroll up leaves the bottom: a scroll event can arrive after the content grew again (a fast stream), and
+  // judging by the distance alone would then stop following although the user did nothing.
+  const lastTop = useRef(0);
   const onScroll = () => {
     const el = list.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= NEAR_BOTTOM;
-    following.current = atBottom;
-    setAway(!atBottom);
+    if (atBottom) following.current = true;
+    else if (el.scrollTop < lastTop.current) following.current = false;
+    lastTop.current = el.scrollTop;
+    setAway(!following.current);
   };
 
   return (

@@ -38,12 +38,12 @@ export function ToolCard({ part }: { part: ToolPart }) {
       </summary>
       <div className="flex flex-col gap-1 border-t border-zinc-200 px-2 py-1.5 dark:border-zinc-700">
         {part.input !== undefined && (
-          <pre data-testid="tool-input" className="overflow-x-auto text-zinc-500">
+          <pre data-testid="tool-input" tabIndex={0} className="overflow-x-auto text-zinc-600 dark:text-zinc-400">
             {JSON.stringify(part.input, null, 1)}
           </pre>
         )}
         {part.state === "output-available" && part.output !== undefined && (
-          <pre data-testid="tool-output" className="max-h-48 overflow-auto">
+          <pre data-testid="tool-output" tabIndex={0} className="max-h-48 overflow-auto">
             {JSON.stringify(part.output, null, 1)}
           </pre>
         )}
