@@ -249,6 +249,33 @@ describe("a tab refuses what it must", () => {
     expect((await serverChannel(channelId))?.pendingRequest).toBeUndefined();
   });
 
+  it("answers 409 tab_busy to a voucher sent while the tab is serving another message", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const { pay } = tabClient(payer);
+    const opened = await sendJson(pay, GUIDE_AGENT);
+    const channelId = opened.payment.tab!.channelId;
+    const restore = setEnv({ OFFLINE_MODEL_DELAY_MS: "40" });
+    try {
+      // A streamed reply under way: its channel is reserved until the reply ends.
+      const streaming = await pay(chatUrl(GUIDE_AGENT), { method: "POST", headers: { "content-type": "application/json" }, body: chatBody("What is x402?") });
+      const reader = streaming.body!.getReader();
+      let seen = "";
+      while (!seen.includes('"text-delta"')) seen += new TextDecoder().decode((await reader.read()).value);
+      expect((await serverChannel(channelId))?.pendingRequest).toBeDefined();
+      // The client's next voucher builds on the same charged total (nothing was charged yet): the tab is busy.
+      const second = await pay(chatUrl(GUIDE_AGENT), { method: "POST", headers: asJson, body: chatBody("What is x402?") });
+      expect(second.status).toBe(409);
+      expect(((await second.json()) as { error: { code: string } }).error.code).toBe("tab_busy");
+      while (!(await reader.read()).done);
+    } finally {
+      restore();
+    }
+    // Only the streamed reply was charged, and the tab serves the next message.
+    expect((await serverChannel(channelId))?.pendingRequest).toBeUndefined();
+    const next = await sendJson(pay, GUIDE_AGENT);
+    expect(next.payment.tab!.chargedCumulativeAmount).toBe((3n * BigInt(opened.payment.tab!.chargedAmount)).toString());
+  });
+
   it("refuses an old voucher replayed, and charges nothing for it", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const { pay, sent } = tabClient(payer);
