@@ -6,6 +6,7 @@ import { conversationsStore } from "@/lib/browser/chat/conversation-store";
 import { deleteConversation, saveConversation, type Conversation } from "@/lib/browser/chat/conversations";
 import { useLocalStore } from "@/lib/browser/store";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
+import { useJournalRecovery } from "./useJournalRecovery";
 
 interface ChatContextValue {
   agent: ChatAgent | null;
@@ -37,6 +38,8 @@ function NetworkChat({ chainId, children }: { chainId: number; children: ReactNo
   const [agent, setAgent] = useState<ChatAgent | null>(null);
   const [conversationId, setConversationId] = useState(newId);
   const conversations = useLocalStore(conversationsStore, chainId);
+  // Payments a reload or a lost connection left open are resolved here, whichever conversation is shown.
+  useJournalRecovery(chainId);
 
   const save = useCallback(
     (conversation: Conversation) => {

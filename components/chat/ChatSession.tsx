@@ -1,14 +1,19 @@
 "use client";
 
 import { useChat } from "@ai-sdk/react";
-import { useEffect, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import type { Network } from "@/lib/chains/networks";
 import { titleOf } from "@/lib/browser/chat/conversations";
-import { addPayment } from "@/lib/browser/history/payments";
+import { addPayment, recordOfReply } from "@/lib/browser/history/payments";
 import { paymentsStore } from "@/lib/browser/history/store";
+import { useLocalStore } from "@/lib/browser/store";
+import { walletSession } from "@/lib/wallet/session";
+import { closeEntry, journalStore } from "@/lib/x402/payer/journal";
+import { releaseEntry } from "@/lib/x402/payer/journal-lock";
 import type { WireError } from "@/lib/errors";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import { Button } from "@/components/ui/Button";
+import { Notice } from "@/components/ui/Notice";
 import { TextArea } from "@/components/ui/Input";
 import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
@@ -27,39 +32,71 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
   conversationId: string;
   initialMessages: ChatMessage[];
 }) {
-  const { save } = useChatState();
+  const { save, conversations } = useChatState();
   const { ask, dialog } = useApproval(network);
-  const [toolkits, setToolkits] = useState<string[]>(agent.capabilities);
+  // null: the user chose no toolkits, so none are named and the agent uses all of its own.
+  const [toolkits, setToolkits] = useState<string[] | null>(null);
   const [input, setInput] = useState("");
-  const { transport, stops } = usePayingTransport(agent, network, ask);
+  const { transport, stops, signed } = usePayingTransport(agent, network, ask);
+  const journal = useLocalStore(journalStore, network.chainId);
+  const unlocked = useSyncExternalStore(walletSession.subscribe, () => walletSession.getSnapshot()[network.chainId] ?? null, () => null);
   // Why the last reply failed, by code, as its stream said (`data-error`); the SDK's error carries only words.
   const [streamed, setStreamed] = useState<WireError | null>(null);
 
-  const { messages, sendMessage, status, stop, error } = useChat<ChatMessage>({
+  const { messages, setMessages, sendMessage, regenerate, status, stop, error } = useChat<ChatMessage>({
     id: conversationId,
     messages: initialMessages,
     transport,
     onData: (part) => {
       if (part.type === "data-error") setStreamed(part.data);
     },
-    onFinish: ({ message }) => recordPayment(message, agent, network, conversationId),
+    onFinish: ({ message, isAbort, isDisconnect }) => {
+      const entry = signed.last;
+      const paid = recordPayment(message, agent, network, conversationId);
+      if (!entry) return;
+      releaseEntry(entry.nonce);
+      // A reply cut short (stopped, or the connection dropped) may still have been paid: the journal resolves it.
+      if (paid || !(isAbort || isDisconnect || signed.lost)) journalStore.update((storage) => closeEntry(storage, network.chainId, entry.nonce));
+    },
   });
 
-  // Keep the conversation once a reply is complete (or stopped).
+  // Keep the conversation from the moment a message is sent (a reload mid-reply keeps it), and once a reply ends.
   useEffect(() => {
-    if (status === "ready" || status === "error") {
+    if (status === "submitted" || status === "ready" || status === "error") {
       if (messages.length === 0) return;
       save({ id: conversationId, title: titleOf(messages), agent: agent.ref, updatedAt: new Date().toISOString(), messages });
     }
   }, [status, messages, conversationId, agent.ref, save]);
 
   const busy = status === "submitted" || status === "streaming";
+  // The last message is the user's and no reply is coming in: it was never answered. Paid for (its journal entry
+  // is open): the reply is being recovered. Otherwise it was not sent, and retrying or sending reuses it.
+  const last = messages.at(-1);
+  const unanswered = !busy && last?.role === "user" ? last : null;
+  const recovering = unanswered ? journal.find((e) => e.messageId === unanswered.id && e.conversationId === conversationId) ?? null : null;
+  const unsent = unanswered && !recovering ? unanswered : null;
+  const body = () => (toolkits === null ? {} : { selectedToolkits: toolkits });
+
+  // A reply recovered into the stored conversation (useJournalRecovery) while this session shows it.
+  const stored = conversations.find((c) => c.id === conversationId);
+  useEffect(() => {
+    if (!recovering || !stored) return;
+    const index = stored.messages.findIndex((m) => m.id === recovering.messageId);
+    if (stored.messages[index + 1]?.role === "assistant") setMessages(stored.messages);
+  }, [recovering, stored, setMessages]);
+
   const send = () => {
     const text = input.trim();
-    if (!text || busy || agent.blocked) return;
+    if (!text || busy || agent.blocked || recovering) return;
     setInput("");
     setStreamed(null);
-    void sendMessage({ text }, { body: { selectedToolkits: toolkits } });
+    // An unsent message is replaced by the new one, never left behind it.
+    void sendMessage(unsent ? { text, messageId: unsent.id } : { text }, { body: body() });
+  };
+  const retry = () => {
+    if (!unsent || agent.blocked) return;
+    setStreamed(null);
+    void regenerate({ body: body() });
   };
 
   return (
@@ -69,6 +106,20 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
           <MessageView key={m.id} message={m} />
         ))}
         {status === "submitted" && <p className="text-xs text-zinc-500">Paying and waiting for {agent.name}…</p>}
+        {recovering && (
+          <Notice tone="warning" data-testid="message-recovering" role="status">
+            This message was paid for; its reply is being recovered.
+            {recovering.ownServer && unlocked?.toLowerCase() !== recovering.authorization.payer.toLowerCase() && " Unlock your wallet to fetch the reply you paid for."}
+          </Notice>
+        )}
+        {unsent && (
+          <div data-testid="message-unsent" className="flex items-center justify-end gap-2 text-xs text-zinc-500">
+            Not sent.
+            <Button size="sm" data-testid="message-retry" onClick={retry} disabled={!!agent.blocked}>
+              Retry
+            </Button>
+          </div>
+        )}
         {error && <ChatError error={error} stop={stops.last} streamed={streamed} network={network} />}
       </MessageList>
       {agent.capabilities.length > 0 && (
@@ -79,8 +130,11 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
               <input
                 type="checkbox"
                 data-testid={`toolkit-${name}`}
-                checked={toolkits.includes(name)}
-                onChange={(e) => setToolkits((t) => (e.target.checked ? [...t, name] : t.filter((x) => x !== name)))}
+                checked={toolkits?.includes(name) ?? true}
+                onChange={(e) => {
+                  const chosen = toolkits ?? agent.capabilities;
+                  setToolkits(e.target.checked ? [...chosen, name] : chosen.filter((x) => x !== name));
+                }}
               />
               {name}
             </label>
@@ -115,7 +169,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
             Stop
           </Button>
         ) : (
-          <Button type="submit" data-testid="composer-send" variant="primary" disabled={!input.trim() || !!agent.blocked}>
+          <Button type="submit" data-testid="composer-send" variant="primary" disabled={!input.trim() || !!agent.blocked || !!recovering}>
             Send · {agent.priceDisplay}
           </Button>
         )}
@@ -125,27 +179,17 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
   );
 }
 
-function recordPayment(message: ChatMessage, agent: ChatAgent, network: Network, conversationId: string) {
-  const receipt = message.parts.find((p) => p.type === "data-receipt")?.data;
-  if (!receipt) return;
-  const usage = message.parts.find((p) => p.type === "data-usage")?.data;
-  addPayment(window.localStorage, {
-    id: receipt.authorization?.nonce ?? (receipt.paymentId || receipt.transaction),
-    time: new Date().toISOString(),
+/** Writes a paid reply's record into the history; false for a reply without a receipt. */
+function recordPayment(message: ChatMessage, agent: ChatAgent, network: Network, conversationId: string): boolean {
+  const record = recordOfReply(message, {
     conversationId,
     agentId: agent.ref.kind === "catalog" ? agent.ref.id : agent.ref.url,
     agentName: agent.name,
-    amount: receipt.amount,
     chainId: network.chainId,
-    network: receipt.network,
-    transaction: receipt.transaction,
-    // The receipt was checked on chain by the transport (receipt-stream.ts): success means found there.
-    status: receipt.success ? "settled" : receipt.unconfirmed ? "unconfirmed" : receipt.pending ? "pending" : "failed",
-    ...(receipt.error && { error: receipt.error }),
-    ...(receipt.authorization && { authorization: receipt.authorization }),
-    ...(receipt.claimedTransaction && { claimedTransaction: receipt.claimedTransaction }),
-    ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
   });
+  if (!record) return false;
+  addPayment(window.localStorage, record);
   window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
   paymentsStore.announce();
+  return true;
 }

@@ -11,6 +11,8 @@ import { readPayWith } from "@/lib/x402/payer/pay-with";
 import { readPolicy, readSpent, recordSpend } from "@/lib/x402/payer/policy";
 import { relayReader } from "@/lib/x402/payer/chain-reader";
 import { confirmPayment } from "@/lib/x402/payer/receipt-check";
+import { closeEntry, journalStore, openEntry, type JournalEntry } from "@/lib/x402/payer/journal";
+import { holdEntry, releaseEntry } from "@/lib/x402/payer/journal-lock";
 import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-stream";
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
@@ -46,6 +48,9 @@ function payingSigner(network: Network) {
 function createPayingTransport(agent: ChatAgent, network: Network, ask: (request: ApprovalRequest) => Promise<boolean>) {
   const stops = { last: null as PaymentStopped | null };
   const paid = { last: null as PaidMessage | null };
+  /** The journal entry of the request in flight; `lost`: its request failed in the network, its fate unknown here. */
+  const signed = { last: null as JournalEntry | null, lost: false };
+  let sending: { conversationId: string; messageId: string } | null = null;
   const chain = () => relayReader(network.chainId);
   const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
   const payingFetch = createPayingFetch({
@@ -56,6 +61,23 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
     approve: ask,
     usdcBalance: (address) => usdcBalance(network, address),
     chainHead: () => chain().getBlockNumber({ cacheTime: 0 }),
+    onSigned: (authorization) => {
+      if (!sending) throw new Error("no message is being sent");
+      const entry: JournalEntry = {
+        nonce: authorization.nonce,
+        chainId: network.chainId,
+        authorization,
+        agentId: agent.ref.kind === "catalog" ? agent.ref.id : agent.ref.url,
+        agentName: agent.name,
+        // Our own paid routes (a catalog agent, or a pasted URL on this origin) keep replies; the proxy's targets do not.
+        ownServer: !agent.endpoint.startsWith("/api/proxy"),
+        ...sending,
+        time: new Date().toISOString(),
+      };
+      journalStore.update((storage) => openEntry(storage, entry));
+      holdEntry(entry.nonce);
+      signed.last = entry;
+    },
     onPaid: ({ amount, payTo, authorization }) => {
       recordSpend(stores(), network.chainId, amount);
       paid.last = { amount, payTo, asset: network.usdc.address, authorization };
@@ -68,19 +90,43 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
     fetch: async (input, init) => {
       stops.last = null;
       paid.last = null;
+      signed.last = null;
+      signed.lost = false;
+      sending = messageOf(init?.body);
       try {
         const res = await payingFetch(input as RequestInfo, init);
         // The agent's receipt is checked on chain against what was signed before the chat shows it.
         return verifyReceipts(await asUIMessageStream(res, paid.last), paid.last, network, (auth, claimed) => confirmPayment(chain(), auth, claimed));
       } catch (err) {
         if (err instanceof PaymentStopped) stops.last = err;
+        const entry = signed.last as JournalEntry | null; // set by onSigned, during the await
+        if (entry && err instanceof PaymentStopped && err.reason === "payment_rejected") {
+          // The agent refused the proof and kept nothing: there is nothing to look for.
+          journalStore.update((storage) => closeEntry(storage, network.chainId, entry.nonce));
+          releaseEntry(entry.nonce);
+        } else if (entry) {
+          signed.lost = true; // it may have arrived: the journal resolves it
+          releaseEntry(entry.nonce);
+        }
         throw err;
       }
     },
     // Only what the agent route reads; the body passed to sendMessage carries selectedToolkits.
     prepareSendMessagesRequest: ({ id, messages, body }) => ({ body: { ...body, id, messages } }),
   });
-  return { transport, stops };
+  return { transport, stops, signed };
+}
+
+/** The conversation and the user message a chat request is for (useChat's body: `id`, and the last message). */
+function messageOf(body: BodyInit | null | undefined): { conversationId: string; messageId: string } | null {
+  try {
+    const parsed = JSON.parse(typeof body === "string" ? body : "") as { id?: unknown; messages?: Array<{ id?: unknown; role?: unknown }> };
+    const last = parsed.messages?.at(-1);
+    if (typeof parsed.id === "string" && last?.role === "user" && typeof last.id === "string") return { conversationId: parsed.id, messageId: last.id };
+  } catch {
+    // not a chat body
+  }
+  return null;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface NormalizedQuote {
   reason: string | null;
   /** What a payer signs: the v2 PaymentRequired, or the chosen v1 accepts entry. */
   raw?: unknown;
+  /** The toolkits the agent's discovery (`/.well-known/x402` of its origin) lists for this URL, set by the probe. */
+  toolkits?: string[];
 }
 
 export interface QuoteResponse {

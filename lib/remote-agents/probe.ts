@@ -50,9 +50,45 @@ export async function probeUrl(url: string, limits: ProbeLimits = {}): Promise<P
     status = res.status;
     // Only a 402's body can hold a quote.
     const bodyText = res.status === 402 ? await readText(res) : (await res.body.cancel(), "");
-    return { url, status, quote: parseQuote({ status, headers: res.headers, bodyText }, { url: res.url }) };
+    const quote = parseQuote({ status, headers: res.headers, bodyText }, { url: res.url });
+    const toolkits = status === 402 ? await discoveredToolkits(url, bounds) : null;
+    return { url, status, quote: toolkits ? { ...quote, toolkits } : quote };
   } catch (err) {
     if (!(err instanceof SafeFetchError) || err.code === "bad_url" || err.code === "blocked_target") throw err;
     return { url, status, quote: noQuote(`${NO_ANSWER[err.code] ?? "the URL did not answer"}: ${err.message}`, url) };
+  }
+}
+
+const MAX_TOOLKITS = 20;
+
+/**
+ * The toolkits an agent offers, as its origin's x402 discovery (`/.well-known/x402`, the shape our own server
+ * publishes) lists them for this URL: the chat offers them as choices. Null when there is no such listing; a
+ * discovery that fails or says something else is no reason to refuse the agent.
+ */
+async function discoveredToolkits(url: string, bounds: ProbeLimits): Promise<string[] | null> {
+  let wellKnown: string;
+  try {
+    wellKnown = new URL("/.well-known/x402", url).href;
+  } catch {
+    return null;
+  }
+  try {
+    const res = await safeFetch(wellKnown, { ...bounds, method: "GET", headers: { accept: "application/json" }, maxBodyBytes: 256_000 });
+    if (res.status !== 200) {
+      await res.body.cancel();
+      return null;
+    }
+    const manifest = JSON.parse(await readText(res)) as { resources?: Array<{ resource?: unknown; toolkits?: unknown }> };
+    const target = new URL(url).href;
+    const entry = (Array.isArray(manifest.resources) ? manifest.resources : []).find(
+      (r) => typeof r?.resource === "string" && URL.canParse(r.resource) && new URL(r.resource).href === target,
+    );
+    const toolkits = entry?.toolkits;
+    if (!Array.isArray(toolkits)) return null;
+    const names = toolkits.filter((t): t is string => typeof t === "string" && /^[a-z0-9_-]{1,50}$/i.test(t));
+    return [...new Set(names)].slice(0, MAX_TOOLKITS);
+  } catch {
+    return null;
   }
 }

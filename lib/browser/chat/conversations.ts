@@ -37,6 +37,20 @@ export function saveConversation(storage: KeyValue, chainId: number, conversatio
   storage.setItem(storageKeys.conversations(chainId), JSON.stringify([conversation, ...others].slice(0, MAX_CONVERSATIONS)));
 }
 
+/**
+ * Puts a recovered reply back after the user message it answers (a reply lost to a reload mid-stream); false
+ * when the conversation or the message is gone, or the message has its answer already.
+ */
+export function insertReply(storage: KeyValue, chainId: number, conversationId: string, userMessageId: string, reply: ChatMessage): boolean {
+  const conversation = readConversations(storage, chainId).find((c) => c.id === conversationId);
+  const index = conversation?.messages.findIndex((m) => m.id === userMessageId) ?? -1;
+  if (!conversation || index < 0) return false;
+  if (conversation.messages[index + 1]?.role === "assistant" || conversation.messages.some((m) => m.id === reply.id)) return false;
+  const messages = [...conversation.messages.slice(0, index + 1), reply, ...conversation.messages.slice(index + 1)];
+  saveConversation(storage, chainId, { ...conversation, messages, updatedAt: new Date().toISOString() });
+  return true;
+}
+
 export function deleteConversation(storage: KeyValue, chainId: number, id: string): void {
   storage.setItem(storageKeys.conversations(chainId), JSON.stringify(readConversations(storage, chainId).filter((c) => c.id !== id)));
 }

@@ -6,6 +6,7 @@ import { storageKeys } from "@/lib/browser/keys";
 import { parseStoredList, type KeyValue } from "@/lib/browser/store";
 import { USDC_DECIMALS, networkByChainId } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
+import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
 
 export interface PaymentRecord {
@@ -63,6 +64,36 @@ export function updatePayment(storage: KeyValue, chainId: number, id: string, pa
   records[index] = { ...records[index]!, ...patch };
   storage.setItem(storageKeys.history(chainId), JSON.stringify(records));
   return true;
+}
+
+/**
+ * The history record of a paid reply, from its receipt (checked on chain by the browser, receipt-stream.ts:
+ * success means found there) and usage; null for a reply without a receipt.
+ */
+export function recordOfReply(
+  message: ChatMessage,
+  meta: { conversationId: string; agentId: string; agentName: string; chainId: number; time?: string },
+): PaymentRecord | null {
+  const receipt = message.parts.find((p) => p.type === "data-receipt")?.data;
+  if (!receipt) return null;
+  const usage = message.parts.find((p) => p.type === "data-usage")?.data;
+  return {
+    id: receipt.authorization?.nonce ?? (receipt.paymentId || receipt.transaction),
+    time: meta.time ?? new Date().toISOString(),
+    conversationId: meta.conversationId,
+    agentId: meta.agentId,
+    agentName: meta.agentName,
+    amount: receipt.amount,
+    chainId: meta.chainId,
+    network: receipt.network,
+    transaction: receipt.transaction,
+    status: receipt.success ? "settled" : receipt.unconfirmed ? "unconfirmed" : receipt.pending ? "pending" : "failed",
+    ...(receipt.success && { resolved: true }),
+    ...(receipt.error && { error: receipt.error }),
+    ...(receipt.authorization && { authorization: receipt.authorization }),
+    ...(receipt.claimedTransaction && { claimedTransaction: receipt.claimedTransaction }),
+    ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
+  };
 }
 
 function isRecord(value: unknown): boolean {

@@ -65,6 +65,11 @@ export interface PayingFetchOptions {
    * only thing the chat trusts when it checks the agent's receipt on chain.
    */
   onPaid(payment: { amount: bigint; payTo: Address; payer: Address; authorization: SignedAuthorization }): void;
+  /**
+   * Called with the signed authorization before it is sent (the payment journal writes it down here, so a page
+   * that dies mid-request can still account for it); a throw stops the payment before anything leaves.
+   */
+  onSigned?(authorization: SignedAuthorization): void;
   baseFetch?: typeof fetch;
 }
 
@@ -101,6 +106,11 @@ export function createPayingFetch(opts: PayingFetchOptions): typeof fetch {
     const client = new x402HTTPClient(signingClient(signer, opts.network, requirement, amount));
     const payload = await client.createPaymentPayload({ ...required, accepts: [requirement] });
     const authorization = signedAuthorization(payload.payload, opts.network, requirement, head);
+    try {
+      opts.onSigned?.(authorization);
+    } catch (err) {
+      throw new PaymentStopped("not_payable", `Could not record the payment before sending it (${(err as Error).message}); nothing was sent.`);
+    }
     const retry = await baseFetch(input, { ...init, headers: { ...headersOf(init), ...client.encodePaymentSignatureHeader(payload) } });
     if (retry.status === 402) {
       const why = await readErrorText(retry);

@@ -20,7 +20,7 @@ export interface PaidMessage {
 export type Confirm = (auth: SignedAuthorization, claimedTransaction: string | undefined) => Promise<SettlementCheck>;
 
 /** What is kept of the agent's receipt: its plain fields, type-checked, nothing it says about money. */
-interface Claim {
+export interface Claim {
   paymentId?: string;
   success: boolean;
   pending: boolean;
@@ -28,7 +28,7 @@ interface Claim {
   error?: string;
 }
 
-function claimOf(data: unknown): Claim {
+export function claimOf(data: unknown): Claim {
   const d = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v.slice(0, 500) : undefined);
   return { paymentId: text(d.paymentId), success: d.success === true, pending: d.pending === true, transaction: text(d.transaction), error: text(d.error) };

@@ -35,6 +35,8 @@ export function x402Manifest(origin: string) {
         name: agent.name,
         description: agent.description,
         priceUsdc: agent.price,
+        // The toolkits a caller may choose from (`selectedToolkits`); the chat offers them for a pasted URL.
+        toolkits: agent.capabilities,
         schemes: entry.schemes,
         pricing: entry.pricing,
         status: entry.status,
