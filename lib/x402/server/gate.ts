@@ -15,7 +15,7 @@ import { paidRouteError } from "./cors";
 import { paymentRequiredResponse, quoteForAgent, type AgentQuote } from "./quote";
 import { decodePaymentHeader, readPaymentHeader, verifyDecodedPayment, type VerifiedPayment } from "./payment";
 import { getResourceServer } from "./resource-server";
-import { serveTabRefund, tabProofOf, verifyTab, type TabProof, type VerifiedTab } from "./tab-payment";
+import { isTabRefundHeader, serveTabRefund, tabProofOf, verifyTab, type TabProof, type VerifiedTab } from "./tab-payment";
 
 /**
  * The gate of the paid route: everything before a reply. In order: the agent exists and can answer, the body is
@@ -57,17 +57,17 @@ export type PaidRequest = ExactPaidRequest | TabPaidRequest;
 export async function passGate(req: Request, agentId: string): Promise<PaidRequest | Response> {
   const agent = availableAgent(agentId);
   if (agent instanceof Response) return agent;
-  const priced = await quoteFor(req, agent);
-  if (priced instanceof Response) return priced;
-  const { server, quote } = priced;
-
   const header = readPaymentHeader(req);
-  const tabProof = header ? tabProofOf(quote, server, header) : null;
   // A tab's refund pays for no reply: it is served without a chat (the official client sends it as a GET, too).
-  if (tabProof?.ok && tabProof.proof.type === "refund") return refundTab(server, quote, tabProof.proof);
+  if (header && isTabRefundHeader(header)) return passRefundGate(req, agentId);
 
   const request = await readChatRequest(req);
   if (request instanceof Response) return request;
+
+  const priced = await quoteFor(req, agent);
+  if (priced instanceof Response) return priced;
+  const { server, quote } = priced;
+  const tabProof = header ? tabProofOf(quote, server, header) : null;
 
   if (!header) {
     return paymentRequiredResponse(server, quote, "payment_required", `${agent.name} costs ${agent.price} USDC per message on ${quote.network.name}.`);

@@ -90,6 +90,17 @@ export function tabProofOf(
   };
 }
 
+/** Whether a proof is a tab's cooperative refund (it carries no chat to read); checked again by tabProofOf. */
+export function isTabRefundHeader(header: { x402Version: 1 | 2; value: string }): boolean {
+  if (header.x402Version !== 2) return false;
+  try {
+    const payload = decodePaymentSignatureHeader(header.value) as { accepted?: { scheme?: unknown }; payload?: unknown };
+    return payload.accepted?.scheme === TAB_SCHEME && isBatchSettlementRefundPayload(payload.payload);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Verifies a tab proof through the SDK (its hooks reserve the channel for this request). Refusals: a voucher whose
  * base is not the channel's charged total is a corrective 402 carrying the channel's state and the payer's last
