@@ -21,6 +21,8 @@ import { isTabRefundHeader, serveTabRefund, tabProofOf, verifyTab, type TabProof
  * The gate of the paid route: everything before a reply. In order: the agent exists and can answer, the body is
  * valid (both before any payment); no proof → 402 with the quote; the proof is verified by the facilitator while
  * the payer's balance is read; then it is claimed once in the ledger, as a reservation against that balance.
+ * A tab proof (`batch-settlement`) goes to tab-payment.ts instead: verified by the SDK's tab scheme, which reserves
+ * its channel for this reply; a tab's refund is served here without a chat or an agent.
  * Every refusal is an answer; a request that passes is a claimed payment, ready for its reply.
  */
 
