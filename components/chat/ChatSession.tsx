@@ -79,11 +79,12 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
 
   // A reply recovered into the stored conversation (useJournalRecovery) while this session shows it.
   const stored = conversations.find((c) => c.id === conversationId);
+  // (Keyed on the unanswered message, not the journal entry: the entry closes in the same update.)
   useEffect(() => {
-    if (!recovering || !stored) return;
-    const index = stored.messages.findIndex((m) => m.id === recovering.messageId);
-    if (stored.messages[index + 1]?.role === "assistant") setMessages(stored.messages);
-  }, [recovering, stored, setMessages]);
+    if (!unanswered || !stored) return;
+    const index = stored.messages.findIndex((m) => m.id === unanswered.id);
+    if (index >= 0 && stored.messages[index + 1]?.role === "assistant") setMessages(stored.messages);
+  }, [unanswered, stored, setMessages]);
 
   const send = () => {
     const text = input.trim();

@@ -80,10 +80,13 @@ async function discoveredToolkits(url: string, bounds: ProbeLimits): Promise<str
       return null;
     }
     const manifest = JSON.parse(await readText(res)) as { resources?: Array<{ resource?: unknown; toolkits?: unknown }> };
-    const target = new URL(url).href;
-    const entry = (Array.isArray(manifest.resources) ? manifest.resources : []).find(
-      (r) => typeof r?.resource === "string" && URL.canParse(r.resource) && new URL(r.resource).href === target,
-    );
+    // The origin's own manifest: its resources are matched by path (it may name its origin by another host name).
+    const target = new URL(url);
+    const entry = (Array.isArray(manifest.resources) ? manifest.resources : []).find((r) => {
+      if (typeof r?.resource !== "string" || !URL.canParse(r.resource)) return false;
+      const listed = new URL(r.resource);
+      return listed.pathname === target.pathname && listed.search === target.search;
+    });
     const toolkits = entry?.toolkits;
     if (!Array.isArray(toolkits)) return null;
     const names = toolkits.filter((t): t is string => typeof t === "string" && /^[a-z0-9_-]{1,50}$/i.test(t));
