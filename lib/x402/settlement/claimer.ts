@@ -19,10 +19,11 @@ import type { TabClaimerStore, ClaimerLock } from "@/lib/ledger/tab-claimer";
  * would revert its whole batch, and a claim a crashed run already sent would be sent again. Here the payloads
  * are the SDK's own `claim` / `settle` facilitator payloads, built from the ledger and checked against the chain.
  *
- * When: every TAB_CLAIM_INTERVAL_SECONDS, as soon as the unclaimed value of a network reaches
- * TAB_CLAIM_THRESHOLD_USDC, and at once when a payer starts a timed withdrawal (the contract's WithdrawInitiated
- * event, read from the last block seen): claims stay possible during the withdrawal delay, so claiming then keeps
- * what was charged. Exactly one process claims (a lock in the ledger); its progress is in the ledger too.
+ * When: every TAB_CLAIM_INTERVAL_SECONDS for the tabs idle that long (no request on them for a period); every tab
+ * as soon as the unclaimed value of a network reaches TAB_CLAIM_THRESHOLD_USDC, and at once when a payer starts a
+ * timed withdrawal (the contract's WithdrawInitiated event, read from the last block seen): claims stay possible
+ * during the withdrawal delay, so claiming then keeps what was charged. Exactly one process claims (a lock in the
+ * ledger); its progress is in the ledger too.
  */
 
 const abi = parseAbi([
@@ -185,10 +186,12 @@ export class TabClaimer {
     if (!progress.lastClaimAt) {
       // The period starts with the claimer's first run on this network.
       await this.opts.store.saveProgress(n.network, { lastClaimAt: now });
-    } else if (now.getTime() - progress.lastClaimAt.getTime() >= this.opts.intervalMs) {
-      periodDue = true;
-      await this.opts.store.saveProgress(n.network, { lastClaimAt: now });
+    } else {
+      periodDue = now.getTime() - progress.lastClaimAt.getTime() >= this.opts.intervalMs;
     }
+    // The period claims only tabs idle for a whole period: a tab in use would otherwise be claimed every period
+    // (~20k gas each), so a tab used for 40 minutes paid 40 claims. Idle tabs wait for the next period's batch.
+    const idle = (c: Channel) => now.getTime() - (c.lastRequestTimestamp ?? 0) >= this.opts.intervalMs;
 
     const unclaimed = (await n.tabs.listUnclaimed()).filter(
       (c) =>
@@ -203,14 +206,19 @@ export class TabClaimer {
           ? "withdrawal"
           : outstanding >= n.threshold
             ? "threshold"
-            : periodDue
+            : periodDue && unclaimed.some(idle)
               ? "period"
               : null;
     }
     const receivers = new Set<string>();
     if (run.trigger) {
-      await this.claim(n, unclaimed, run);
-      for (const c of unclaimed) receivers.add(`${c.channelConfig.receiver.toLowerCase()}|${c.channelConfig.token.toLowerCase()}`);
+      // The threshold, a withdrawal and a manual run take every tab: they protect money, not gas.
+      const claiming = run.trigger === "period" ? unclaimed.filter(idle) : unclaimed;
+      // The period restarts when it claims, so a tab that goes idle later is claimed as soon as it has been idle
+      // a period and the last periodic batch is a period old, not a whole period after that.
+      if (run.trigger === "period") await this.opts.store.saveProgress(n.network, { lastClaimAt: now });
+      await this.claim(n, claiming, run);
+      for (const c of claiming) receivers.add(`${c.channelConfig.receiver.toLowerCase()}|${c.channelConfig.token.toLowerCase()}`);
     }
     await this.settle(n, receivers, run);
   }

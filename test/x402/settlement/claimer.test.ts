@@ -101,6 +101,11 @@ const onChain = async (channelId: Hex) => {
   return { balance, totalClaimed };
 };
 
+/** Moves a tab's last request `ms` into the past, as if nobody had used it since. */
+async function idleFor(p: Process, channelId: Hex, ms: number) {
+  await p.tabs.updateChannel(channelId, (c) => c && { ...c, lastRequestTimestamp: Date.now() - ms });
+}
+
 const facilitatorNonce = () => publicClient.getTransactionCount({ address: facilitatorAccount.address, blockTag: "pending" });
 
 /** Pays `charges` messages on `payer`'s channel to `requirements`. */
@@ -199,9 +204,41 @@ describe("the tab claimer (PGlite)", () => {
     expect(runOf(await claimer.tick())).toMatchObject({ trigger: null, claims: [] });
     expect((await p.store.progress(NETWORK)).lastClaimAt).not.toBeNull();
     await p.store.saveProgress(NETWORK, { lastClaimAt: new Date(Date.now() - HOUR_MS - 1_000) });
+    await idleFor(p, payer.channelId(reqFor(receiver)), HOUR_MS + 1_000);
     const run = runOf(await claimer.tick());
     expect(run.trigger).toBe("period");
     expect((await onChain(payer.channelId(reqFor(receiver)))).totalClaimed).toBe(3_000n);
+    await claimer.stop();
+  });
+
+  it("the period claims only tabs idle for a period: a tab in use is claimed once, after it goes idle", async () => {
+    const p = await freshProcess();
+    const receiver = newAccount().address;
+    const [busy, quiet] = await Promise.all([Payer.funded(chain.rpcUrl), Payer.funded(chain.rpcUrl)]);
+    const [busyId, quietId] = [busy.channelId(reqFor(receiver)), quiet.channelId(reqFor(receiver))];
+    const claimer = claimerOf(p);
+    await payAll(p, quiet, reqFor(receiver), [2_000n]);
+    await idleFor(p, quietId, HOUR_MS + 1_000);
+    expect(runOf(await claimer.tick())).toMatchObject({ trigger: null, claims: [] }); // starts the period
+
+    // Three periods while one tab keeps being charged: only the idle tab is claimed, and the busy one never.
+    for (const charge of [1_000n, 2_000n, 3_000n]) {
+      await payAll(p, busy, reqFor(receiver), [charge]);
+      await p.store.saveProgress(NETWORK, { lastClaimAt: new Date(Date.now() - HOUR_MS - 1_000) });
+      const run = runOf(await claimer.tick());
+      if (charge === 1_000n) {
+        expect(run.trigger).toBe("period");
+        expect(run.claims.flatMap((c) => c.channels.map((ch) => ch.channelId))).toEqual([quietId.toLowerCase()]);
+      } else expect(run).toMatchObject({ trigger: null, claims: [] });
+    }
+    expect((await onChain(busyId)).totalClaimed).toBe(0n);
+
+    // Idle for a period now: claimed once, everything it was charged.
+    await idleFor(p, busyId, HOUR_MS + 1_000);
+    const run = runOf(await claimer.tick());
+    expect(run.trigger).toBe("period");
+    expect(run.claims.flatMap((c) => c.channels.map((ch) => ch.channelId))).toEqual([busyId.toLowerCase()]);
+    expect((await onChain(busyId)).totalClaimed).toBe(6_000n);
     await claimer.stop();
   });
 
