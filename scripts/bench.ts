@@ -11,6 +11,7 @@ import { startAppProcess } from "../lib/devtools/app-process";
 import { measureFacilitator } from "../lib/devtools/bench/facilitator";
 import { measureTabGas, type TabGas } from "../lib/devtools/bench/tab-gas";
 import { firstLoadJs } from "../lib/devtools/bench/bundle";
+import { measureServerCpu } from "../lib/devtools/bench/server-cpu";
 import { measureTtft } from "../lib/devtools/bench/ttft";
 import { measureUnlock } from "../lib/devtools/bench/unlock";
 import { ensureLocalContracts, startAnvil } from "../lib/devchain";
@@ -23,10 +24,13 @@ const { values: args } = parseArgs({
     // ~2 s replies: the offline model streams about 50 chunks.
     "chunk-delay": { type: "string", default: "80" },
     levels: { type: "string", default: "1:100,10:500,50:1000" },
-    // Sections to leave out: throughput, bundle, unlock, facilitator, ttft, tab-gas.
+    // Sections to leave out: throughput, bundle, unlock, facilitator, ttft, tab-gas, server-cpu.
     skip: { type: "string", default: "" },
     // Tabs of one agent claimed (and settled) together, sharing those two transactions.
     "tab-claim-batch": { type: "string", default: "10" },
+    // Server CPU: measured messages per mode (unpaid, exact, tab), and the offline model's pace there.
+    "cpu-messages": { type: "string", default: "60" },
+    "cpu-chunk-delay": { type: "string", default: "0" },
   },
 });
 const runs = Number(args.runs);
@@ -104,15 +108,36 @@ try {
     results.tabGas = { ...tab, alone, goalPerMessage: 2000, exactPerMessage: exact ?? null };
   }
 
+  if (!skip.has("server-cpu")) {
+    log(`\n== server CPU per message, one warm process, the client in a child process (offline model, ${args["cpu-chunk-delay"]} ms per chunk) ==`);
+    process.env.OFFLINE_MODEL_DELAY_MS = args["cpu-chunk-delay"];
+    const cpu = await measureServerCpu({ agent: market, rpcUrl: anvil.rpcUrl, messages: Number(args["cpu-messages"]) });
+    const tabExtra = cpu.tab.msPerMessage - cpu.unpaid.msPerMessage;
+    const row = (name: string, f: { msPerMessage: number; perRound: { p50: number; max: number } }) =>
+      `${name.padEnd(13)} ${ms(f.msPerMessage)} per message  (blocks of ${cpu.messages / cpu.rounds}: median ${ms(f.perRound.p50)}, max ${ms(f.perRound.max)})`;
+    log(row("unpaid", cpu.unpaid));
+    log(row("exact", cpu.exact));
+    log(`${row("tab", cpu.tab)} → tab − unpaid ${ms(tabExtra)} (goal ≤ 1 ms)`);
+    results.serverCpuMs = { ...cpu, tabMinusUnpaid: tabExtra, goalTabMinusUnpaid: 1 };
+  }
+
   if (!skip.has("ttft")) {
     log(`\n== time to first token on a ~2 s reply (offline model, ${args["chunk-delay"]} ms per chunk) ==`);
     process.env.OFFLINE_MODEL_DELAY_MS = args["chunk-delay"];
-    const ttft = await measureTtft({ agent: market, payer: payer!, runs, warmup: 2 });
+    const ttft = await measureTtft({ agent: market, payer: payer!, rpcUrl: anvil.rpcUrl, runs, warmup: 2 });
     const extra = ttft.paid.p50 - ttft.free.p50;
+    const tabExtra = ttft.tab.p50 - ttft.free.p50;
     log(`unpaid        median ${ms(ttft.free.p50)}  p95 ${ms(ttft.free.p95)}  (whole reply: median ${ms(ttft.replyTotal.p50)})`);
     log(`paid (ours)   median ${ms(ttft.paid.p50)}  p95 ${ms(ttft.paid.p95)}  → paid − unpaid ${ms(extra)} (target ≤ 10 ms)`);
+    log(`tab (ours)    median ${ms(ttft.tab.p50)}  p95 ${ms(ttft.tab.p95)}  → tab − unpaid ${ms(tabExtra)} (goal ≤ 2 ms)`);
     log(`withX402      median ${ms(ttft.withX402.p50)}  p95 ${ms(ttft.withX402.p95)}  → ours is ${(ttft.withX402.p50 / ttft.paid.p50).toFixed(1)}× sooner (target ≥ 8×)`);
-    results.ttftMs = { ...ttft, paidMinusUnpaidMedian: extra, ratioWithX402: ttft.withX402.p50 / ttft.paid.p50 };
+    results.ttftMs = {
+      ...ttft,
+      paidMinusUnpaidMedian: extra,
+      ratioWithX402: ttft.withX402.p50 / ttft.paid.p50,
+      tabMinusUnpaidMedian: tabExtra,
+      goalTabMinusUnpaid: 2,
+    };
   }
 
   mkdirSync(path.join(root, ".data"), { recursive: true });

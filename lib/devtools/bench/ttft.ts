@@ -1,7 +1,8 @@
 /**
- * Time to first token of one agent three ways, in one process on one chain:
- * unpaid (a free route made for the benchmark), paid through our handler, and
- * paid through the official @x402/next `withX402` wrapper around the free route.
+ * Time to first token of one agent four ways, in one process on one chain:
+ * unpaid (a free route made for the benchmark), paid through our handler with `exact`, paid through our handler
+ * on a tab (batch-settlement: one deposit before the clock, then a voucher per message), and paid through the
+ * official @x402/next `withX402` wrapper around the free route. Every proof is signed before its clock starts.
  */
 import { x402HTTPClient } from "@x402/core/client";
 import { withX402 } from "@x402/next";
@@ -14,13 +15,14 @@ import { handlePaidAgentChat } from "../../x402/server/paid-chat";
 import { agentPrice } from "../../x402/server/quote";
 import { getResourceServer } from "../../x402/server/resource-server";
 import { serveRoutes } from "../route-server";
-import { localX402Client } from "../load/client";
+import { localX402Client, receiptIn } from "../load/client";
 import { summarize } from "../load/stats";
 import { streamChunks } from "../../http/stream";
+import { BenchTab } from "./tab-client";
 
-const BODY = JSON.stringify({ messages: [{ role: "user", content: "What is the current price of ETH?" }] });
+export const BODY = JSON.stringify({ messages: [{ role: "user", content: "What is the current price of ETH?" }] });
 
-async function freeReply(req: Request, agent: AgentConfig): Promise<Response> {
+export async function freeReply(req: Request, agent: AgentConfig): Promise<Response> {
   const body = ChatRequestSchema.parse(await req.json());
   return runAgent({ agent, messages: await toModelMessages(body.messages) }).toUIMessageStreamResponse();
 }
@@ -28,8 +30,8 @@ async function freeReply(req: Request, agent: AgentConfig): Promise<Response> {
 /** The model's first output in a UI message stream: reasoning, text or a tool call. */
 const FIRST_TOKEN = /"type":"(reasoning-delta|text-delta|tool-input-start)"/;
 
-/** Milliseconds from sending the request to the reply's first token, and to its end. */
-async function timeReply(url: string, headers: Record<string, string> = {}): Promise<{ firstToken: number; total: number }> {
+/** Milliseconds from sending the request to the reply's first token, and to its end; the reply read whole. */
+export async function timeReply(url: string, headers: Record<string, string> = {}): Promise<{ firstToken: number; total: number; text: string }> {
   const started = performance.now();
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: BODY });
   if (!res.ok || !res.body) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
@@ -41,7 +43,7 @@ async function timeReply(url: string, headers: Record<string, string> = {}): Pro
     if (firstToken === null && FIRST_TOKEN.test(seen)) firstToken = performance.now() - started;
   }
   if (firstToken === null) throw new Error(`${url} sent no output`);
-  return { firstToken, total: performance.now() - started };
+  return { firstToken, total: performance.now() - started, text: seen };
 }
 
 /** A signed proof for the route's 402, made before the clock starts. */
@@ -53,7 +55,7 @@ async function proofFor(url: string, payer: PrivateKeyAccount): Promise<Record<s
   return client.encodePaymentSignatureHeader(await client.createPaymentPayload(required));
 }
 
-export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyAccount; runs: number; warmup: number }) {
+export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyAccount; rpcUrl: string; runs: number; warmup: number }) {
   const { agent } = opts;
   const price = agentPrice(agent);
   const official = withX402(
@@ -66,18 +68,26 @@ export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyA
     { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },
     { method: "POST", path: "/withx402", handle: (req) => official(new NextRequest(req)) },
   ]);
-  const samples = { free: [] as number[], paid: [] as number[], withX402: [] as number[], replyTotal: [] as number[] };
+  const samples = { free: [] as number[], paid: [] as number[], tab: [] as number[], withX402: [] as number[], replyTotal: [] as number[] };
   try {
+    // The tab is opened (its deposit sent on chain) before any clock; its offer is the same for every message.
+    const tab = new BenchTab(opts.payer, opts.rpcUrl, opts.runs + opts.warmup + 1);
+    const tabOffer = await BenchTab.offerOf(`${server.url}/paid`, BODY);
+    await tab.settled(receiptIn((await timeReply(`${server.url}/paid`, await tab.proof(tabOffer))).text));
     for (let i = 0; i < opts.runs + opts.warmup; i++) {
       const paidProof = await proofFor(`${server.url}/paid`, opts.payer);
       const officialProof = await proofFor(`${server.url}/withx402`, opts.payer);
+      const tabProof = await tab.proof(tabOffer);
       const free = await timeReply(`${server.url}/free`);
       const paid = await timeReply(`${server.url}/paid`, paidProof);
+      const onTab = await timeReply(`${server.url}/paid`, tabProof);
+      await tab.settled(receiptIn(onTab.text));
       const viaWithX402 = await timeReply(`${server.url}/withx402`, officialProof);
       if (i < opts.warmup) continue;
       samples.free.push(free.firstToken);
       samples.replyTotal.push(free.total);
       samples.paid.push(paid.firstToken);
+      samples.tab.push(onTab.firstToken);
       samples.withX402.push(viaWithX402.firstToken);
     }
   } finally {
@@ -86,6 +96,7 @@ export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyA
   return {
     free: summarize(samples.free),
     paid: summarize(samples.paid),
+    tab: summarize(samples.tab),
     withX402: summarize(samples.withX402),
     replyTotal: summarize(samples.replyTotal),
   };

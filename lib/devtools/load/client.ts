@@ -50,7 +50,8 @@ export async function sendPaidMessage(pay: typeof fetch, url: string, text: stri
   }
 }
 
-function receiptIn(stream: string): Receipt | null {
+/** The data-receipt part of a UI message stream read whole, or null. */
+export function receiptIn(stream: string): Receipt | null {
   for (const line of stream.split("\n")) {
     if (!line.startsWith("data: {")) continue;
     const chunk = JSON.parse(line.slice(6)) as { type: string; data?: Receipt };

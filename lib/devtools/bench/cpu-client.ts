@@ -1,0 +1,75 @@
+/**
+ * The client side of the server-CPU bench, run in its own process (server-cpu.ts forks it) so that none of its
+ * work (signing proofs and vouchers, reading replies) lands in the server's process.cpuUsage(). It pays with the
+ * official client: `exact` proofs from @x402/evm's exact scheme, and one tab (BenchTab) opened when it starts.
+ */
+import { x402HTTPClient } from "@x402/core/client";
+import type { PaymentRequired } from "@x402/core/types";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { localX402Client, receiptIn } from "../load/client";
+import { BenchTab } from "./tab-client";
+
+export type CpuMode = "unpaid" | "exact" | "tab";
+
+export type ToClient =
+  | { type: "init"; freeUrl: string; paidUrl: string; rpcUrl: string; payerKey: Hex; body: string; tabMessages: number }
+  | { type: "run"; mode: CpuMode; count: number };
+export type FromClient = { type: "ready" } | { type: "done"; mode: CpuMode } | { type: "failed"; error: string };
+
+let state: {
+  init: Extract<ToClient, { type: "init" }>;
+  exact: x402HTTPClient;
+  exactOffer: PaymentRequired;
+  tab: BenchTab;
+  tabOffer: PaymentRequired;
+} | null = null;
+
+async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 300)}`);
+  return text;
+}
+
+async function start(init: Extract<ToClient, { type: "init" }>): Promise<void> {
+  const payer = privateKeyToAccount(init.payerKey);
+  const exact = new x402HTTPClient(localX402Client(payer));
+  const unpaid = await fetch(init.paidUrl, { method: "POST", headers: { "content-type": "application/json" }, body: init.body });
+  const exactOffer = exact.getPaymentRequiredResponse((name) => unpaid.headers.get(name), await unpaid.json().catch(() => undefined));
+  const tab = new BenchTab(payer, init.rpcUrl, init.tabMessages);
+  const tabOffer = await BenchTab.offerOf(init.paidUrl, init.body);
+  // The deposit is sent here, before any measurement.
+  await tab.settled(receiptIn(await post(init.paidUrl, init.body, await tab.proof(tabOffer))));
+  state = { init, exact, exactOffer, tab, tabOffer };
+}
+
+/** One message of `mode`: its proof signed here, then the reply read whole; a paid one must carry a good receipt. */
+async function message(mode: CpuMode): Promise<void> {
+  const s = state!;
+  if (mode === "unpaid") {
+    await post(s.init.freeUrl, s.init.body);
+  } else if (mode === "exact") {
+    const proof = s.exact.encodePaymentSignatureHeader(await s.exact.createPaymentPayload(s.exactOffer));
+    const receipt = receiptIn(await post(s.init.paidUrl, s.init.body, proof));
+    if (!receipt?.success) throw new Error(`exact reply not settled: ${receipt?.error ?? "no receipt"}`);
+  } else {
+    const proof = await s.tab.proof(s.tabOffer);
+    await s.tab.settled(receiptIn(await post(s.init.paidUrl, s.init.body, proof)));
+  }
+}
+
+const send = (msg: FromClient) => process.send!(msg);
+
+process.on("message", (msg: ToClient) => {
+  const work =
+    msg.type === "init"
+      ? start(msg).then(() => send({ type: "ready" }))
+      : (async () => {
+          for (let i = 0; i < msg.count; i++) await message(msg.mode);
+          send({ type: "done", mode: msg.mode });
+        })();
+  work.catch((err: unknown) => send({ type: "failed", error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+});
+// The parent's IPC channel closing ends this process.
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,102 @@
+/**
+ * Server CPU per message of one agent, three ways, in one warm process: unpaid (the free route of ttft.ts), paid
+ * with `exact`, and paid on a tab (batch-settlement vouchers). The routes run in this process and nothing else
+ * does: the client (proofs, vouchers, reading the replies) is a child process (cpu-client.ts), so this process's
+ * process.cpuUsage() (user + system, every thread: JS, GC, libuv) across a block of sequential messages is the
+ * server's alone. The chain (anvil) is a process of its own too; what the server spends waiting on it is not CPU.
+ * Blocks of the three modes alternate over several rounds, so drift and garbage collection fall on all of them.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import path from "node:path";
+import { parseUnits } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { AgentConfig } from "../../agents/registry";
+import { fundLocalAccount } from "../../devchain/deploy";
+import { handlePaidAgentChat } from "../../x402/server/paid-chat";
+import { serveRoutes } from "../route-server";
+import { summarize } from "../load/stats";
+import type { CpuMode, FromClient, ToClient } from "./cpu-client";
+import { BODY, freeReply } from "./ttft";
+
+export const CPU_MODES: readonly CpuMode[] = ["unpaid", "exact", "tab"];
+
+export interface ServerCpuOptions {
+  agent: AgentConfig;
+  rpcUrl: string;
+  /** Measured messages per mode; default 60. */
+  messages?: number;
+  /** Blocks per mode (messages are split evenly over them); default 6. */
+  rounds?: number;
+  /** Unmeasured messages per mode first; default 5. */
+  warmup?: number;
+}
+
+export type ServerCpu = Record<CpuMode, { msPerMessage: number; perRound: ReturnType<typeof summarize> }> & {
+  messages: number;
+  rounds: number;
+};
+
+export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCpu> {
+  const rounds = opts.rounds ?? 6;
+  const perRound = Math.max(1, Math.round((opts.messages ?? 60) / rounds));
+  const warmup = opts.warmup ?? 5;
+  const { agent } = opts;
+  const server = await serveRoutes([
+    { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
+    { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },
+  ]);
+  const payerKey = generatePrivateKey();
+  // Enough for every exact message and the tab's deposit, each at the agent's price or less.
+  await fundLocalAccount(opts.rpcUrl, privateKeyToAccount(payerKey).address, { usdc: parseUnits("100", 6), eth: 0n });
+  const client = fork(path.join(import.meta.dirname, "cpu-client.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  try {
+    const tabMessages = warmup + perRound * rounds + 1;
+    await ask(client, { type: "init", freeUrl: `${server.url}/free`, paidUrl: `${server.url}/paid`, rpcUrl: opts.rpcUrl, payerKey, body: BODY, tabMessages });
+    for (const mode of CPU_MODES) await ask(client, { type: "run", mode, count: warmup });
+    const samples: Record<CpuMode, number[]> = { unpaid: [], exact: [], tab: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of CPU_MODES) {
+        const before = process.cpuUsage();
+        await ask(client, { type: "run", mode, count: perRound });
+        const used = process.cpuUsage(before);
+        samples[mode].push((used.user + used.system) / 1000 / perRound);
+      }
+    }
+    const figure = (mode: CpuMode) => ({
+      msPerMessage: samples[mode].reduce((a, b) => a + b, 0) / rounds,
+      perRound: summarize(samples[mode]),
+    });
+    return { messages: perRound * rounds, rounds, unpaid: figure("unpaid"), exact: figure("exact"), tab: figure("tab") };
+  } finally {
+    if (client.exitCode === null && client.signalCode === null) {
+      const exited = once(client, "exit");
+      client.disconnect();
+      await exited;
+    }
+    await server.close();
+  }
+}
+
+/** Sends the client one instruction and waits for its answer (ready or done); its failure is thrown here. */
+async function ask(client: ChildProcess, msg: ToClient): Promise<void> {
+  const answer = new Promise<void>((resolve, reject) => {
+    const onMessage = (reply: FromClient) => {
+      cleanup();
+      if (reply.type === "failed") reject(new Error(`bench client: ${reply.error}`));
+      else resolve();
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`bench client exited (${code})`));
+    };
+    const cleanup = () => {
+      client.off("message", onMessage);
+      client.off("exit", onExit);
+    };
+    client.on("message", onMessage);
+    client.on("exit", onExit);
+  });
+  client.send(msg);
+  await answer;
+}
