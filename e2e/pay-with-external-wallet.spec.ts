@@ -21,9 +21,11 @@ test("pay the market agent with a connected external wallet (wagmi mock on anvil
   await page.goto("/");
   const local = await wallet.create();
   await wallet.getTestFunds(); // the local wallet could pay: it must not
+  await wallet.close();
   await chat.openAgent();
   await expect(chat.payWith).toHaveCount(0); // nothing to choose until a wallet is connected
 
+  await wallet.open();
   await wallet.openConnectModal();
   await wallet.connectOption("e2e-mock").click();
   await expect(wallet.externalUsdc).toHaveText(String(Number(externalBefore) / 1e6));

@@ -12,7 +12,7 @@ export function AppHeader() {
         </Link>
         <span className="hidden truncate text-xs text-zinc-600 lg:inline dark:text-zinc-400">pay-per-message AI agents</span>
       </div>
-      <div className="flex min-w-0 items-center gap-2 sm:gap-3 [&_select]:max-w-[9.5rem] sm:[&_select]:max-w-none">
+      <div className="flex min-w-0 items-center gap-2 sm:gap-3 [&_label]:min-w-0 [&_select]:min-w-0 [&_select]:max-w-[8.5rem] sm:[&_select]:max-w-none">
         <NetworkSelector />
         <WalletArea />
       </div>

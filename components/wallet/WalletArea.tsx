@@ -89,14 +89,14 @@ export function WalletArea() {
   }, [open]);
 
   return (
-    <div ref={area} data-testid="wallet-area" data-state={state} data-chain-id={network.chainId} className="relative min-w-0">
+    <div ref={area} data-testid="wallet-area" data-state={state} data-chain-id={network.chainId} className="relative shrink-0">
       <Button
         ref={toggle}
         data-testid="wallet-toggle"
         aria-expanded={open}
         aria-haspopup="dialog"
         onClick={() => setOpen(!open)}
-        className={`max-w-full truncate whitespace-nowrap ${state === "empty" ? "border-emerald-700 font-medium text-emerald-800 dark:text-emerald-300" : ""}`}
+        className={`whitespace-nowrap ${state === "empty" ? "border-emerald-700 font-medium text-emerald-800 dark:text-emerald-300" : ""}`}
       >
         {toggleLabel}
       </Button>

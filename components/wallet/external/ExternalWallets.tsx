@@ -22,6 +22,9 @@ export default function ExternalWallets({ network, address }: { network: Network
       <QueryClientProvider client={queryClient}>
         <RainbowKitProvider initialChain={network.chainId} modalSize="compact">
           <div className="flex flex-col gap-2" data-testid="external-wallets">
+            <p className="text-xs text-zinc-600 dark:text-zinc-400">
+              Another wallet you own (MetaMask, Coinbase Wallet, …): fund this one from it, or pay with it.
+            </p>
             <ConnectButton showBalance={false} chainStatus="none" accountStatus="address" />
             <FundFromWallet network={network} to={address} />
           </div>
