@@ -64,7 +64,7 @@ export default function SpendCharts({ points, agents, decimals }: Props) {
     options: {
       ...common(),
       scales: {
-        x: { type: "linear", ticks: { ...tickStyle(), maxTicksLimit: 4, maxRotation: 0, callback: (v) => timeLabel(Number(v)) }, grid: { display: false } },
+        x: { type: "linear", ...(points.length > 1 && { min: points[0]!.time, max: points.at(-1)!.time }), ticks: { ...tickStyle(), maxTicksLimit: 4, maxRotation: 0, callback: (v) => timeLabel(Number(v)) }, grid: { display: false } },
         y: { beginAtZero: true, ticks: { ...tickStyle(), maxTicksLimit: 5 }, grid: gridStyle() },
       },
       plugins: {
@@ -152,5 +152,6 @@ function gridStyle() {
 }
 
 function common() {
-  return { responsive: true, maintainAspectRatio: false, animation: false as const, plugins: { legend: { display: false } } };
+  // Padding: the first and last points sit on the edges of the axis, and would be cut in half.
+  return { responsive: true, maintainAspectRatio: false, animation: false as const, layout: { padding: { left: 4, right: 8, top: 4 } }, plugins: { legend: { display: false } } };
 }
