@@ -16,17 +16,31 @@ import {
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { createPublicClient, http, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chargeForReply } from "@/lib/agents/pricing";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { getLedger } from "@/lib/ledger";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
+import { startDefiLlamaDouble } from "../agents/support/defillama-double";
+import { deadUrl } from "../agents/support/http";
 import { setEnv } from "../support/fixtures";
 import { readUIChunks } from "../support/ui-stream";
 import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture, usdcBalance } from "./support";
 
 const stack = paidStackFixture();
+// The x402 Guide answers a price from DeFiLlama: a double that answers, so its replies are charged (a reply whose
+// every tool call failed is charged 0, and DeFiLlama itself is unreachable offline).
+let defillama: Awaited<ReturnType<typeof startDefiLlamaDouble>>;
+let restoreDefillama: () => void;
+beforeAll(async () => {
+  defillama = await startDefiLlamaDouble();
+  restoreDefillama = setEnv({ DEFILLAMA_BASE_URL: defillama.url, DEFILLAMA_COINS_URL: defillama.url });
+});
+afterAll(async () => {
+  restoreDefillama?.();
+  await defillama?.close();
+});
 const NETWORK = NETWORKS.local.caip2;
 /** The x402 Guide: a flat price (0.001 USDC), so every delivered reply is charged the price. */
 const GUIDE_AGENT = "00000000-0000-0000-0000-000000000003";
@@ -82,8 +96,8 @@ async function sendJson(pay: typeof fetch, agentId: string, text = "What is the 
   return JSON.parse(body) as JsonReply;
 }
 
-async function sendStreamed(pay: typeof fetch, agentId: string): Promise<{ usage: UsageReport; receipt: Receipt }> {
-  const res = await pay(chatUrl(agentId), { method: "POST", headers: { "content-type": "application/json" }, body: chatBody("What is the current price of ETH?") });
+async function sendStreamed(pay: typeof fetch, agentId: string, text = "What is the current price of ETH?"): Promise<{ usage: UsageReport; receipt: Receipt }> {
+  const res = await pay(chatUrl(agentId), { method: "POST", headers: { "content-type": "application/json" }, body: chatBody(text) });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   const chunks = await readUIChunks(res);
   const part = <T>(type: string) => chunks.find((c) => c.type === type)?.data as T | undefined;
@@ -360,5 +374,30 @@ describe("a payer who hangs up mid-stream", () => {
     );
     const next = await sendJson(pay, GUIDE_AGENT);
     expect(next.payment.success).toBe(true);
+  });
+});
+
+describe("a reply whose every tool call failed (DeFiLlama unreachable)", () => {
+  it("is charged 0 on the tab, JSON and streamed, and the next message is charged as usual", async () => {
+    const guide = getAgent(GUIDE_AGENT)!;
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const { pay } = tabClient(payer);
+    const opened = await sendJson(pay, GUIDE_AGENT);
+    const before = BigInt(opened.payment.tab!.chargedCumulativeAmount);
+    const restore = setEnv({ DEFILLAMA_BASE_URL: await deadUrl() });
+    try {
+      const json = await sendJson(pay, GUIDE_AGENT, "What is the TVL of Lido?");
+      expect(json.usage.toolCalls).toBe(1);
+      expect(json.payment.tab).toMatchObject({ chargedAmount: "0", chargedCumulativeAmount: before.toString() });
+      const streamed = await sendStreamed(pay, GUIDE_AGENT, "What is the TVL of Lido?");
+      expect(streamed.usage.toolCalls).toBe(1);
+      expect(streamed.receipt.tab).toMatchObject({ chargedAmount: "0", chargedCumulativeAmount: before.toString() });
+    } finally {
+      restore();
+    }
+    const charges = (await (await getLedger()).tabs(NETWORK).listEvents(opened.payment.tab!.channelId)).filter((e) => e.kind === "charge");
+    expect(charges.map((e) => e.amount)).toEqual([opened.payment.tab!.chargedAmount, "0", "0"]);
+    const next = await sendJson(pay, GUIDE_AGENT);
+    expect(next.payment.tab!.chargedAmount).toBe(priceAtomic(guide).toString());
   });
 });

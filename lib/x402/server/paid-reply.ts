@@ -15,6 +15,9 @@ export const DISCONNECTED_BEFORE_REPLY = "the client disconnected before the rep
 
 const NO_OUTPUT = "the agent produced no output";
 
+/** Why a delivered reply was not charged: recorded in the ledger (exact) and said on its receipt. */
+export const EVERY_TOOL_FAILED = "every tool call of the reply failed; not charged";
+
 /** A failure the payer is told about: a reply that was not delivered, or one whose payment did not settle. */
 export interface ReplyError extends WireError {
   code: "agent_failed" | "client_disconnected" | "settlement_failed";
@@ -29,6 +32,16 @@ export interface ReplyError extends WireError {
  * On a tab the same rule charges the reply's actual cost (chargeForReply on its usage, never above the price the
  * voucher authorized), once the reply has ended and its usage is known; a reply that delivered nothing is charged
  * 0, which still settles, so the channel's reservation clears and a deposit it carried lands.
+ *
+ * A reply whose every tool call failed (a toolkit unreachable) delivered words but not what was paid for: it is
+ * charged 0 on a tab and voided for exact. Exact therefore starts settlement at the first answer, not the first
+ * content: the first text before any tool call, or the first tool call that succeeds. Reasoning and tool calls
+ * stream meanwhile. A reply that ends without either is voided if every tool call failed, and settled then
+ * otherwise (reasoning alone, or a tool call the payer hung up on). This is safe for the payee: the authorization
+ * was verified and the payer's balance reserved in the ledger before anything streamed, as for a settlement started
+ * at the first token, and the wait is the model's reasoning plus its tools (DeFiLlama gives up after 5 s). Nobody
+ * pays for a reply they did not get: a void is recorded before its receipt goes out and the authorization is never
+ * sent. A tool call failing after the answer began cannot void an exact payment already settling (a tab charges 0).
  */
 export class PaidReply {
   /** The agent's run, started at once with the payer's signal: a hang-up aborts it. */
@@ -39,6 +52,10 @@ export class PaidReply {
   private firstTokenMs: number | null = null;
   /** tab: the SDK's settle response, for the JSON reply's PAYMENT-RESPONSE. */
   private tabResponse: SettleResponse | null = null;
+  /** A tool call came before any text: the reply's worth is its tools' results. */
+  private toolCalled = false;
+  private toolSucceeded = false;
+  private toolsFailed = 0;
 
   constructor(
     private readonly paid: PaidRequest,
@@ -57,15 +74,42 @@ export class PaidReply {
     this.firstTokenMs ??= Math.round(performance.now() - this.paid.startedAt);
   }
 
-  /** Content is on its way to the payer: from here the reply is paid for. */
-  delivering(): void {
-    if (this.started) return;
-    this.started = true;
-    this.produced();
+  /**
+   * Content is on its way to the payer: from here the reply is paid for. Exact settlement starts at the first
+   * `text` unless a `tool` call came before it (then at the first tool call that succeeds: toolOutcome); `other`
+   * content (reasoning) starts nothing. Cheap enough to call for every chunk.
+   */
+  delivering(content: "text" | "tool" | "other" = "text"): void {
+    if (!this.started) {
+      this.started = true;
+      this.produced();
+    }
+    if (content === "tool") this.toolCalled = true;
+    else if (content === "text" && !this.toolCalled) this.startSettlement();
+  }
+
+  /** A tool call of the reply ended: `ok` when it returned a result, false when it failed. */
+  toolOutcome(ok: boolean): void {
+    if (!ok) {
+      this.toolsFailed += 1;
+      return;
+    }
+    this.toolSucceeded = true;
+    if (this.started) this.startSettlement();
+  }
+
+  private startSettlement(): void {
     const paid = this.paid;
-    // Beside the reply, and only once this first content is on its way: settling costs CPU (ledger, signing the
-    // transaction) that the first token must not wait for. A tab's charge waits for the reply's usage (finish()).
-    if (paid.kind === "exact") this.settlement = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.settle(paid));
+    // Beside the reply, and only once content is on its way: settling costs CPU (ledger, signing the transaction)
+    // that the first token must not wait for. A tab's charge waits for the reply's usage (finish()).
+    if (paid.kind === "exact" && !this.settlement) {
+      this.settlement = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.settle(paid));
+    }
+  }
+
+  /** The reply made tool calls and every one of them failed: it is not charged. */
+  private everyToolFailed(toolCalls: number): boolean {
+    return toolCalls > 0 && !this.toolSucceeded && this.toolsFailed >= toolCalls;
   }
 
   /** Whether content has gone out, so the reply is being paid for. */
@@ -102,11 +146,21 @@ export class PaidReply {
     const usage = await this.usage(toolCalls);
     out?.usage(usage);
     const { paid } = this;
+    const unpaid = this.everyToolFailed(toolCalls);
     if (paid.kind === "tab") {
       // The tab's charge row carries the usage; no payments row exists for a usage row to point at.
-      const receipt = await this.chargeTab(chargeForReply(paid.quote.agent, usage), usage);
+      const receipt = await this.chargeTab(unpaid ? 0n : chargeForReply(paid.quote.agent, usage), usage);
       out?.receipt(receipt);
       return { usage, receipt };
+    }
+    if (!this.settlement) {
+      if (unpaid) {
+        const receipt = await this.voidDelivered(paid);
+        out?.receipt(receipt);
+        return { usage, receipt };
+      }
+      // No answer began (reasoning alone, or a tool call the payer hung up on), but content was delivered: paid.
+      this.startSettlement();
     }
     const receipt = await this.settlement!;
     out?.receipt(receipt);
@@ -132,25 +186,34 @@ export class PaidReply {
     return receipt;
   }
 
-  /** The error a finished reply ends with when its payment failed for good; pending is not an error. */
+  /** The error a finished reply ends with when its payment failed for good; pending or voided is not an error. */
   static settlementFailure(receipt: Receipt): ReplyError | null {
-    if (receipt.success || receipt.pending) return null;
+    if (receipt.success || receipt.pending || receipt.voided) return null;
     return { code: "settlement_failed", message: `Payment settlement failed: ${receipt.error}. The reply was not paid for.` };
+  }
+
+  /**
+   * Voids an exact payment whose reply was delivered but whose every tool call failed: never settled, so the
+   * authorization is never used and the payer's reservation is released. Its receipt says so (`voided`).
+   */
+  private async voidDelivered(paid: ExactPaidRequest): Promise<Receipt> {
+    const base = receiptBase(paid);
+    const voided = { ...base, success: false, voided: true, transaction: "", explorerUrl: null, error: EVERY_TOOL_FAILED };
+    try {
+      const moved = await paid.ledger.markVoided(paid.record.id, EVERY_TOOL_FAILED);
+      if (moved.moved) return voided;
+      return { ...base, success: false, transaction: "", explorerUrl: null, error: `payment is ${moved.current?.status ?? "missing"}` };
+    } catch (err) {
+      // Never settled either way: reconciliation voids a row left verified, and nothing else sends it.
+      console.error(`[x402] void not recorded: ${describeError(err)}`);
+      return voided;
+    }
   }
 
   /** Settles once and records the outcome; a transient failure is reported as pending, to be retried. */
   private async settle(paid: ExactPaidRequest): Promise<Receipt> {
     const { ledger, record, quote, payment } = paid;
-    const base = {
-      paymentId: record.id,
-      network: quote.network.caip2,
-      chainId: quote.network.chainId,
-      payer: payment.payer,
-      payTo: payment.requirements.payTo,
-      asset: payment.requirements.asset,
-      amount: payment.requirements.amount,
-      amountDisplay: formatUsdc(payment.requirements.amount, quote.network.usdc.decimals),
-    };
+    const base = receiptBase(paid);
     try {
       const moved = await ledger.markSettling(record.id);
       if (!moved.moved) {
@@ -205,6 +268,20 @@ export class PaidReply {
       price: paid.payment.requirements.amount,
     });
   }
+}
+
+/** What every exact receipt of this payment says, whatever its outcome. */
+function receiptBase({ record, quote, payment }: ExactPaidRequest) {
+  return {
+    paymentId: record.id,
+    network: quote.network.caip2,
+    chainId: quote.network.chainId,
+    payer: payment.payer,
+    payTo: payment.requirements.payTo,
+    asset: payment.requirements.asset,
+    amount: payment.requirements.amount,
+    amountDisplay: formatUsdc(payment.requirements.amount, quote.network.usdc.decimals),
+  };
 }
 
 /** An agent's error in words, for the payer. */

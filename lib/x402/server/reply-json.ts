@@ -36,9 +36,11 @@ export async function replyAsJson(paid: PaidRequest, signal: AbortSignal): Promi
     else if (part.type === "tool-result") {
       const call = toolCalls.find((c) => c.toolCallId === part.toolCallId);
       if (call) call.output = part.output;
+      if (!part.preliminary) reply.toolOutcome(true);
     } else if (part.type === "tool-error") {
       const call = toolCalls.find((c) => c.toolCallId === part.toolCallId);
       if (call) call.error = describeAgentError(part.error);
+      reply.toolOutcome(false);
     }
   }
   if (signal.aborted || failure !== null || (text === "" && toolCalls.length === 0)) {
@@ -50,7 +52,8 @@ export async function replyAsJson(paid: PaidRequest, signal: AbortSignal): Promi
     });
   }
 
-  reply.delivering();
+  // Delivered whole: a reply with tool calls is paid for unless every one of them failed (PaidReply decides).
+  reply.delivering(toolCalls.length > 0 ? "tool" : "text");
   const { usage, receipt } = await reply.finish(toolCalls.length);
   const settlementFailure = PaidReply.settlementFailure(receipt);
   if (settlementFailure) return paidRouteError(402, settlementFailure.code, settlementFailure.message, { payment: receipt });

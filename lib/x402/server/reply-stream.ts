@@ -9,6 +9,9 @@ import { keepingReply } from "./reply-store";
 /** Chunks that only frame a reply, without content: seeing them does not mean the agent has answered anything yet. */
 const FRAMING = new Set<ChatChunk["type"]>(["start", "start-step", "finish-step", "message-metadata", "text-start", "reasoning-start"]);
 
+/** Chunks of a tool call: a reply that calls a tool before any text is worth its results (PaidReply). */
+const TOOL_CALL = new Set<ChatChunk["type"]>(["tool-input-start", "tool-input-delta", "tool-input-available", "tool-input-error"]);
+
 /**
  * The paid reply as an AI SDK UI message stream, written as the agent produces it. Its usage and receipt end it
  * as `data-usage` and `data-receipt` parts, before the finish, so the client sees them as part of this message.
@@ -30,16 +33,18 @@ export function replyAsStream(paid: PaidRequest, signal: AbortSignal): Response 
       let finish: ChatChunk | undefined;
 
       for await (const chunk of reply.run.toUIMessageStream<ChatMessage>({ sendReasoning: true, onError: describeAgentError })) {
-        if (!reply.delivered && !FRAMING.has(chunk.type)) {
+        if (!FRAMING.has(chunk.type)) {
           // Nothing has reached the payer yet: an abort (the payer hung up) or an error ends the reply unpaid.
-          if (chunk.type === "abort" || chunk.type === "error") {
+          if (!reply.delivered && (chunk.type === "abort" || chunk.type === "error")) {
             const failure = await reply.undelivered(chunk.type === "error" ? chunk.errorText : null, chunk.type === "abort");
             if (failure.code !== "client_disconnected") writeError(writer, failure);
             return;
           }
-          reply.delivering();
+          reply.delivering(chunk.type === "text-delta" ? "text" : TOOL_CALL.has(chunk.type) ? "tool" : "other");
         }
         if (chunk.type === "tool-input-available") toolCalls += 1;
+        else if (chunk.type === "tool-output-available" && !chunk.preliminary) reply.toolOutcome(true);
+        else if (chunk.type === "tool-output-error" || chunk.type === "tool-output-denied") reply.toolOutcome(false);
         if (chunk.type === "finish") finish = chunk;
         else writer.write(chunk);
       }

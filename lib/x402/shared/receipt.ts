@@ -19,6 +19,8 @@ export interface Receipt {
   error?: string;
   /** Settlement failed for a transient cause and will be retried: the payer may still be charged once. */
   pending?: boolean;
+  /** Not charged although the reply was delivered (every tool call of it failed): never settled, `error` says why. */
+  voided?: boolean;
   /**
    * Set by the browser, never trusted from the agent: the payment was not found on chain as signed, so what the
    * agent claimed is not shown as paid (history resolves it later from the chain).
