@@ -3,6 +3,7 @@ import { NETWORKS } from "@/lib/chains/networks";
 import { facilitatorNetworks } from "@/lib/x402/facilitator/local";
 import { paymentSchemes, pricingSummary, type PaymentScheme, type PricingSummary } from "./pricing";
 import { agentStatus, listAgents, type AgentConfig } from "./registry";
+import { checkToolkits } from "./tools/reachability";
 
 /** What the free catalog (GET /api/agents) says of an agent. */
 export interface CatalogEntry {
@@ -18,7 +19,8 @@ export interface CatalogEntry {
   network: { key: string; name: string; chainId: number; caip2: string };
   payTo: string;
   model: string;
-  status: "available" | "unavailable";
+  /** degraded: it answers, but a toolkit's service is unreachable (statusReason names it), so those tools fail. */
+  status: "available" | "degraded" | "unavailable";
   statusReason?: string;
   /** Path of the paid chat route. */
   endpoint: string;
@@ -49,7 +51,7 @@ export function catalogEntry(agent: AgentConfig): CatalogEntry {
     network: { key: network.key, name: network.name, chainId: network.chainId, caip2: network.caip2 },
     payTo: agent.payTo,
     model: agent.model === "offline" ? "offline (built-in model, no LLM)" : agent.model,
-    status: status.available ? "available" : "unavailable",
+    status: !status.available ? "unavailable" : status.degraded ? "degraded" : "available",
     ...(status.reason && { statusReason: status.reason }),
     endpoint: `/api/x402/${agent.id}/chat`,
   };
@@ -57,4 +59,10 @@ export function catalogEntry(agent: AgentConfig): CatalogEntry {
 
 export function catalog(): CatalogEntry[] {
   return listAgents().map(catalogEntry);
+}
+
+/** The catalog after checking its agents' toolkit services (cached a while), so the status says what is down. */
+export async function checkedCatalog(): Promise<CatalogEntry[]> {
+  await checkToolkits(new Set(listAgents().flatMap((agent) => agent.capabilities)));
+  return catalog();
 }

@@ -21,6 +21,7 @@ import { env } from "@/lib/env";
 import { modelUnavailableReason, parseModelSpec } from "./models";
 import { TokenPricingSchema, usdcAtomicOrUndefined } from "./pricing";
 import { TOOLKIT_NAMES, toToolkitName } from "./tools";
+import { unreachableServices } from "./tools/reachability";
 
 const USDC_DECIMALS = 6;
 
@@ -154,8 +155,18 @@ export function priceAtomic(agent: Pick<AgentConfig, "price">): bigint {
   return parseUnits(agent.price, USDC_DECIMALS);
 }
 
-/** Whether the agent's model can run here; an unavailable agent must not be offered for payment. */
-export function agentStatus(agent: Pick<AgentConfig, "model">): { available: boolean; reason?: string } {
+/**
+ * Whether the agent's model can run here (an unavailable agent must not be offered for payment), and whether its
+ * toolkits' services answer (degraded: it runs, but the tools of an unreachable service fail). Reachability is
+ * what checkToolkits last found; the catalog checks before it answers.
+ */
+export function agentStatus(agent: Pick<AgentConfig, "model"> & Partial<Pick<AgentConfig, "capabilities">>): {
+  available: boolean;
+  degraded?: boolean;
+  reason?: string;
+} {
   const reason = modelUnavailableReason(agent.model);
-  return reason ? { available: false, reason } : { available: true };
+  if (reason) return { available: false, reason };
+  const down = unreachableServices(agent.capabilities ?? []);
+  return down.length > 0 ? { available: true, degraded: true, reason: `${down.join(", ")} unreachable` } : { available: true };
 }

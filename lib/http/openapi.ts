@@ -54,7 +54,7 @@ const catalogAgent = {
     network: { type: "object", properties: { key: { type: "string" }, name: { type: "string" }, chainId: { type: "integer" }, caip2: { type: "string" } } },
     payTo: { type: "string" },
     model: { type: "string" },
-    status: { type: "string", enum: ["available", "unavailable"] },
+    status: { type: "string", enum: ["available", "degraded", "unavailable"] },
     statusReason: { type: "string" },
     endpoint: { type: "string", description: "Path of the paid chat route" },
   },

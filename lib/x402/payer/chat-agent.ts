@@ -26,7 +26,7 @@ export interface ChatAgent {
 export function catalogAgent(entry: CatalogEntry, network: Network): ChatAgent {
   const agentNetwork = networkByChainId(entry.network.chainId);
   const blocked =
-    entry.status !== "available"
+    entry.status === "unavailable"
       ? `unavailable: ${entry.statusReason ?? "its model is not configured"}`
       : entry.network.chainId !== network.chainId
         ? `paid on ${entry.network.name}: switch network to use it`
