@@ -12,7 +12,7 @@ import { createLocalFacilitator } from "./local";
  * are set, then our own (in process, no HTTP hop) for what those do not serve.
  */
 
-/** One instance per process: its viem nonce manager must see every settlement. */
+/** One instance per process: its senders must see every transaction of this process (sender.ts). */
 export function getLocalFacilitator(): x402Facilitator {
   return processSingleton("localFacilitator", createLocalFacilitator);
 }

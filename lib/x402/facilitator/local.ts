@@ -5,11 +5,12 @@ import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/facilitator
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
 import { createWalletClient, http, publicActions, verifyTypedData, type Hex } from "viem";
-import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
 import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
 import { describeError } from "@/lib/errors";
 import { env } from "@/lib/env";
+import { defaultSendLock, FacilitatorSender, type CrossProcessLock } from "./sender";
 
 /**
  * Our own facilitator, on the official SDK: verifies EIP-3009 authorizations
@@ -66,10 +67,12 @@ class CodeCache {
 }
 const codeCache = new CodeCache();
 
-export function createLocalFacilitator(): x402Facilitator {
-  // One account object for every network: viem's nonceManager then hands out
-  // nonces per chain, so concurrent settlements do not collide.
-  const account = privateKeyToAccount(facilitatorKey(), { nonceManager });
+/**
+ * One instance per process (index.ts). `sendLock` keeps its sends and those of the deployment's other processes,
+ * which share the key, from taking one nonce (sender.ts).
+ */
+export function createLocalFacilitator({ sendLock = defaultSendLock() }: { sendLock?: CrossProcessLock } = {}): x402Facilitator {
+  const account = privateKeyToAccount(facilitatorKey());
   const facilitator = new x402Facilitator();
   const pings = new Map<string, () => Promise<unknown>>();
   // The SDK reads a failed RPC call during verification as a bad signature (it swallows getCode's
@@ -97,6 +100,8 @@ export function createLocalFacilitator(): x402Facilitator {
       pollingInterval: network.key === "local" ? 25 : 1_000,
     }).extend(publicActions);
     pings.set(network.caip2, () => client.getBlockNumber({ cacheTime: 0 }));
+    // Every transaction of this key on this chain goes through it, in nonce order.
+    const sender = new FacilitatorSender(client, account, sendLock);
     const signer = toFacilitatorEvmSigner(
       {
         address: account.address,
@@ -109,8 +114,8 @@ export function createLocalFacilitator(): x402Facilitator {
           const byKey = await verifyTypedData(typed).catch(() => false);
           return byKey || client.verifyTypedData(typed);
         },
-        writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
-        sendTransaction: (args) => client.sendTransaction(args),
+        writeContract: (args) => sender.writeContract(args),
+        sendTransaction: (args) => sender.sendTransaction(args),
         waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
         getCode: (args) => codeCache.get(client, args.address),
       },

@@ -1,0 +1,100 @@
+import type { PaymentRequirements } from "@x402/core/types";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { getAgent } from "@/lib/agents/registry";
+import { createLocalFacilitator } from "@/lib/x402/facilitator/local";
+import { isNonceTaken, postgresSendLock } from "@/lib/x402/facilitator/sender";
+import { agentPrice } from "@/lib/x402/server/quote";
+import { setEnv, testChainFixture, fixture } from "../support/fixtures";
+import { startPostgres } from "../support/postgres";
+import { MARKET_AGENT, fundedPayer, usdcBalance, x402ClientFor } from "./support";
+
+const chain = testChainFixture();
+fixture(async () => setEnv({ DATA_DIR: "memory://" }), (restore) => restore());
+const postgres = fixture(startPostgres, (pg) => pg.stop());
+
+const requirements = (): PaymentRequirements => {
+  const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);
+  return { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
+};
+
+describe("two facilitators on one key and one Postgres (two app processes)", () => {
+  it("settle 20 payments each, all at once, and every one settles", async () => {
+    // Each instance has its own senders, as each app process has; only the database is shared.
+    const locks = [postgresSendLock(postgres().url), postgresSendLock(postgres().url)];
+    const facilitators = locks.map((sendLock) => createLocalFacilitator({ sendLock }));
+    try {
+      const req = requirements();
+      const payers = await Promise.all(Array.from({ length: 40 }, () => fundedPayer(chain.rpcUrl, "1")));
+      const payloads = await Promise.all(
+        payers.map((payer) =>
+          x402ClientFor(payer).createPaymentPayload({ x402Version: 2, resource: { url: "http://test/resource" }, accepts: [req] }),
+        ),
+      );
+      const before = await usdcBalance(chain.rpcUrl, req.payTo as `0x${string}`);
+      const settled = await Promise.all(
+        payloads.map((payload, i) =>
+          facilitators[i % 2]!.settle(payload, req).then(
+            (r) => r.errorReason ?? "ok",
+            (err: Error) => `threw: ${err.message.split("\n")[0]}`,
+          ),
+        ),
+      );
+      expect(settled).toEqual(Array(40).fill("ok"));
+      expect(await usdcBalance(chain.rpcUrl, req.payTo as `0x${string}`)).toBe(before + 40n * BigInt(req.amount));
+    } finally {
+      await Promise.all(locks.map((lock) => lock.close()));
+    }
+  });
+
+  it("tells a nonce already taken from other refusals", () => {
+    const wrapped = (message: string) => new Error("Transaction failed", { cause: new Error(message) });
+    expect(isNonceTaken(wrapped("Nonce provided for the transaction is lower than the current nonce of the account."))).toBe(true);
+    expect(isNonceTaken(wrapped("nonce too low"))).toBe(true);
+    expect(isNonceTaken(wrapped("replacement transaction underpriced"))).toBe(true);
+    // The same signed transaction is already in the pool: sending it again under a new nonce would duplicate it.
+    expect(isNonceTaken(wrapped("already known"))).toBe(false);
+    expect(isNonceTaken(wrapped("execution reverted: FiatTokenV2: authorization is used or canceled"))).toBe(false);
+  });
+});
+
+describe("the send lock", () => {
+  it("lets a second process send only once the first has sent", async () => {
+    const [first, second] = [postgresSendLock(postgres().url), postgresSendLock(postgres().url)];
+    const events: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (started = resolve));
+    try {
+      const a = first("facilitator-nonce:test", async () => {
+        events.push("first sends");
+        started();
+        await held;
+        events.push("first sent");
+      });
+      await firstStarted;
+      const b = second("facilitator-nonce:test", async () => {
+        events.push("second sends");
+      });
+      // Readiness, not a sleep: the second is either blocked on the advisory lock in Postgres or (without the
+      // lock) already through.
+      const watcher = new pg.Client({ connectionString: postgres().url });
+      await watcher.connect();
+      try {
+        for (;;) {
+          if (events.includes("second sends")) break;
+          const { rows } = await watcher.query("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted");
+          if (rows[0].n > 0) break;
+        }
+      } finally {
+        await watcher.end();
+      }
+      release();
+      await Promise.all([a, b]);
+      expect(events).toEqual(["first sends", "first sent", "second sends"]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
