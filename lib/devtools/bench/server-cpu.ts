@@ -30,9 +30,11 @@ export interface ServerCpuOptions {
   rounds?: number;
   /** Unmeasured messages per mode first; default 5. */
   warmup?: number;
+  /** The modes measured; default all three (a profile of one path takes one). */
+  modes?: readonly CpuMode[];
 }
 
-export type ServerCpu = Record<CpuMode, { msPerMessage: number; perRound: ReturnType<typeof summarize> }> & {
+export type ServerCpu = Partial<Record<CpuMode, { msPerMessage: number; perRound: ReturnType<typeof summarize> }>> & {
   messages: number;
   rounds: number;
 };
@@ -41,6 +43,7 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
   const rounds = opts.rounds ?? 6;
   const perRound = Math.max(1, Math.round((opts.messages ?? 60) / rounds));
   const warmup = opts.warmup ?? 5;
+  const modes = opts.modes ?? CPU_MODES;
   const { agent } = opts;
   const server = await serveRoutes([
     { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
@@ -53,10 +56,10 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
   try {
     const tabMessages = warmup + perRound * rounds + 1;
     await ask(client, { type: "init", freeUrl: `${server.url}/free`, paidUrl: `${server.url}/paid`, rpcUrl: opts.rpcUrl, payerKey, body: BODY, tabMessages });
-    for (const mode of CPU_MODES) await ask(client, { type: "run", mode, count: warmup });
+    for (const mode of modes) await ask(client, { type: "run", mode, count: warmup });
     const samples: Record<CpuMode, number[]> = { unpaid: [], exact: [], tab: [] };
     for (let r = 0; r < rounds; r++) {
-      for (const mode of CPU_MODES) {
+      for (const mode of modes) {
         const before = process.cpuUsage();
         await ask(client, { type: "run", mode, count: perRound });
         const used = process.cpuUsage(before);
@@ -67,7 +70,7 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
       msPerMessage: samples[mode].reduce((a, b) => a + b, 0) / rounds,
       perRound: summarize(samples[mode]),
     });
-    return { messages: perRound * rounds, rounds, unpaid: figure("unpaid"), exact: figure("exact"), tab: figure("tab") };
+    return { messages: perRound * rounds, rounds, ...Object.fromEntries(modes.map((mode) => [mode, figure(mode)])) };
   } finally {
     if (client.exitCode === null && client.signalCode === null) {
       const exited = once(client, "exit");

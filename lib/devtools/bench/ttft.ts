@@ -5,7 +5,6 @@
  * official @x402/next `withX402` wrapper around the free route. Every proof is signed before its clock starts.
  */
 import { x402HTTPClient } from "@x402/core/client";
-import { withX402 } from "@x402/next";
 import { NextRequest, type NextResponse } from "next/server";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { runAgent } from "../../agents/engine";
@@ -55,10 +54,20 @@ async function proofFor(url: string, payer: PrivateKeyAccount): Promise<Record<s
   return client.encodePaymentSignatureHeader(await client.createPaymentPayload(required));
 }
 
-export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyAccount; rpcUrl: string; runs: number; warmup: number }) {
+export async function measureTtft(opts: {
+  agent: AgentConfig;
+  payer: PrivateKeyAccount;
+  rpcUrl: string;
+  runs: number;
+  warmup: number;
+  /** Time the official withX402 wrapper too; default true (@x402/next loads only under Next's module resolution). */
+  withX402?: boolean;
+}) {
   const { agent } = opts;
+  const timeOfficial = opts.withX402 ?? true;
   const price = agentPrice(agent);
-  const official = withX402(
+  const { withX402 } = timeOfficial ? await import("@x402/next") : { withX402: null };
+  const official = withX402?.(
     async (req: NextRequest) => (await freeReply(req, agent)) as NextResponse,
     { accepts: { scheme: price.scheme, network: price.network, payTo: price.payTo, price: { amount: price.amount, asset: price.asset, extra: price.extra } } },
     await getResourceServer(),
@@ -66,7 +75,7 @@ export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyA
   const server = await serveRoutes([
     { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
     { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },
-    { method: "POST", path: "/withx402", handle: (req) => official(new NextRequest(req)) },
+    ...(official ? [{ method: "POST", path: "/withx402", handle: (req: Request) => official(new NextRequest(req)) }] : []),
   ]);
   const samples = { free: [] as number[], paid: [] as number[], tab: [] as number[], withX402: [] as number[], replyTotal: [] as number[] };
   try {
@@ -76,19 +85,19 @@ export async function measureTtft(opts: { agent: AgentConfig; payer: PrivateKeyA
     await tab.settled(receiptIn((await timeReply(`${server.url}/paid`, await tab.proof(tabOffer))).text));
     for (let i = 0; i < opts.runs + opts.warmup; i++) {
       const paidProof = await proofFor(`${server.url}/paid`, opts.payer);
-      const officialProof = await proofFor(`${server.url}/withx402`, opts.payer);
+      const officialProof = official && (await proofFor(`${server.url}/withx402`, opts.payer));
       const tabProof = await tab.proof(tabOffer);
       const free = await timeReply(`${server.url}/free`);
       const paid = await timeReply(`${server.url}/paid`, paidProof);
       const onTab = await timeReply(`${server.url}/paid`, tabProof);
       await tab.settled(receiptIn(onTab.text));
-      const viaWithX402 = await timeReply(`${server.url}/withx402`, officialProof);
+      const viaWithX402 = officialProof && (await timeReply(`${server.url}/withx402`, officialProof));
       if (i < opts.warmup) continue;
       samples.free.push(free.firstToken);
       samples.replyTotal.push(free.total);
       samples.paid.push(paid.firstToken);
       samples.tab.push(onTab.firstToken);
-      samples.withX402.push(viaWithX402.firstToken);
+      if (viaWithX402) samples.withX402.push(viaWithX402.firstToken);
     }
   } finally {
     await server.close();
