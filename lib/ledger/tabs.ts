@@ -1,6 +1,7 @@
 import "server-only";
 
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, is, sql } from "drizzle-orm";
+import { PgliteDatabase } from "drizzle-orm/pglite";
 import type { Channel, ChannelStorage, ChannelUpdateResult } from "@x402/evm/batch-settlement/server";
 import type { LedgerDb } from "./db";
 import { channels, tabEvents, TAB_EVENT_KINDS } from "./schema";
@@ -18,11 +19,19 @@ export type NewTabEvent = Omit<typeof tabEvents.$inferInsert, "id" | "createdAt"
 const lower = (hex: string) => hex.toLowerCase();
 
 export class TabLedger implements ChannelStorage {
+  /**
+   * PGlite is one process's database, and its transactions already exclude every other query of that process:
+   * the channel lock would only cost a statement on each update of a paid message's hot path.
+   */
+  private readonly lockChannels: boolean;
+
   constructor(
     private readonly db: LedgerDb,
     /** CAIP-2 id of the network this store serves. */
     readonly network: string,
-  ) {}
+  ) {
+    this.lockChannels = !is(db, PgliteDatabase);
+  }
 
   async get(channelId: string): Promise<Channel | undefined> {
     const [row] = await this.db
@@ -42,13 +51,14 @@ export class TabLedger implements ChannelStorage {
   }
 
   /**
-   * Reads and writes one channel atomically across processes: a transaction-scoped advisory lock on the
-   * channel id serializes every update of it (a row lock could not hold a channel that has no row yet).
+   * Reads and writes one channel atomically across processes: on Postgres a transaction-scoped advisory lock on
+   * the channel id serializes every update of it (a row lock could not hold a channel that has no row yet); on
+   * PGlite the transaction alone does.
    */
   async updateChannel(channelId: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
     const id = lower(channelId);
     return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`tab:${id}`}, 402))`);
+      if (this.lockChannels) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`tab:${id}`}, 402))`);
       const [row] = await tx.select({ state: channels.state }).from(channels).where(eq(channels.channelId, id));
       const current = row ? (JSON.parse(row.state) as Channel) : undefined;
       const next = update(current);

@@ -173,9 +173,13 @@ export async function chargeTab(ctx: ChargeContext, amount: bigint, usage: Usage
     return { receipt: { ...base, success: false, transaction: result.transaction ?? "", explorerUrl: null, error }, paymentResponse: result };
   }
   const tabs = ledger.tabs(quote.network.caip2);
-  const channel = await tabs.get(tab.channelId).catch(() => undefined);
+  // A voucher's settle response carries the channel's state after the charge; the ledger is read only for what
+  // it lacks (a deposit's balance).
+  const reported = channelStateOf(result);
+  const channel = reported.balance === undefined ? await tabs.get(tab.channelId).catch(() => undefined) : undefined;
   const depositTransaction = tab.type === "deposit" ? result.transaction : undefined;
-  const cumulative = readCumulative(result) ?? channel?.chargedCumulativeAmount ?? "0";
+  const cumulative = reported.chargedCumulativeAmount ?? channel?.chargedCumulativeAmount ?? "0";
+  const balance = reported.balance ?? channel?.balance ?? "0";
   const receipt: Receipt = {
     ...base,
     success: true,
@@ -186,7 +190,7 @@ export async function chargeTab(ctx: ChargeContext, amount: bigint, usage: Usage
       channelId: tab.channelId,
       chargedAmount: amount.toString(),
       chargedCumulativeAmount: cumulative,
-      balance: channel?.balance ?? "0",
+      balance,
       maxAmount: tab.requirements.amount,
       ...(depositTransaction ? { depositTransaction } : {}),
     },
@@ -195,10 +199,11 @@ export async function chargeTab(ctx: ChargeContext, amount: bigint, usage: Usage
   return { receipt, paymentResponse: result };
 }
 
-/** The charged total after this charge, as the SDK reports it to the client. */
-function readCumulative(result: SettleResponse): string | undefined {
-  const state = (result.extra as { channelState?: { chargedCumulativeAmount?: unknown } } | undefined)?.channelState;
-  return typeof state?.chargedCumulativeAmount === "string" ? state.chargedCumulativeAmount : undefined;
+/** The channel's charged total and balance after this charge, as far as the SDK reports them to the client. */
+function channelStateOf(result: SettleResponse): { chargedCumulativeAmount?: string; balance?: string } {
+  const state = (result.extra as { channelState?: { chargedCumulativeAmount?: unknown; balance?: unknown } } | undefined)?.channelState;
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  return { chargedCumulativeAmount: text(state?.chargedCumulativeAmount), balance: text(state?.balance) };
 }
 
 function receiptBase(quote: AgentQuote, tab: TabProof, amount: bigint) {
