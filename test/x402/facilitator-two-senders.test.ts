@@ -1,9 +1,12 @@
 import type { PaymentRequirements } from "@x402/core/types";
 import pg from "pg";
+import { createWalletClient, custom, http, publicActions } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
 import { describe, expect, it } from "vitest";
 import { getAgent } from "@/lib/agents/registry";
 import { createLocalFacilitator } from "@/lib/x402/facilitator/local";
-import { isNonceTaken, postgresSendLock } from "@/lib/x402/facilitator/sender";
+import { FacilitatorSender, isNonceTaken, postgresSendLock } from "@/lib/x402/facilitator/sender";
 import { agentPrice } from "@/lib/x402/server/quote";
 import { setEnv, testChainFixture, fixture } from "../support/fixtures";
 import { startPostgres } from "../support/postgres";
@@ -55,6 +58,33 @@ describe("two facilitators on one key and one Postgres (two app processes)", () 
     // The same signed transaction is already in the pool: sending it again under a new nonce would duplicate it.
     expect(isNonceTaken(wrapped("already known"))).toBe(false);
     expect(isNonceTaken(wrapped("execution reverted: FiatTokenV2: authorization is used or canceled"))).toBe(false);
+  });
+});
+
+describe("a send refused for its nonce", () => {
+  it("is sent again with the next nonce when a sender outside the lock took it", async () => {
+    const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // the local facilitator's
+    const account = privateKeyToAccount(key);
+    const base = http(chain.rpcUrl)({ chain: foundry });
+    const outsider = createWalletClient({ account: privateKeyToAccount(key), chain: foundry, transport: http(chain.rpcUrl) }).extend(publicActions);
+    let taken: number | undefined;
+    // Just before our first transaction reaches the node, another sender of the key (outside any lock of ours)
+    // sends one with the same nonce.
+    const interfering = custom({
+      async request({ method, params }) {
+        if (method === "eth_sendRawTransaction" && taken === undefined) {
+          taken = await outsider.getTransactionCount({ address: account.address, blockTag: "pending" });
+          await outsider.sendTransaction({ to: account.address, value: 0n, nonce: taken });
+        }
+        return base.request({ method, params });
+      },
+    });
+    const client = createWalletClient({ account, chain: foundry, transport: interfering }).extend(publicActions);
+    const sender = new FacilitatorSender(client, account, async (_key, fn) => fn());
+    const hash = await sender.sendTransaction({ to: account.address, data: "0x" });
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    expect(receipt.status).toBe("success");
+    expect((await client.getTransaction({ hash })).nonce).toBe(taken! + 1);
   });
 });
 
