@@ -95,6 +95,8 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
       sending = messageOf(init?.body);
       try {
         const res = await payingFetch(input as RequestInfo, init);
+        // An error answer to a sent payment (e.g. its proof already used) says nothing of its fate: the journal finds out.
+        if (!res.ok && signed.last) signed.lost = true;
         // The agent's receipt is checked on chain against what was signed before the chat shows it.
         return verifyReceipts(await asUIMessageStream(res, paid.last), paid.last, network, (auth, claimed) => confirmPayment(chain(), auth, claimed));
       } catch (err) {
