@@ -17,7 +17,8 @@ export default async function globalSetup() {
   const app = await startAppProcess({
     dataDir,
     // Every spec funds its wallets with the faucet button: more than the default 5 a minute in one run.
-    env: { FAUCET_MINTS_PER_MINUTE: "1000" },
+    // DeFiLlama at a closed loopback port: unreachable whatever network the run has, so its failure is tested.
+    env: { FAUCET_MINTS_PER_MINUTE: "1000", DEFILLAMA_BASE_URL: "http://127.0.0.1:9", DEFILLAMA_COINS_URL: "http://127.0.0.1:9" },
     output: (chunk, stream) => {
       (stream === "stdout" ? process.stdout : process.stderr).write(chunk);
       log.write(chunk);

@@ -62,13 +62,23 @@ function UsageView({ usage }: { usage: UsageReport }) {
 }
 
 function ReceiptView({ receipt }: { receipt: Receipt }) {
-  const status = receipt.success ? "paid" : receipt.unconfirmed ? "unconfirmed" : receipt.pending ? "pending" : "failed";
+  const status = receipt.success
+    ? "paid"
+    : receipt.voided
+      ? "voided"
+      : receipt.unconfirmed
+        ? "unconfirmed"
+        : receipt.pending
+          ? "pending"
+          : "failed";
   const tone =
     status === "paid"
       ? "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950"
       : status === "unconfirmed"
         ? "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950"
-        : "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950";
+        : status === "voided"
+          ? "border-zinc-300 bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900"
+          : "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950";
   return (
     <div data-testid="receipt" data-success={receipt.success} data-status={status} className={`rounded-md border p-2 text-xs ${tone}`}>
       <div className="font-medium">
@@ -76,8 +86,10 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
           ? `Paid ${receipt.amountDisplay}`
           : status === "unconfirmed"
             ? `Unconfirmed: ${receipt.amountDisplay} signed, not found on chain (${receipt.error ?? "no proof"}). The history checks it again.`
-            : status === "pending"
-              ? "Payment pending: settlement will be retried"
+            : status === "voided"
+              ? `Not charged: ${receipt.error ?? "the reply had nothing to pay for"}`
+              : status === "pending"
+                ? "Payment pending: settlement will be retried"
               : `Settlement failed: ${receipt.error ?? "unknown error"} — not charged`}
       </div>
       {receipt.claimedTransaction && (

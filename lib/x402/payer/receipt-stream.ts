@@ -24,6 +24,8 @@ export interface Claim {
   paymentId?: string;
   success: boolean;
   pending: boolean;
+  /** The agent says it never used the payment (every tool call failed): nothing to find on chain. */
+  voided: boolean;
   transaction?: string;
   error?: string;
 }
@@ -31,7 +33,7 @@ export interface Claim {
 export function claimOf(data: unknown): Claim {
   const d = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v.slice(0, 500) : undefined);
-  return { paymentId: text(d.paymentId), success: d.success === true, pending: d.pending === true, transaction: text(d.transaction), error: text(d.error) };
+  return { paymentId: text(d.paymentId), success: d.success === true, pending: d.pending === true, voided: d.voided === true, transaction: text(d.transaction), error: text(d.error) };
 }
 
 export async function checkedReceipt(claim: Claim | null, paid: PaidMessage, network: Network, confirm: Confirm): Promise<Receipt> {
@@ -56,7 +58,7 @@ export async function checkedReceipt(claim: Claim | null, paid: PaidMessage, net
   if (check.ok) return { ...base, success: true, transaction: check.transaction, explorerUrl: explorerTxUrl(network, check.transaction) };
   const unchecked = { ...base, success: false, transaction: "", explorerUrl: null, ...(claim?.transaction && { claimedTransaction: claim.transaction }) };
   // An agent that says it did not settle (or will retry) claims no payment: keep its words; history re-checks.
-  if (claim && !claim.success) return { ...unchecked, ...(claim.pending && { pending: true }), error: claim.error ?? "settlement failed" };
+  if (claim && !claim.success) return { ...unchecked, ...(claim.pending && { pending: true }), ...(claim.voided && { voided: true }), error: claim.error ?? "settlement failed" };
   return { ...unchecked, unconfirmed: true, error: claim ? check.reason : "the agent sent no receipt" };
 }
 

@@ -16,7 +16,7 @@ export const DISCONNECTED_BEFORE_REPLY = "the client disconnected before the rep
 const NO_OUTPUT = "the agent produced no output";
 
 /** Why a delivered reply was not charged: recorded in the ledger (exact) and said on its receipt. */
-export const EVERY_TOOL_FAILED = "every tool call of the reply failed; not charged";
+export const EVERY_TOOL_FAILED = "every tool call of the reply failed";
 
 /** A failure the payer is told about: a reply that was not delivered, or one whose payment did not settle. */
 export interface ReplyError extends WireError {
