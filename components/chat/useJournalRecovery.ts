@@ -1,62 +1,15 @@
 "use client";
 
 import { useEffect, useSyncExternalStore } from "react";
-import { conversationsStore } from "@/lib/browser/chat/conversation-store";
-import { insertReply } from "@/lib/browser/chat/conversations";
-import { addPayment, readPayments, updatePayment, type PaymentRecord } from "@/lib/browser/history/payments";
-import { paymentsStore } from "@/lib/browser/history/store";
 import { useLocalStore } from "@/lib/browser/store";
 import { walletSession } from "@/lib/wallet/session";
-import { relayReader } from "@/lib/x402/payer/chain-reader";
-import { closeEntry, journalStore, readJournal, updateEntry } from "@/lib/x402/payer/journal";
-import { withFreeEntry } from "@/lib/x402/payer/journal-lock";
-import { resolveEntry } from "@/lib/x402/payer/journal-resolve";
-import { appJournalServer } from "@/lib/x402/payer/journal-server";
-import { BALANCES_CHANGED_EVENT } from "@/components/wallet/useBalances";
+import { journalStore } from "@/lib/x402/payer/journal";
 
 /** While entries stay open (a reply not kept yet, a server not reachable), they are looked at again this often. */
 const RETRY_MS = 3_000;
 
-const server = appJournalServer((chainId) => walletSession.account(chainId));
-const running = new Set<number>();
-
-/** One pass over a network's open journal entries that no page is still receiving; returns how many were closed. */
-export async function recoverJournal(chainId: number): Promise<number> {
-  if (running.has(chainId)) return 0;
-  running.add(chainId);
-  let closed = 0;
-  try {
-    for (const entry of readJournal(window.localStorage, chainId)) {
-      await withFreeEntry(entry.nonce, async () => {
-        // Another page may have closed it meanwhile.
-        const current = readJournal(window.localStorage, chainId).find((e) => e.nonce === entry.nonce);
-        if (!current) return;
-        const outcome = await resolveEntry(current, relayReader(chainId), current.ownServer ? server : null);
-        paymentsStore.update((storage) => writeRecord(storage, outcome.record));
-        if (outcome.reply) {
-          const reply = outcome.reply;
-          conversationsStore.update((storage) => insertReply(storage, chainId, current.conversationId, current.messageId, reply));
-        }
-        journalStore.update((storage) =>
-          outcome.done ? closeEntry(storage, chainId, current.nonce) : updateEntry(storage, chainId, current.nonce, { recorded: true, attempts: outcome.attempts ?? current.attempts }),
-        );
-        if (outcome.done) closed += 1;
-      }).catch(() => false); // the chain or the server is unreachable now: the next pass tries again
-    }
-  } finally {
-    running.delete(chainId);
-  }
-  if (closed > 0) window.dispatchEvent(new Event(BALANCES_CHANGED_EVENT));
-  return closed;
-}
-
-/** Writes the record, never undoing a settlement the history already confirmed on chain. */
-function writeRecord(storage: Storage, record: PaymentRecord): void {
-  const existing = readPayments(storage, record.chainId).find((r) => r.id === record.id);
-  if (existing?.status === "settled") return;
-  if (existing) updatePayment(storage, record.chainId, record.id, record);
-  else addPayment(storage, record);
-}
+/** The resolver brings viem and the chain reader: fetched only when there is an open entry, not on first load. */
+const recoverJournal = async (chainId: number) => (await import("./recover-journal")).recoverJournal(chainId);
 
 /**
  * Resolves the network's payment journal on load, when the wallet unlocks (a kept reply needs the payer's key),
