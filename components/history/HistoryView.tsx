@@ -5,6 +5,7 @@ import { useEffect, useMemo } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { Button } from "@/components/ui/Button";
 import { TxLink } from "@/components/tx/TxLink";
+import { useJournalRecovery } from "@/components/chat/useJournalRecovery";
 import { analyze, paymentsToCsv } from "@/lib/browser/history/payments";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { resolveOpenPayments } from "@/lib/browser/history/resolve";
@@ -46,6 +47,8 @@ function useResolveOpenPayments(chainId: number) {
 
 export function HistoryView() {
   const { network } = useNetwork();
+  // A payment left open by a reload (its reply cut off) is resolved here too, so the history adds up.
+  useJournalRecovery(network.chainId);
   const usdcText = (atomic: bigint | string) => formatUsdc(atomic, network.usdc.decimals);
   useResolveOpenPayments(network.chainId);
   const payments = useLocalStore(paymentsStore, network.chainId);
