@@ -2,7 +2,7 @@
  * The unlocked accounts, in memory only (never stored, never sent): one per network at most. Locks by hand and
  * after an idle period. Each tab has its own session: unlocking in one tab does not unlock another.
  *
- * Signing code (x402 payments, the wagmi "Local Wallet" connector) asks `walletSession.account(chainId)` for the
+ * Signing code (x402 payments, kept-reply access) asks `walletSession.account(chainId)` for the
  * account of the network it signs on, so a key unlocked for one network is never used on another.
  */
 import { isAddressEqual, type Address } from "viem";

@@ -6,7 +6,6 @@ import { useAccount, useConfig, useReadContract, useSwitchChain, useWriteContrac
 import { waitForTransactionReceipt } from "wagmi/actions";
 import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
-import { LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
 import { Button } from "@/components/ui/Button";
 import { ActionResult } from "@/components/ui/FormError";
 import { Input } from "@/components/ui/Input";
@@ -32,7 +31,7 @@ export function FundFromWallet({ network, to }: { network: Network; to: Address 
   });
 
   if (!account.isConnected || !from) return null;
-  if (account.connector?.id === LOCAL_CONNECTOR_ID || isAddressEqual(from, to)) {
+  if (isAddressEqual(from, to)) {
     return <p className="text-xs text-zinc-500">Connect another wallet to fund this one from it.</p>;
   }
 

@@ -1,16 +1,14 @@
 import type { Config } from "wagmi";
 import { getAccount, getWalletClient, watchAccount, type GetAccountReturnType } from "wagmi/actions";
 import { publishExternalWallet } from "@/lib/wallet/external-bridge";
-import { LOCAL_CONNECTOR_ID } from "@/lib/wallet/local-connector";
 
 /**
  * Publishes wagmi's connected wallet to the chat's bridge (lib/wallet/external-bridge), now and on every change,
- * so the chat can pay with it without importing wagmi. The Local Wallet connector is not published: it is the
- * chat's own wallet already. Returns the unwatch.
+ * so the chat can pay with it without importing wagmi. Returns the unwatch.
  */
 export function bridgeExternalWallet(config: Config): () => void {
   const publish = (account: GetAccountReturnType<Config>) => {
-    if (account.status !== "connected" || account.connector.id === LOCAL_CONNECTOR_ID) return publishExternalWallet(null);
+    if (account.status !== "connected") return publishExternalWallet(null);
     const { address, chainId, connector } = account;
     publishExternalWallet({
       address,
