@@ -65,6 +65,8 @@ export const ERROR_CODES = [
   "quote_changed",
   "policy_refused",
   "payment_rejected",
+  // The browser's tab payer stops a tab whose seller failed a check of its charge (lib/x402/payer/tab-client.ts).
+  "tab_seller_misbehaved",
   // A paid reply fetched again by its payer (lib/x402/server/reply-store.ts).
   "unknown_payment",
   "reply_not_kept",

@@ -25,6 +25,8 @@ export const storageKeys = {
   history: (chainId: number) => `x402chat:history:v1:${chainId}`,
   /** localStorage: the payment journal of a network: payments signed whose outcome this browser has not recorded yet. */
   journal: (chainId: number) => `x402chat:journal:v1:${chainId}`,
+  /** localStorage: the tabs (x402 batch-settlement channels) this browser pays on a network, with their state. */
+  tabs: (chainId: number) => `x402chat:tabs:v1:${chainId}`,
   /** localStorage: which wallet pays on a network, "local" or "external". */
   payWith: (chainId: number) => `x402chat:pay-with:v1:${chainId}`,
   /** localStorage, set by e2e tests only: the mock external wallet to offer. */

@@ -1,0 +1,300 @@
+/**
+ * The browser's tab payer (lib/x402/payer/tab-client.ts) against the real paid route on a real anvil (the tab
+ * contracts, our facilitator, the ledger in PGlite): the wallet signs the session key's derivation and one deposit,
+ * the session key every voucher; the state lives in a localStorage stand-in (tab-store.ts), which is what survives
+ * a reload. A cheating seller is a proxy in front of the real route that misreports the charge.
+ */
+import { decodePaymentResponseHeader, encodePaymentResponseHeader } from "@x402/core/http";
+import { toClientEvmSigner, type ClientEvmSigner } from "@x402/evm";
+import { createPublicClient, http, type Address, type Hex } from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getAgent, priceAtomic } from "@/lib/agents/registry";
+import { NETWORKS } from "@/lib/chains/networks";
+import { serveRoutes } from "@/lib/devtools/route-server";
+import { getLedger } from "@/lib/ledger";
+import { DEFAULT_POLICY } from "@/lib/x402/payer/policy";
+import { TabClient, TabStopped } from "@/lib/x402/payer/tab-client";
+import { deriveSessionKey, forgetSessionKeys, keyFromSignature, sessionKeyMessage } from "@/lib/x402/payer/tab-session-key";
+import { tabStorage } from "@/lib/x402/payer/tab-store";
+import type { Receipt } from "@/lib/x402/shared/receipt";
+import { startDefiLlamaDouble } from "../agents/support/defillama-double";
+import { setEnv } from "../support/fixtures";
+import { MemoryStorage } from "../support/memory-storage";
+import { readUIChunks } from "../support/ui-stream";
+import { chatBody, fundedPayer, paidStackFixture, usdcBalance } from "../x402/support";
+
+const stack = paidStackFixture();
+let defillama: Awaited<ReturnType<typeof startDefiLlamaDouble>>;
+let restoreDefillama: () => void;
+beforeAll(async () => {
+  defillama = await startDefiLlamaDouble();
+  restoreDefillama = setEnv({ DEFILLAMA_BASE_URL: defillama.url, DEFILLAMA_COINS_URL: defillama.url });
+});
+afterAll(async () => {
+  restoreDefillama?.();
+  await defillama?.close();
+});
+// Each test starts as a fresh page: no session key derived yet.
+beforeEach(() => forgetSessionKeys());
+
+const LOCAL = NETWORKS.local;
+/** The x402 Guide: a flat price, so every delivered reply is charged exactly its maximum. */
+const GUIDE_AGENT = "00000000-0000-0000-0000-000000000003";
+const guidePrice = () => priceAtomic(getAgent(GUIDE_AGENT)!);
+const chatUrl = (base: string) => `${base}/api/x402/${GUIDE_AGENT}/chat`;
+const asJson = { "content-type": "application/json", accept: "application/json" };
+
+/** The wallet as the browser holds it, counting what it is asked to sign (each would be a prompt on an external one). */
+function countingWallet(payer: PrivateKeyAccount): ClientEvmSigner & { signatures: number } {
+  const signer = toClientEvmSigner(payer, createPublicClient({ transport: http(stack.anvil.rpcUrl) }));
+  const wallet = {
+    ...signer,
+    signatures: 0,
+    signTypedData: (message: Parameters<ClientEvmSigner["signTypedData"]>[0]) => {
+      wallet.signatures += 1;
+      return signer.signTypedData(message);
+    },
+  };
+  return wallet;
+}
+
+interface Sent {
+  url: string;
+  status: number;
+  paid: boolean;
+  /** Everything the request carried: its URL, headers and body. */
+  text: string;
+}
+
+/** A tab client as a page makes it: the wallet, the page's storage, the default policy; `sent` records every request. */
+function page(wallet: ClientEvmSigner, storage: MemoryStorage) {
+  const sent: Sent[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const body = request.body ? await request.clone().text() : "";
+    const res = await fetch(request);
+    sent.push({
+      url: request.url,
+      status: res.status,
+      paid: request.headers.has("PAYMENT-SIGNATURE"),
+      text: [request.url, ...[...request.headers].map(([k, v]) => `${k}: ${v}`), body].join("\n"),
+    });
+    return res;
+  };
+  const tab = new TabClient({
+    network: LOCAL,
+    wallet,
+    storage: tabStorage(LOCAL.chainId, storage),
+    policy: () => ({ policy: DEFAULT_POLICY, spent: { session: 0n, today: 0n } }),
+    baseFetch: recording,
+  });
+  return { tab, sent, records: tabStorage(LOCAL.chainId, storage) };
+}
+
+/** One streamed message: the tab pays it, and takes the charge from the stream's receipt. */
+async function sendStreamed(tab: TabClient, base: string): Promise<Receipt> {
+  const res = await tab.fetch(chatUrl(base), { method: "POST", headers: { "content-type": "application/json" }, body: chatBody("What is x402?") });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  const receipt = (await readUIChunks(res)).find((c) => c.type === "data-receipt")?.data as Receipt | undefined;
+  if (!receipt) throw new Error("no receipt in the stream");
+  await tab.settled(receipt);
+  return receipt;
+}
+
+async function sendJson(tab: TabClient, base: string): Promise<Receipt> {
+  const res = await tab.fetch(chatUrl(base), { method: "POST", headers: asJson, body: chatBody("What is x402?") });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text}`);
+  return (JSON.parse(text) as { payment: Receipt }).payment;
+}
+
+/** The facilitator's transactions so far: a voucher sends none, a deposit and a refund one each. */
+async function facilitatorNonce(): Promise<number> {
+  const supported = (await (await fetch(`${stack.url}/api/facilitator/supported`)).json()) as { kinds: Array<{ scheme: string; extra?: { receiverAuthorizer?: Address } }> };
+  const facilitator = supported.kinds.find((k) => k.scheme === "batch-settlement")!.extra!.receiverAuthorizer!;
+  return createPublicClient({ transport: http(stack.anvil.rpcUrl) }).getTransactionCount({ address: facilitator });
+}
+
+/** The session key's secrets for the Guide's tab, computed here the way the client does: what no request may carry. */
+async function sessionSecrets(payer: PrivateKeyAccount): Promise<string[]> {
+  const scope = { payer: payer.address, receiver: getAgent(GUIDE_AGENT)!.payTo as Address, token: LOCAL.usdc.address, network: LOCAL.caip2 };
+  const signature = await payer.signTypedData(sessionKeyMessage(scope));
+  const key = keyFromSignature(signature);
+  // Each as hex without its prefix, so neither a 0x-less copy nor a different case hides it.
+  return [signature, key].map((hex: Hex) => hex.slice(2).toLowerCase());
+}
+
+describe("a tab paid by the browser's tab client", () => {
+  it("opens with one deposit (two wallet signatures), pays 10 streamed messages with no other transaction and no corrective 402, never sends the session key; closing refunds the deposit less the charges", async () => {
+    const price = guidePrice();
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const wallet = countingWallet(payer);
+    const storage = new MemoryStorage();
+    const { tab, sent, records } = page(wallet, storage);
+    const start = await usdcBalance(stack.anvil.rpcUrl, payer.address);
+    const nonceBefore = await facilitatorNonce();
+
+    const receipts: Receipt[] = [];
+    for (let i = 0; i < 10; i += 1) receipts.push(await sendStreamed(tab, stack.url));
+
+    // One transaction: the deposit, 20 messages at the maximum; each voucher was signed by the session key alone.
+    expect((await facilitatorNonce()) - nonceBefore).toBe(1);
+    expect(receipts[0]!.tab!.depositTransaction).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(receipts.slice(1).every((r) => r.tab!.depositTransaction === undefined)).toBe(true);
+    expect(wallet.signatures).toBe(2); // the session key's derivation and the deposit
+    const deposit = 20n * price;
+    const channelId = receipts[0]!.tab!.channelId;
+    const events = await (await getLedger()).tabs(LOCAL.caip2).listEvents(channelId);
+    expect(events.filter((e) => e.kind === "deposit").map((e) => e.amount)).toEqual([deposit.toString()]);
+
+    // Each stream's receipt kept the client in step: every message is one quote and one paid request.
+    expect(sent.map((s) => s.status)).toEqual(Array.from({ length: 10 }, () => [402, 200]).flat());
+    const charged = 10n * price;
+    expect(receipts.map((r) => r.tab!.chargedCumulativeAmount)).toEqual(receipts.map((_, i) => (BigInt(i + 1) * price).toString()));
+    expect(records.record(channelId)?.context).toMatchObject({ chargedCumulativeAmount: charged.toString(), balance: deposit.toString() });
+
+    // Close: one refund transaction returns what was not charged.
+    const closed = await tab.close(chatUrl(stack.url));
+    expect(closed.refunded).toBe(deposit - charged);
+    expect(closed.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+    expect((await facilitatorNonce()) - nonceBefore).toBe(2);
+    expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(start - charged);
+    expect(records.record(channelId)).toBeUndefined();
+
+    // No request of the whole tab carried the session key or the signature it is derived from.
+    const secrets = await sessionSecrets(payer);
+    expect(sent.length).toBeGreaterThan(20);
+    for (const request of sent) for (const secret of secrets) expect(request.text.toLowerCase()).not.toContain(secret);
+  });
+
+  it("continues after a reload (a new page, the same storage and wallet) and on another device (the same wallet, no storage) with no new deposit", async () => {
+    const price = guidePrice();
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const storage = new MemoryStorage();
+    const before = page(countingWallet(payer), storage);
+    const first = await sendStreamed(before.tab, stack.url);
+    await sendStreamed(before.tab, stack.url);
+    const channelId = first.tab!.channelId;
+    const nonceAfterDeposit = await facilitatorNonce();
+
+    // The session key derived again (a new page) is the same key: the same channel id follows from it.
+    const scope = { payer: payer.address, receiver: getAgent(GUIDE_AGENT)!.payTo as Address, token: LOCAL.usdc.address, network: LOCAL.caip2 };
+    const once = await deriveSessionKey(toClientEvmSigner(payer), scope);
+    forgetSessionKeys();
+    const twice = await deriveSessionKey(toClientEvmSigner(payer), scope);
+    expect(twice.address).toBe(once.address);
+    forgetSessionKeys();
+
+    // Reload: the page's storage has the tab; the next message is a voucher on it, one quote and one paid request.
+    const reloaded = page(countingWallet(payer), storage);
+    const third = await sendStreamed(reloaded.tab, stack.url);
+    expect(third.tab).toMatchObject({ channelId, chargedCumulativeAmount: (3n * price).toString() });
+    expect(third.tab!.depositTransaction).toBeUndefined();
+    expect(reloaded.sent.map((s) => s.status)).toEqual([402, 200]);
+
+    // Another device: no storage at all. The channel is found on chain and the seller's state adopted from its copy
+    // of our own voucher (a corrective 402), still with no deposit.
+    forgetSessionKeys();
+    const elsewhere = page(countingWallet(payer), new MemoryStorage());
+    const fourth = await sendJson(elsewhere.tab, stack.url);
+    expect(fourth.tab).toMatchObject({ channelId, chargedCumulativeAmount: (4n * price).toString() });
+    expect(fourth.tab!.depositTransaction).toBeUndefined();
+    expect(elsewhere.sent.map((s) => s.status)).toEqual([402, 402, 200]);
+    expect(await facilitatorNonce()).toBe(nonceAfterDeposit);
+    expect(elsewhere.records.record(channelId)?.context?.chargedCumulativeAmount).toBe((4n * price).toString());
+  });
+});
+
+describe("a cheating seller", () => {
+  /**
+   * A seller in front of the real route that reports every voucher's charge above the voucher's increment (with a
+   * charged total to match, so only the first check can catch it). The deposit's answer is left honest.
+   */
+  async function cheatingSeller() {
+    const forward = async (req: Request) => {
+      const url = new URL(req.url);
+      const res = await fetch(`${stack.url}${url.pathname}${url.search}`, {
+        method: req.method,
+        headers: req.headers,
+        body: req.method === "GET" ? undefined : await req.arrayBuffer(),
+      });
+      const headers = new Headers(res.headers);
+      const header = res.headers.get("PAYMENT-RESPONSE");
+      const body = await res.text();
+      if (header && req.method === "POST") {
+        const settle = decodePaymentResponseHeader(header);
+        const charged = BigInt(String(settle.extra?.chargedAmount));
+        const state = settle.extra?.channelState as { chargedCumulativeAmount: string };
+        if (BigInt(state.chargedCumulativeAmount) > charged) {
+          const inflated = charged * 2n;
+          const lie = { ...settle, extra: { ...settle.extra, chargedAmount: inflated.toString(), channelState: { ...state, chargedCumulativeAmount: (BigInt(state.chargedCumulativeAmount) + inflated - charged).toString() } } };
+          headers.set("PAYMENT-RESPONSE", encodePaymentResponseHeader(lie));
+        }
+      }
+      headers.delete("content-length");
+      return new Response(body, { status: res.status, headers });
+    };
+    return serveRoutes([
+      { method: "POST", path: "/api/x402/:agentId/chat", handle: forward },
+      { method: "GET", path: "/api/x402/:agentId/chat", handle: forward },
+    ]);
+  }
+
+  it("stops the tab at a charge above the voucher's increment: nothing further is signed or sent, also after a reload; closing still refunds the rest", async () => {
+    const price = guidePrice();
+    const seller = await cheatingSeller();
+    try {
+      const payer = await fundedPayer(stack.anvil.rpcUrl);
+      const wallet = countingWallet(payer);
+      const storage = new MemoryStorage();
+      const { tab, sent, records } = page(wallet, storage);
+      const opened = await sendJson(tab, seller.url); // the deposit: answered honestly
+      const channelId = opened.tab!.channelId;
+
+      const cheated = await sendJson(tab, seller.url).catch((err: unknown) => err);
+      expect(cheated).toBeInstanceOf(TabStopped);
+      expect(cheated).toMatchObject({ reason: "tab_seller_misbehaved", message: expect.stringContaining(`charged ${2n * price}`) });
+      // The lie was not adopted, and the stop is kept with the tab.
+      expect(records.record(channelId)?.context?.chargedCumulativeAmount).toBe(price.toString());
+      expect(records.record(channelId)?.stopped?.code).toBe("tab_seller_misbehaved");
+
+      // The next message: refused before anything is signed or paid (only the quote goes out).
+      const signaturesBefore = wallet.signatures;
+      const paidBefore = sent.filter((s) => s.paid).length;
+      await expect(sendJson(tab, seller.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
+      forgetSessionKeys();
+      const reloaded = page(wallet, storage);
+      await expect(sendJson(reloaded.tab, seller.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
+      expect(sent.filter((s) => s.paid)).toHaveLength(paidBefore);
+      expect(reloaded.sent.filter((s) => s.paid)).toHaveLength(0);
+      expect(wallet.signatures - signaturesBefore).toBe(1); // the reloaded page's key derivation, no voucher or deposit
+
+      // Closing refunds what the seller did not charge: the server's own total (two messages), checked against the
+      // voucher we signed, not the lie.
+      const start = await usdcBalance(stack.anvil.rpcUrl, payer.address);
+      const closed = await reloaded.tab.close(chatUrl(seller.url));
+      expect(closed.refunded).toBe(20n * price - 2n * price);
+      expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(start + closed.refunded);
+      expect(reloaded.records.record(channelId)?.stopped?.code).toBe("tab_seller_misbehaved");
+    } finally {
+      await seller.close();
+    }
+  });
+
+  it("stops the tab at a streamed receipt that misreports the charge", async () => {
+    const price = guidePrice();
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const { tab, sent, records } = page(countingWallet(payer), new MemoryStorage());
+    await sendStreamed(tab, stack.url);
+    const res = await tab.fetch(chatUrl(stack.url), { method: "POST", headers: { "content-type": "application/json" }, body: chatBody("What is x402?") });
+    const receipt = (await readUIChunks(res)).find((c) => c.type === "data-receipt")!.data as Receipt;
+    // The seller's receipt, altered as a cheating seller would write it: the charged total skips ahead.
+    const lie = { ...receipt, tab: { ...receipt.tab!, chargedCumulativeAmount: (BigInt(receipt.tab!.chargedCumulativeAmount) + price).toString() } };
+    await expect(tab.settled(lie)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
+    expect(records.record(receipt.tab!.channelId)?.context?.chargedCumulativeAmount).toBe(price.toString());
+    const paid = sent.filter((s) => s.paid).length;
+    await expect(sendStreamed(tab, stack.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
+    expect(sent.filter((s) => s.paid)).toHaveLength(paid);
+  });
+});
