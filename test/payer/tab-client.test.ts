@@ -14,7 +14,7 @@ import { NETWORKS } from "@/lib/chains/networks";
 import { serveRoutes } from "@/lib/devtools/route-server";
 import { getLedger } from "@/lib/ledger";
 import { DEFAULT_POLICY } from "@/lib/x402/payer/policy";
-import { TabClient, TabStopped } from "@/lib/x402/payer/tab-client";
+import { TabClient, TabStopped, type TabCharge } from "@/lib/x402/payer/tab-client";
 import { deriveSessionKey, forgetSessionKeys, keyFromSignature, sessionKeyMessage } from "@/lib/x402/payer/tab-session-key";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
 import type { Receipt } from "@/lib/x402/shared/receipt";
@@ -82,14 +82,16 @@ function page(wallet: ClientEvmSigner, storage: MemoryStorage) {
     });
     return res;
   };
+  const charges: TabCharge[] = [];
   const tab = new TabClient({
     network: LOCAL,
     wallet,
     storage: tabStorage(LOCAL.chainId, storage),
     policy: () => ({ policy: DEFAULT_POLICY, spent: { session: 0n, today: 0n } }),
     baseFetch: recording,
+    onCharge: (charge) => charges.push(charge),
   });
-  return { tab, sent, records: tabStorage(LOCAL.chainId, storage) };
+  return { tab, sent, charges, records: tabStorage(LOCAL.chainId, storage) };
 }
 
 /** One streamed message: the tab pays it, and takes the charge from the stream's receipt. */
@@ -131,7 +133,7 @@ describe("a tab paid by the browser's tab client", () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const wallet = countingWallet(payer);
     const storage = new MemoryStorage();
-    const { tab, sent, records } = page(wallet, storage);
+    const { tab, sent, charges, records } = page(wallet, storage);
     const start = await usdcBalance(stack.anvil.rpcUrl, payer.address);
     const nonceBefore = await facilitatorNonce();
 
@@ -153,6 +155,10 @@ describe("a tab paid by the browser's tab client", () => {
     const charged = 10n * price;
     expect(receipts.map((r) => r.tab!.chargedCumulativeAmount)).toEqual(receipts.map((_, i) => (BigInt(i + 1) * price).toString()));
     expect(records.record(channelId)?.context).toMatchObject({ chargedCumulativeAmount: charged.toString(), balance: deposit.toString() });
+    // What the chat is told of each message: the charge it adopted, of the voucher's maximum, and the deposit once.
+    expect(charges).toEqual(
+      receipts.map((_, i) => ({ channelId, charged: price, maxAmount: price, chargedCumulative: BigInt(i + 1) * price, balance: deposit, ...(i === 0 && { deposit }) })),
+    );
 
     // Close: one refund transaction returns what was not charged.
     const closed = await tab.close(chatUrl(stack.url));
@@ -268,7 +274,7 @@ describe("a cheating seller", () => {
       await expect(sendJson(reloaded.tab, seller.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
       expect(sent.filter((s) => s.paid)).toHaveLength(paidBefore);
       expect(reloaded.sent.filter((s) => s.paid)).toHaveLength(0);
-      expect(wallet.signatures - signaturesBefore).toBe(1); // the reloaded page's key derivation, no voucher or deposit
+      expect(wallet.signatures - signaturesBefore).toBe(0); // not even the reloaded page's key derivation
 
       // Closing refunds what the seller did not charge: the server's own total (two messages), checked against the
       // voucher we signed, not the lie.

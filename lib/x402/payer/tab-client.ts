@@ -23,7 +23,7 @@ import { formatUsdc } from "@/lib/chains/usdc";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 import type { SpendPolicy, Spent } from "./policy";
 import { deriveSessionKey } from "./tab-session-key";
-import type { TabStorage } from "./tab-store";
+import type { StoredTab, TabStorage } from "./tab-store";
 
 export type TabStopReason = "not_payable" | "policy_refused" | "payment_rejected" | "tab_seller_misbehaved";
 
@@ -93,6 +93,18 @@ export function checkSellerCharge(sent: VoucherSent, answer: SellerCharge): { ok
   return { ok: true, charged, cumulative };
 }
 
+/** A charge the tab adopted. Amounts are atomic units. */
+export interface TabCharge {
+  channelId: string;
+  charged: bigint;
+  /** The voucher's increment: the most this message could be charged. */
+  maxAmount: bigint;
+  chargedCumulative: bigint;
+  balance: bigint;
+  /** Set when this message carried the deposit (or a top-up). */
+  deposit?: bigint;
+}
+
 export interface TabClientOptions {
   network: Network;
   /** The wallet: signs the deposit and the session key's derivation; reads the channel on chain (`readContract`). */
@@ -103,6 +115,11 @@ export interface TabClientOptions {
   depositMessages?: number;
   /** The user's own deposit, if they changed the proposed one (still bounded by the policy). */
   depositAmount?(proposal: { price: bigint; proposed: bigint }): bigint | undefined;
+  /**
+   * Called with each charge once it passed the checks: what the chat shows and records (the seller's own receipt is
+   * only a claim; this is what the tab adopted).
+   */
+  onCharge?(charge: TabCharge): void;
   /** Called with a deposit once signed, before it is sent (the budgets count it as a reservation). */
   onDeposit?(deposit: { channelId: string; amount: bigint }): void;
   baseFetch?: typeof fetch;
@@ -153,9 +170,11 @@ export class TabClient {
       if (price > policy.maxPerMessage) {
         throw new TabStopped("policy_refused", `A message may cost up to ${this.usdc(price)}, over your per-message limit of ${this.usdc(policy.maxPerMessage)}; nothing was signed.`);
       }
+      // A receiver that cheated on a tab of this wallet is refused before the wallet is asked for anything.
+      this.refuseIfStopped((t) => t.receiver !== undefined && isAddressEqual(t.receiver as Address, requirement.payTo as Address));
       const open = await this.schemeFor(requirement);
       const channelId = computeChannelId(open.scheme.buildChannelConfig(requirement), requirement.network).toLowerCase();
-      this.refuseIfStopped(channelId);
+      this.refuseIfStopped((t) => t.channelId === channelId);
 
       const payload = await open.client.createPaymentPayload({ ...required, accepts: [requirement] });
       const sent = voucherSent(payload, price);
@@ -225,10 +244,18 @@ export class TabClient {
     const current = (await this.opts.storage.get(sent.channelId)) ?? {};
     const balance = BigInt(current.balance ?? "0") + (sent.deposit ?? 0n);
     await this.opts.storage.set(sent.channelId, { ...current, chargedCumulativeAmount: verdict.cumulative.toString(), balance: balance.toString() });
+    this.opts.onCharge?.({
+      channelId: sent.channelId,
+      charged: verdict.charged,
+      maxAmount: sent.increment,
+      chargedCumulative: verdict.cumulative,
+      balance,
+      ...(sent.deposit !== undefined && { deposit: sent.deposit }),
+    });
   }
 
-  private refuseIfStopped(channelId: string): void {
-    const stopped = this.opts.storage.record(channelId)?.stopped;
+  private refuseIfStopped(which: (tab: StoredTab) => boolean): void {
+    const stopped = this.opts.storage.all().find((t) => t.stopped && which(t))?.stopped;
     if (stopped) throw new TabStopped("tab_seller_misbehaved", stopped.message);
   }
 

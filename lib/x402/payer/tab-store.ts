@@ -44,6 +44,8 @@ export function openTabs(tabs: StoredTab[]): StoredTab[] {
 }
 
 export interface TabStorage extends ClientChannelStorage {
+  /** Every tab this browser keeps on the network. */
+  all(): StoredTab[];
   /** The whole record of a tab (undefined if this browser never paid it). */
   record(channelId: string): StoredTab | undefined;
   /** Merges fields of a tab's record (its route, receiver, stop). */
@@ -80,6 +82,7 @@ export function tabStorage(chainId: number, storage: KeyValue = window.localStor
       if (tab?.stopped) upsert(id, (kept) => ({ ...kept, context: undefined }));
       else write((tabs) => tabs.filter((t) => t.channelId !== id));
     },
+    all: read,
     record(channelId) {
       return read().find((t) => t.channelId === channelId.toLowerCase());
     },
