@@ -15,7 +15,7 @@ import { paidRouteError } from "./cors";
 import { paymentRequiredResponse, quoteForAgent, type AgentQuote } from "./quote";
 import { decodePaymentHeader, readPaymentHeader, verifyDecodedPayment, type VerifiedPayment } from "./payment";
 import { getResourceServer } from "./resource-server";
-import { isTabRefundHeader, serveTabRefund, tabProofOf, verifyTab, type TabProof, type VerifiedTab } from "./tab-payment";
+import { decodeTabHeader, isTabRefund, serveTabRefund, tabProofOf, verifyTab, type TabProof, type VerifiedTab } from "./tab-payment";
 
 /**
  * The gate of the paid route: everything before a reply. In order: the agent exists and can answer, the body is
@@ -60,8 +60,10 @@ export async function passGate(req: Request, agentId: string): Promise<PaidReque
   const agent = availableAgent(agentId);
   if (agent instanceof Response) return agent;
   const header = readPaymentHeader(req);
+  // Decoded once here for every tab check (the exact path decodes its own proof).
+  const tabPayload = header ? decodeTabHeader(header) : null;
   // A tab's refund pays for no reply: it is served without a chat (the official client sends it as a GET, too).
-  if (header && isTabRefundHeader(header)) return passRefundGate(req, agentId);
+  if (isTabRefund(tabPayload)) return passRefundGate(req, agentId);
 
   const request = await readChatRequest(req);
   if (request instanceof Response) return request;
@@ -69,7 +71,7 @@ export async function passGate(req: Request, agentId: string): Promise<PaidReque
   const priced = await quoteFor(req, agent);
   if (priced instanceof Response) return priced;
   const { server, quote } = priced;
-  const tabProof = header ? tabProofOf(quote, server, header) : null;
+  const tabProof = tabPayload ? tabProofOf(quote, server, tabPayload) : null;
 
   if (!header) {
     return paymentRequiredResponse(server, quote, "payment_required", `${agent.name} costs ${agent.price} USDC per message on ${quote.network.name}.`);
@@ -134,7 +136,8 @@ export async function passRefundGate(req: Request, agentId: string): Promise<Res
   if (!header) {
     return paymentRequiredResponse(server, quote, "payment_required", `${agent.name} costs ${agent.price} USDC per message on ${quote.network.name}; POST a chat to pay for one.`);
   }
-  const tabProof = tabProofOf(quote, server, header);
+  const tabPayload = decodeTabHeader(header);
+  const tabProof = tabPayload ? tabProofOf(quote, server, tabPayload) : null;
   if (tabProof && !tabProof.ok) return tabProof.response();
   if (tabProof?.proof.type === "refund") return refundTab(server, quote, tabProof.proof);
   return paidRouteError(400, "invalid_request", "A GET takes only a tab's refund; POST a chat with its payment.");

@@ -49,14 +49,10 @@ export interface VerifiedTab extends TabProof {
 type Refusal = { ok: false; response: () => Promise<Response> };
 
 /**
- * The payload of a v2 proof for a tab, or null when the proof is not for a tab (the exact path reads it then).
- * Decoding is repeated there; a header is a few hundred bytes.
+ * The decoded payload of a v2 proof for a tab, or null when the proof is not for a tab (the exact path reads it
+ * then). The gate decodes once and hands the payload to isTabRefund and tabProofOf.
  */
-export function tabProofOf(
-  quote: AgentQuote,
-  server: x402ResourceServer,
-  header: { x402Version: 1 | 2; value: string },
-): { ok: true; proof: TabProof } | Refusal | null {
+export function decodeTabHeader(header: { x402Version: 1 | 2; value: string }): PaymentPayload | null {
   if (header.x402Version !== 2) return null;
   let payload: PaymentPayload;
   try {
@@ -64,7 +60,11 @@ export function tabProofOf(
   } catch {
     return null;
   }
-  if ((payload as { accepted?: { scheme?: unknown } }).accepted?.scheme !== TAB_SCHEME) return null;
+  return (payload as { accepted?: { scheme?: unknown } }).accepted?.scheme === TAB_SCHEME ? payload : null;
+}
+
+/** Checks a tab's decoded payload (decodeTabHeader) against the quote: a proof, or a refusal to answer with. */
+export function tabProofOf(quote: AgentQuote, server: x402ResourceServer, payload: PaymentPayload): { ok: true; proof: TabProof } | Refusal {
   const refuse = (error: string, message: string): Refusal => ({
     ok: false,
     response: () => paymentRequiredResponse(server, quote, error, message),
@@ -90,15 +90,9 @@ export function tabProofOf(
   };
 }
 
-/** Whether a proof is a tab's cooperative refund (it carries no chat to read); checked again by tabProofOf. */
-export function isTabRefundHeader(header: { x402Version: 1 | 2; value: string }): boolean {
-  if (header.x402Version !== 2) return false;
-  try {
-    const payload = decodePaymentSignatureHeader(header.value) as { accepted?: { scheme?: unknown }; payload?: unknown };
-    return payload.accepted?.scheme === TAB_SCHEME && isBatchSettlementRefundPayload(payload.payload);
-  } catch {
-    return false;
-  }
+/** Whether a tab's decoded payload is a cooperative refund (it carries no chat to read); checked again by tabProofOf. */
+export function isTabRefund(payload: PaymentPayload | null): boolean {
+  return payload !== null && isBatchSettlementRefundPayload(payload.payload);
 }
 
 /**
