@@ -14,7 +14,7 @@ import { NETWORKS } from "@/lib/chains/networks";
 import { serveRoutes } from "@/lib/devtools/route-server";
 import { getLedger } from "@/lib/ledger";
 import { DEFAULT_POLICY } from "@/lib/x402/payer/policy";
-import { TabClient, TabStopped, type TabCharge } from "@/lib/x402/payer/tab-client";
+import { TabClient, TabStopped, type TabCharge, type TabClientOptions, type TabWallet } from "@/lib/x402/payer/tab-client";
 import { deriveSessionKey, forgetSessionKeys, keyFromSignature, sessionKeyMessage } from "@/lib/x402/payer/tab-session-key";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
 import type { Receipt } from "@/lib/x402/shared/receipt";
@@ -46,8 +46,8 @@ const chatUrl = (base: string) => `${base}/api/x402/${GUIDE_AGENT}/chat`;
 const asJson = { "content-type": "application/json", accept: "application/json" };
 
 /** The wallet as the browser holds it, counting what it is asked to sign (each would be a prompt on an external one). */
-function countingWallet(payer: PrivateKeyAccount): ClientEvmSigner & { signatures: number } {
-  const signer = toClientEvmSigner(payer, createPublicClient({ transport: http(stack.anvil.rpcUrl) }));
+function countingWallet(payer: PrivateKeyAccount): TabWallet & { signatures: number } {
+  const signer = toClientEvmSigner(payer, createPublicClient({ transport: http(stack.anvil.rpcUrl) })) as TabWallet;
   const wallet = {
     ...signer,
     signatures: 0,
@@ -68,7 +68,7 @@ interface Sent {
 }
 
 /** A tab client as a page makes it: the wallet, the page's storage, the default policy; `sent` records every request. */
-function page(wallet: ClientEvmSigner, storage: MemoryStorage) {
+function page(wallet: TabWallet, storage: MemoryStorage, options: Partial<TabClientOptions> = {}) {
   const sent: Sent[] = [];
   const recording: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -90,6 +90,7 @@ function page(wallet: ClientEvmSigner, storage: MemoryStorage) {
     policy: () => ({ policy: DEFAULT_POLICY, spent: { session: 0n, today: 0n } }),
     baseFetch: recording,
     onCharge: (charge) => charges.push(charge),
+    ...options,
   });
   return { tab, sent, charges, records: tabStorage(LOCAL.chainId, storage) };
 }
@@ -302,5 +303,60 @@ describe("a cheating seller", () => {
     const paid = sent.filter((s) => s.paid).length;
     await expect(sendStreamed(tab, stack.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
     expect(sent.filter((s) => s.paid)).toHaveLength(paid);
+  });
+});
+
+describe("a tab's deposit under the policy", () => {
+  it("refuses a maximum over the per-message cap before anything is signed", async () => {
+    const price = guidePrice();
+    const wallet = countingWallet(await fundedPayer(stack.anvil.rpcUrl));
+    const { tab, sent } = page(wallet, new MemoryStorage(), { policy: () => ({ policy: { ...DEFAULT_POLICY, maxPerMessage: price - 1n }, spent: { session: 0n, today: 0n } }) });
+    await expect(sendJson(tab, stack.url)).rejects.toMatchObject({ reason: "policy_refused" });
+    expect(wallet.signatures).toBe(0);
+    expect(sent.filter((s) => s.paid)).toHaveLength(0);
+  });
+
+  it("sizes the deposit by what the budgets have left (deposits count as spent), refuses a top-up over them, and tops up once the user allows more", async () => {
+    const price = guidePrice();
+    const wallet = countingWallet(await fundedPayer(stack.anvil.rpcUrl));
+    const spent = { session: 0n, today: 0n };
+    let policy = { ...DEFAULT_POLICY, sessionBudget: 5n * price };
+    const { tab, sent, charges } = page(wallet, new MemoryStorage(), {
+      policy: () => ({ policy, spent }),
+      onDeposit: ({ amount }) => {
+        spent.session += amount;
+        spent.today += amount;
+      },
+    });
+    const nonceBefore = await facilitatorNonce();
+    for (let i = 0; i < 5; i += 1) await sendJson(tab, stack.url);
+    expect(charges[0]!.deposit).toBe(5n * price);
+    expect(wallet.signatures).toBe(2);
+
+    // The deposit is spent: the next message needs a top-up the session budget no longer allows. Nothing is signed.
+    const paid = sent.filter((s) => s.paid).length;
+    await expect(sendJson(tab, stack.url)).rejects.toMatchObject({ reason: "policy_refused" });
+    expect(sent.filter((s) => s.paid)).toHaveLength(paid);
+    expect(wallet.signatures).toBe(2);
+
+    // More budget: one top-up of what it allows, one more wallet signature and one more transaction.
+    policy = { ...policy, sessionBudget: 8n * price };
+    const sixth = await sendJson(tab, stack.url);
+    expect(sixth.tab).toMatchObject({ chargedCumulativeAmount: (6n * price).toString(), depositTransaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(charges.at(-1)).toMatchObject({ deposit: 3n * price, balance: 8n * price });
+    expect(wallet.signatures).toBe(3);
+    expect((await facilitatorNonce()) - nonceBefore).toBe(2);
+  });
+
+  it("deposits no more than the wallet holds, and refuses one that cannot cover this message", async () => {
+    const price = guidePrice();
+    const rich = page(countingWallet(await fundedPayer(stack.anvil.rpcUrl, "0.0025")), new MemoryStorage(), { usdcBalance: (address) => usdcBalance(stack.anvil.rpcUrl, address) });
+    await sendJson(rich.tab, stack.url);
+    expect(rich.charges[0]!.deposit).toBe(2_500n);
+    expect(price).toBeLessThan(2_500n);
+
+    const poor = page(countingWallet(await fundedPayer(stack.anvil.rpcUrl, "0.0001")), new MemoryStorage(), { usdcBalance: (address) => usdcBalance(stack.anvil.rpcUrl, address) });
+    await expect(sendJson(poor.tab, stack.url)).rejects.toMatchObject({ reason: "insufficient_funds" });
+    expect(poor.sent.filter((s) => s.paid)).toHaveLength(0);
   });
 });

@@ -65,14 +65,20 @@ describe("tab storage", () => {
 
 describe("a tab's deposit", () => {
   const spent = { session: 0n, today: 0n };
-  it("covers the messages asked at the agent's maximum, bounded by what the session and day budgets have left", () => {
-    expect(tabDeposit({ price: 1_000n, messages: 20, minimum: 1_000n, policy: DEFAULT_POLICY, spent })).toBe(20_000n);
+  it("covers the messages asked at the agent's maximum, bounded by what the session and day budgets have left and by the wallet", () => {
+    expect(tabDeposit({ price: 1_000n, messages: 20, minimum: 1_000n, policy: DEFAULT_POLICY, spent })).toEqual({ ok: true, amount: 20_000n });
     const policy = { ...DEFAULT_POLICY, sessionBudget: 50_000n, dailyBudget: 30_000n };
-    expect(tabDeposit({ price: 10_000n, messages: 20, minimum: 10_000n, policy, spent: { session: 5_000n, today: 12_000n } })).toBe(18_000n);
-    expect(tabDeposit({ price: 10_000n, messages: 20, chosen: 40_000n, minimum: 10_000n, policy, spent })).toBe(30_000n);
-    expect(tabDeposit({ price: 10_000n, messages: 20, chosen: 15_000n, minimum: 10_000n, policy, spent })).toBe(15_000n);
-    // Not even this message fits: no deposit.
-    expect(tabDeposit({ price: 10_000n, messages: 20, minimum: 10_000n, policy, spent: { session: 0n, today: 25_000n } })).toBeNull();
+    expect(tabDeposit({ price: 10_000n, messages: 20, minimum: 10_000n, policy, spent: { session: 5_000n, today: 12_000n } })).toEqual({ ok: true, amount: 18_000n });
+    expect(tabDeposit({ price: 10_000n, messages: 20, chosen: 40_000n, minimum: 10_000n, policy, spent })).toEqual({ ok: true, amount: 30_000n });
+    expect(tabDeposit({ price: 10_000n, messages: 20, chosen: 15_000n, minimum: 10_000n, policy, spent })).toEqual({ ok: true, amount: 15_000n });
+    expect(tabDeposit({ price: 10_000n, messages: 20, minimum: 10_000n, policy, spent, held: 22_000n })).toEqual({ ok: true, amount: 22_000n });
+    // A chosen amount below what this message needs is raised to it.
+    expect(tabDeposit({ price: 10_000n, messages: 20, chosen: 1n, minimum: 10_000n, policy, spent })).toEqual({ ok: true, amount: 10_000n });
+  });
+  it("refuses when even this message does not fit, saying which limit", () => {
+    const policy = { ...DEFAULT_POLICY, sessionBudget: 50_000n, dailyBudget: 30_000n };
+    expect(tabDeposit({ price: 10_000n, messages: 20, minimum: 10_000n, policy, spent: { session: 0n, today: 25_000n } })).toEqual({ ok: false, limit: "budget", left: 5_000n });
+    expect(tabDeposit({ price: 10_000n, messages: 20, minimum: 10_000n, policy, spent, held: 9_999n })).toEqual({ ok: false, limit: "funds", left: 9_999n });
   });
 });
 

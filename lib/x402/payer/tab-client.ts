@@ -25,7 +25,7 @@ import type { SpendPolicy, Spent } from "./policy";
 import { deriveSessionKey } from "./tab-session-key";
 import type { StoredTab, TabStorage } from "./tab-store";
 
-export type TabStopReason = "not_payable" | "policy_refused" | "payment_rejected" | "tab_seller_misbehaved";
+export type TabStopReason = "not_payable" | "policy_refused" | "insufficient_funds" | "payment_rejected" | "tab_seller_misbehaved";
 
 export class TabStopped extends Error {
   constructor(
@@ -45,15 +45,28 @@ export const DEFAULT_DEPOSIT_MESSAGES = 20;
 
 /**
  * A tab's deposit: `messages` × the agent's maximum (or the user's own amount), bounded by what the session and
- * day budgets have left; null when even `minimum` (what this message needs) does not fit.
+ * day budgets have left and by what the wallet holds; null when even `minimum` (what this message needs) does not
+ * fit, with the limit that refused it.
  */
-export function tabDeposit(input: { price: bigint; messages: number; chosen?: bigint; minimum: bigint; policy: SpendPolicy; spent: Spent }): bigint | null {
+export function tabDeposit(input: {
+  price: bigint;
+  messages: number;
+  chosen?: bigint;
+  minimum: bigint;
+  policy: SpendPolicy;
+  spent: Spent;
+  /** The wallet's USDC, when known. */
+  held?: bigint;
+}): { ok: true; amount: bigint } | { ok: false; limit: "budget" | "funds"; left: bigint } {
   const { policy, spent } = input;
   const left = (budget: bigint, used: bigint) => (budget > used ? budget - used : 0n);
-  const bound = [left(policy.sessionBudget, spent.session), left(policy.dailyBudget, spent.today)].reduce((a, b) => (a < b ? a : b));
+  const min = (a: bigint, b: bigint) => (a < b ? a : b);
+  const budget = min(left(policy.sessionBudget, spent.session), left(policy.dailyBudget, spent.today));
+  if (budget < input.minimum) return { ok: false, limit: "budget", left: budget };
+  if (input.held !== undefined && input.held < input.minimum) return { ok: false, limit: "funds", left: input.held };
   const wanted = input.chosen ?? input.price * BigInt(input.messages);
-  const deposit = wanted < bound ? wanted : bound;
-  return deposit >= input.minimum ? deposit : null;
+  const amount = min(min(wanted, budget), input.held ?? wanted);
+  return { ok: true, amount: amount < input.minimum ? input.minimum : amount };
 }
 
 /** What one paid message's voucher authorized: the seller's answer about it is checked against this. */
@@ -105,12 +118,21 @@ export interface TabCharge {
   deposit?: bigint;
 }
 
+/**
+ * The wallet of a tab: it signs (deposits, the session key's derivation) and reads the channel on chain, which the
+ * SDK needs to find a tab this browser has no record of and to check a corrective 402 (an external wallet's signer
+ * gets a chain reader added).
+ */
+export type TabWallet = ClientEvmSigner & Required<Pick<ClientEvmSigner, "readContract">>;
+
 export interface TabClientOptions {
   network: Network;
   /** The wallet: signs the deposit and the session key's derivation; reads the channel on chain (`readContract`). */
-  wallet: ClientEvmSigner;
+  wallet: TabWallet;
   storage: TabStorage;
   policy(): { policy: SpendPolicy; spent: Spent };
+  /** The wallet's USDC (atomic): a deposit is never more than it holds. */
+  usdcBalance?(address: Address): Promise<bigint>;
   /** How many messages at the agent's maximum a deposit covers (default 20). */
   depositMessages?: number;
   /** The user's own deposit, if they changed the proposed one (still bounded by the policy). */
@@ -289,15 +311,18 @@ export class TabClient {
     return { scheme, client };
   }
 
-  private sizeDeposit(ctx: BatchSettlementDepositStrategyContext): bigint {
+  private async sizeDeposit(ctx: BatchSettlementDepositStrategyContext): Promise<bigint> {
     const price = BigInt(ctx.requestAmount);
+    const minimum = BigInt(ctx.minimumDepositAmount);
     const messages = this.opts.depositMessages ?? DEFAULT_DEPOSIT_MESSAGES;
     const chosen = this.opts.depositAmount?.({ price, proposed: price * BigInt(messages) });
-    const deposit = tabDeposit({ price, messages, chosen, minimum: BigInt(ctx.minimumDepositAmount), ...this.opts.policy() });
-    if (deposit === null) {
-      throw new TabStopped("policy_refused", `Opening this tab needs at least ${this.usdc(BigInt(ctx.minimumDepositAmount))}, more than your budgets have left; nothing was signed.`);
+    const held = await this.opts.usdcBalance?.(this.opts.wallet.address);
+    const deposit = tabDeposit({ price, messages, chosen, minimum, held, ...this.opts.policy() });
+    if (deposit.ok) return deposit.amount;
+    if (deposit.limit === "funds") {
+      throw new TabStopped("insufficient_funds", `This tab needs a deposit of at least ${this.usdc(minimum)} and your wallet holds ${this.usdc(deposit.left)}. Add funds to continue.`);
     }
-    return deposit;
+    throw new TabStopped("policy_refused", `This tab needs a deposit of at least ${this.usdc(minimum)}, more than your budgets have left (${this.usdc(deposit.left)}); nothing was signed.`);
   }
 
   private usdc(atomic: bigint): string {
