@@ -60,6 +60,8 @@ export async function probeUrl(url: string, limits: ProbeLimits = {}): Promise<P
 }
 
 const MAX_TOOLKITS = 20;
+/** The listing is optional: an origin that hangs on it must not double how long a probe can take. */
+const DISCOVERY_TIMEOUT_MS = 2_000;
 
 /**
  * The toolkits an agent offers, as its origin's x402 discovery (`/.well-known/x402`, the shape our own server
@@ -74,7 +76,15 @@ async function discoveredToolkits(url: string, bounds: ProbeLimits): Promise<str
     return null;
   }
   try {
-    const res = await safeFetch(wellKnown, { ...bounds, method: "GET", headers: { accept: "application/json" }, maxBodyBytes: 256_000 });
+    const timeout = Math.min(bounds.totalTimeoutMs ?? DISCOVERY_TIMEOUT_MS, DISCOVERY_TIMEOUT_MS);
+    const res = await safeFetch(wellKnown, {
+      ...bounds,
+      headersTimeoutMs: timeout,
+      totalTimeoutMs: timeout,
+      method: "GET",
+      headers: { accept: "application/json" },
+      maxBodyBytes: 256_000,
+    });
     if (res.status !== 200) {
       await res.body.cancel();
       return null;

@@ -50,7 +50,8 @@ describe(`fuzzed 402 answers (FUZZ_SEED=${SEED})`, () => {
     beforeAll(async () => {
       // A test double standing in for x402 agents in the wild: answer n of the fuzz list is served at /n.
       agent = await listen((req, res) => {
-        const answer = answers[Number(req.url?.slice(1))]!;
+        const answer = answers[Number(req.url?.slice(1))];
+        if (!answer) return void res.writeHead(404).end(); // e.g. /.well-known/x402, which the probe also asks
         res.writeHead(402, { "content-type": "application/json", ...answer.headers }).end(answer.body);
       });
       app = await serveRoutes([{ method: "POST", path: "/api/probe", handle: (req) => probe(req) }]);

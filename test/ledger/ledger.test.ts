@@ -156,7 +156,7 @@ describe.each([pgliteBackend(), postgresBackend()])("ledger on $name", (backend)
   });
 
   beforeEach(async () => {
-    await opened.db.execute(sql`truncate usage, payments`);
+    await opened.db.execute(sql`truncate usage, replies, payments`);
   });
 
   describe("claimPayment", () => {

@@ -60,7 +60,8 @@ export function decodeTabHeader(header: { x402Version: 1 | 2; value: string }): 
   } catch {
     return null;
   }
-  return (payload as { accepted?: { scheme?: unknown } }).accepted?.scheme === TAB_SCHEME ? payload : null;
+  // The header is the client's: any JSON at all (`null`, a number) decodes, so nothing is assumed of its shape.
+  return (payload as { accepted?: { scheme?: unknown } } | null)?.accepted?.scheme === TAB_SCHEME ? payload : null;
 }
 
 /** Checks a tab's decoded payload (decodeTabHeader) against the quote: a proof, or a refusal to answer with. */
