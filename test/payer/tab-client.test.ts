@@ -4,10 +4,11 @@
  * the session key every voucher; the state lives in a localStorage stand-in (tab-store.ts), which is what survives
  * a reload. A cheating seller is a proxy in front of the real route that misreports the charge.
  */
-import { decodePaymentResponseHeader, encodePaymentResponseHeader } from "@x402/core/http";
 import { toClientEvmSigner, type ClientEvmSigner } from "@x402/evm";
+import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentRequiredHeader, encodePaymentResponseHeader } from "@x402/core/http";
+import { signVoucher } from "@x402/evm/batch-settlement/client";
 import { createPublicClient, http, type Address, type Hex } from "viem";
-import type { PrivateKeyAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
@@ -128,6 +129,27 @@ async function sessionSecrets(payer: PrivateKeyAccount): Promise<string[]> {
   return [signature, key].map((hex: Hex) => hex.slice(2).toLowerCase());
 }
 
+/** A seller in front of the real route whose answers `tamper` may rewrite (headers only; the body passes as is). */
+async function dishonestSeller(tamper: (method: string, status: number, headers: Headers) => void | Promise<void>) {
+  const forward = async (req: Request) => {
+    const url = new URL(req.url);
+    const res = await fetch(`${stack.url}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers: req.headers,
+      body: req.method === "GET" ? undefined : await req.arrayBuffer(),
+    });
+    const headers = new Headers(res.headers);
+    const body = await res.text();
+    await tamper(req.method, res.status, headers);
+    headers.delete("content-length");
+    return new Response(body, { status: res.status, headers });
+  };
+  return serveRoutes([
+    { method: "POST", path: "/api/x402/:agentId/chat", handle: forward },
+    { method: "GET", path: "/api/x402/:agentId/chat", handle: forward },
+  ]);
+}
+
 describe("a tab paid by the browser's tab client", () => {
   it("opens with one deposit (two wallet signatures), pays 10 streamed messages with no other transaction and no corrective 402, never sends the session key; closing refunds the deposit less the charges", async () => {
     const price = guidePrice();
@@ -215,38 +237,21 @@ describe("a tab paid by the browser's tab client", () => {
 
 describe("a cheating seller", () => {
   /**
-   * A seller in front of the real route that reports every voucher's charge above the voucher's increment (with a
-   * charged total to match, so only the first check can catch it). The deposit's answer is left honest.
+   * Reports every voucher's charge above the voucher's increment (with a charged total to match, so only the first
+   * check can catch it). The deposit's answer is left honest.
    */
-  async function cheatingSeller() {
-    const forward = async (req: Request) => {
-      const url = new URL(req.url);
-      const res = await fetch(`${stack.url}${url.pathname}${url.search}`, {
-        method: req.method,
-        headers: req.headers,
-        body: req.method === "GET" ? undefined : await req.arrayBuffer(),
-      });
-      const headers = new Headers(res.headers);
-      const header = res.headers.get("PAYMENT-RESPONSE");
-      const body = await res.text();
-      if (header && req.method === "POST") {
-        const settle = decodePaymentResponseHeader(header);
-        const charged = BigInt(String(settle.extra?.chargedAmount));
-        const state = settle.extra?.channelState as { chargedCumulativeAmount: string };
-        if (BigInt(state.chargedCumulativeAmount) > charged) {
-          const inflated = charged * 2n;
-          const lie = { ...settle, extra: { ...settle.extra, chargedAmount: inflated.toString(), channelState: { ...state, chargedCumulativeAmount: (BigInt(state.chargedCumulativeAmount) + inflated - charged).toString() } } };
-          headers.set("PAYMENT-RESPONSE", encodePaymentResponseHeader(lie));
-        }
-      }
-      headers.delete("content-length");
-      return new Response(body, { status: res.status, headers });
-    };
-    return serveRoutes([
-      { method: "POST", path: "/api/x402/:agentId/chat", handle: forward },
-      { method: "GET", path: "/api/x402/:agentId/chat", handle: forward },
-    ]);
-  }
+  const cheatingSeller = () =>
+    dishonestSeller((method, _status, headers) => {
+      const header = headers.get("PAYMENT-RESPONSE");
+      if (!header || method !== "POST") return;
+      const settle = decodePaymentResponseHeader(header);
+      const charged = BigInt(String(settle.extra?.chargedAmount));
+      const state = settle.extra?.channelState as { chargedCumulativeAmount: string };
+      if (BigInt(state.chargedCumulativeAmount) === charged) return; // the deposit's
+      const inflated = charged * 2n;
+      const total = (BigInt(state.chargedCumulativeAmount) + inflated - charged).toString();
+      headers.set("PAYMENT-RESPONSE", encodePaymentResponseHeader({ ...settle, extra: { ...settle.extra, chargedAmount: inflated.toString(), channelState: { ...state, chargedCumulativeAmount: total } } }));
+    });
 
   it("stops the tab at a charge above the voucher's increment: nothing further is signed or sent, also after a reload; closing still refunds the rest", async () => {
     const price = guidePrice();
@@ -358,5 +363,59 @@ describe("a tab's deposit under the policy", () => {
     const poor = page(countingWallet(await fundedPayer(stack.anvil.rpcUrl, "0.0001")), new MemoryStorage(), { usdcBalance: (address) => usdcBalance(stack.anvil.rpcUrl, address) });
     await expect(sendJson(poor.tab, stack.url)).rejects.toMatchObject({ reason: "insufficient_funds" });
     expect(poor.sent.filter((s) => s.paid)).toHaveLength(0);
+  });
+});
+
+describe("a corrective 402", () => {
+  /** One streamed message whose receipt the page never read (a reload, a dropped connection): the tab lags one charge. */
+  async function streamUnread(tab: TabClient, base: string) {
+    const res = await tab.fetch(chatUrl(base), { method: "POST", headers: { "content-type": "application/json" }, body: chatBody("What is x402?") });
+    expect(res.status).toBe(200);
+    await res.text();
+  }
+
+  it("after a receipt never read: the seller's state is adopted from its copy of our own voucher, and the tab goes on with no deposit", async () => {
+    const price = guidePrice();
+    const { tab, sent, records } = page(countingWallet(await fundedPayer(stack.anvil.rpcUrl)), new MemoryStorage());
+    const first = await sendStreamed(tab, stack.url);
+    await streamUnread(tab, stack.url);
+    const nonce = await facilitatorNonce();
+    const third = await sendStreamed(tab, stack.url);
+    expect(third.tab).toMatchObject({ channelId: first.tab!.channelId, chargedCumulativeAmount: (3n * price).toString() });
+    expect(sent.slice(-3).map((s) => s.status)).toEqual([402, 402, 200]);
+    expect(await facilitatorNonce()).toBe(nonce);
+    expect(records.record(first.tab!.channelId)?.context?.chargedCumulativeAmount).toBe((3n * price).toString());
+  });
+
+  it("whose voucher our session key never signed (a seller claiming more than we authorized) stops the tab: nothing adopted, nothing more signed", async () => {
+    const price = guidePrice();
+    const forger = privateKeyToAccount(generatePrivateKey());
+    const forging = await dishonestSeller(async (method, status, headers) => {
+      const header = headers.get("PAYMENT-REQUIRED");
+      if (method !== "POST" || status !== 402 || !header) return;
+      const required = decodePaymentRequiredHeader(header);
+      const offer = required.accepts.find((a) => a.scheme === "batch-settlement");
+      const state = offer?.extra?.channelState as { channelId: Hex; chargedCumulativeAmount: string } | undefined;
+      if (!offer || !state || !required.error) return;
+      const claimed = (BigInt(state.chargedCumulativeAmount) + 5n * price).toString();
+      const voucher = await signVoucher(toClientEvmSigner(forger), state.channelId, claimed, LOCAL.caip2);
+      offer.extra = { ...offer.extra, channelState: { ...state, chargedCumulativeAmount: claimed }, voucherState: { signedMaxClaimable: claimed, signature: voucher.signature } };
+      headers.set("PAYMENT-REQUIRED", encodePaymentRequiredHeader(required));
+    });
+    try {
+      const wallet = countingWallet(await fundedPayer(stack.anvil.rpcUrl));
+      const { tab, sent, records } = page(wallet, new MemoryStorage());
+      const first = await sendStreamed(tab, forging.url);
+      await streamUnread(tab, forging.url);
+      await expect(sendStreamed(tab, forging.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved", message: expect.stringContaining("not signed by this tab's key") });
+      expect(records.record(first.tab!.channelId)?.context?.chargedCumulativeAmount).toBe(price.toString());
+      const paid = sent.filter((s) => s.paid).length;
+      const signatures = wallet.signatures;
+      await expect(sendStreamed(tab, forging.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
+      expect(sent.filter((s) => s.paid)).toHaveLength(paid);
+      expect(wallet.signatures).toBe(signatures);
+    } finally {
+      await forging.close();
+    }
   });
 });

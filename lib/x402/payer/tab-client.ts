@@ -15,9 +15,9 @@
 import { x402Client, x402HTTPClient } from "@x402/core/client";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayload, PaymentRequired, PaymentRequirements } from "@x402/core/types";
-import { toClientEvmSigner, type ClientEvmSigner } from "@x402/evm";
+import { BATCH_SETTLEMENT_ADDRESS, BATCH_SETTLEMENT_DOMAIN, toClientEvmSigner, voucherTypes, type ClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme, computeChannelId, type BatchSettlementDepositStrategyContext } from "@x402/evm/batch-settlement/client";
-import { getAddress, isAddressEqual, type Address } from "viem";
+import { getAddress, isAddressEqual, recoverTypedDataAddress, type Address, type Hex } from "viem";
 import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { Receipt } from "@/lib/x402/shared/receipt";
@@ -150,6 +150,8 @@ export interface TabClientOptions {
 interface OpenScheme {
   scheme: BatchSettlementEvmScheme;
   client: x402HTTPClient;
+  /** The session key's address: the channel's payerAuthorizer, which signed every voucher of this tab. */
+  authorizer: Address;
 }
 
 export class TabClient {
@@ -206,10 +208,14 @@ export class TabClient {
       if (res.status === 402) {
         const refusal = decodeRequired(res);
         // The seller's charged total differs from ours: adopt its state only if it holds our own signed voucher.
-        if (refusal && attempt === 1 && CORRECTIVE.has(refusal.error ?? "") && (await open.scheme.processCorrectivePaymentRequired(refusal))) {
-          this.awaiting = null;
-          required = refusal;
-          continue;
+        if (refusal && attempt === 1 && CORRECTIVE.has(refusal.error ?? "")) {
+          const forged = await forgedCorrective(refusal, channelId, open.authorizer);
+          if (forged) this.stop(channelId, forged);
+          if (await open.scheme.processCorrectivePaymentRequired(refusal)) {
+            this.awaiting = null;
+            required = refusal;
+            continue;
+          }
         }
         throw new TabStopped("payment_rejected", `The agent refused the tab's payment: ${refusal?.error ?? `HTTP ${res.status}`}. Nothing was charged.`);
       }
@@ -258,11 +264,7 @@ export class TabClient {
   private async adopt(sent: VoucherSent, answer: SellerCharge): Promise<void> {
     this.awaiting = null;
     const verdict = checkSellerCharge(sent, answer);
-    if (!verdict.ok) {
-      const message = `The agent misreported this tab's charge (${verdict.why}). The tab is stopped: nothing more will be signed for it; close it to get the rest back.`;
-      this.opts.storage.annotate(sent.channelId, { stopped: { code: "tab_seller_misbehaved", message } });
-      throw new TabStopped("tab_seller_misbehaved", message);
-    }
+    if (!verdict.ok) this.stop(sent.channelId, verdict.why);
     const current = (await this.opts.storage.get(sent.channelId)) ?? {};
     const balance = BigInt(current.balance ?? "0") + (sent.deposit ?? 0n);
     await this.opts.storage.set(sent.channelId, { ...current, chargedCumulativeAmount: verdict.cumulative.toString(), balance: balance.toString() });
@@ -274,6 +276,13 @@ export class TabClient {
       balance,
       ...(sent.deposit !== undefined && { deposit: sent.deposit }),
     });
+  }
+
+  /** Stops a tab for good: the seller failed a check. */
+  private stop(channelId: string, why: string): never {
+    const message = `The agent misreported this tab's charge (${why}). The tab is stopped: nothing more will be signed for it; close it to get the rest back.`;
+    this.opts.storage.annotate(channelId, { stopped: { code: "tab_seller_misbehaved", message } });
+    throw new TabStopped("tab_seller_misbehaved", message);
   }
 
   private refuseIfStopped(which: (tab: StoredTab) => boolean): void {
@@ -308,7 +317,7 @@ export class TabClient {
         spendControls: { allowedAssets: [{ network: network.caip2, asset: network.usdc.address }] },
       }),
     );
-    return { scheme, client };
+    return { scheme, client, authorizer: session.address };
   }
 
   private async sizeDeposit(ctx: BatchSettlementDepositStrategyContext): Promise<bigint> {
@@ -341,6 +350,35 @@ function voucherSent(payload: PaymentPayload, price: bigint): VoucherSent {
     increment: price,
     ...(p.deposit?.amount !== undefined && { deposit: BigInt(p.deposit.amount) }),
   };
+}
+
+/**
+ * Why a corrective 402 is a lie, if it is one: the state it asks us to adopt is not backed by a voucher our session
+ * key signed for this channel (another signer or channel), or charges more than that voucher allows. The SDK makes
+ * the same signature check before adopting; this one tells a cheat apart from a refusal to retry.
+ */
+async function forgedCorrective(refusal: PaymentRequired, channelId: string, authorizer: Address): Promise<string | null> {
+  const offer = refusal.accepts.find((a) => a.scheme === "batch-settlement");
+  const channel = offer?.extra?.channelState as { channelId?: unknown; chargedCumulativeAmount?: unknown } | undefined;
+  const voucher = offer?.extra?.voucherState as { signedMaxClaimable?: unknown; signature?: unknown } | undefined;
+  if (typeof channel?.channelId === "string" && channel.channelId.toLowerCase() !== channelId) return `its state is of another tab (${channel.channelId})`;
+  if (!isAtomic(channel?.chargedCumulativeAmount) || !isAtomic(voucher?.signedMaxClaimable) || typeof voucher.signature !== "string") return null;
+  if (BigInt(channel.chargedCumulativeAmount) > BigInt(voucher.signedMaxClaimable)) {
+    return `its charged total ${channel.chargedCumulativeAmount} is above the voucher it holds (${voucher.signedMaxClaimable})`;
+  }
+  let signer: Address;
+  try {
+    signer = await recoverTypedDataAddress({
+      domain: { ...BATCH_SETTLEMENT_DOMAIN, chainId: Number(offer!.network.split(":")[1]), verifyingContract: getAddress(BATCH_SETTLEMENT_ADDRESS) },
+      types: voucherTypes,
+      primaryType: "Voucher",
+      message: { channelId: channelId as Hex, maxClaimableAmount: BigInt(voucher.signedMaxClaimable) },
+      signature: voucher.signature as Hex,
+    });
+  } catch {
+    return "the voucher it holds has no readable signature";
+  }
+  return isAddressEqual(signer, authorizer) ? null : "the voucher it holds was not signed by this tab's key";
 }
 
 async function readPaymentRequired(res: Response): Promise<PaymentRequired> {
