@@ -7,11 +7,16 @@
 import { toClientEvmSigner, type ClientEvmSigner } from "@x402/evm";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentRequiredHeader, encodePaymentResponseHeader } from "@x402/core/http";
 import { signVoucher } from "@x402/evm/batch-settlement/client";
-import { createPublicClient, http, type Address, type Hex } from "viem";
+import { createPublicClient, http, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { createConfig, mock } from "wagmi";
+import { connect } from "wagmi/actions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bridgeExternalWallet } from "@/components/wallet/external/bridge";
+import { fundLocalAccount } from "@/lib/devchain";
+import { getExternalSigner } from "@/lib/wallet/external-bridge";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
-import { NETWORKS } from "@/lib/chains/networks";
+import { NETWORKS, viemChainOf } from "@/lib/chains/networks";
 import { serveRoutes } from "@/lib/devtools/route-server";
 import { getLedger } from "@/lib/ledger";
 import { DEFAULT_POLICY } from "@/lib/x402/payer/policy";
@@ -416,6 +421,53 @@ describe("a corrective 402", () => {
       expect(wallet.signatures).toBe(signatures);
     } finally {
       await forging.close();
+    }
+  });
+});
+
+describe("an external wallet (wagmi's mock connector on anvil)", () => {
+  it("pays 5 messages with two signature requests (the session key, the deposit) and none per message, the same key after a reload", async () => {
+    // Anvil's dev account #2, which the node signs for (deterministically, as the key derivation needs).
+    const account: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+    await fundLocalAccount(stack.anvil.rpcUrl, account, { usdc: parseUnits("1", 6), eth: 0n });
+    const config = createConfig({
+      chains: [viemChainOf(LOCAL, stack.anvil.rpcUrl)],
+      connectors: [mock({ accounts: [account] })],
+      transports: { [LOCAL.chainId]: http(stack.anvil.rpcUrl) },
+    });
+    const unbridge = bridgeExternalWallet(config);
+    try {
+      await connect(config, { connector: config.connectors[0]! });
+      const requests: string[] = [];
+      // What the chat would hand the tab client: the bridge's signer (one wallet prompt per call) plus a chain reader.
+      const externalWallet = (): TabWallet => {
+        const signer = getExternalSigner(LOCAL.chainId)!;
+        const reader = createPublicClient({ transport: http(stack.anvil.rpcUrl) });
+        return {
+          address: signer.address,
+          signTypedData: (request) => {
+            requests.push(request.primaryType);
+            return signer.signTypedData(request);
+          },
+          readContract: (args) => reader.readContract(args as Parameters<typeof reader.readContract>[0]),
+        };
+      };
+      const storage = new MemoryStorage();
+      const { tab } = page(externalWallet(), storage);
+      const receipts: Receipt[] = [];
+      for (let i = 0; i < 5; i += 1) receipts.push(await sendStreamed(tab, stack.url));
+      expect(requests).toEqual(["SessionKey", "ReceiveWithAuthorization"]);
+      expect(receipts.every((r) => r.payer.toLowerCase() === account.toLowerCase())).toBe(true);
+
+      // A reload: one request (the key, derived again: the same one, so the same channel), still none per message.
+      forgetSessionKeys();
+      const reloaded = page(externalWallet(), storage);
+      const sixth = await sendStreamed(reloaded.tab, stack.url);
+      expect(sixth.tab!.channelId).toBe(receipts[0]!.tab!.channelId);
+      expect(sixth.tab!.depositTransaction).toBeUndefined();
+      expect(requests).toEqual(["SessionKey", "ReceiveWithAuthorization", "SessionKey"]);
+    } finally {
+      unbridge();
     }
   });
 });
