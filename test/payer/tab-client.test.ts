@@ -6,8 +6,8 @@
  */
 import { toClientEvmSigner, type ClientEvmSigner } from "@x402/evm";
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentRequiredHeader, encodePaymentResponseHeader } from "@x402/core/http";
-import { signVoucher } from "@x402/evm/batch-settlement/client";
-import { createPublicClient, http, parseUnits, type Address, type Hex } from "viem";
+import { computeChannelId, signVoucher } from "@x402/evm/batch-settlement/client";
+import { createPublicClient, createTestClient, createWalletClient, http, parseEther, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createConfig, mock } from "wagmi";
 import { connect } from "wagmi/actions";
@@ -23,6 +23,7 @@ import { DEFAULT_POLICY } from "@/lib/x402/payer/policy";
 import { TabClient, TabStopped, type TabCharge, type TabClientOptions, type TabWallet } from "@/lib/x402/payer/tab-client";
 import { deriveSessionKey, forgetSessionKeys, keyFromSignature, sessionKeyMessage } from "@/lib/x402/payer/tab-session-key";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
+import { finishWithdrawal, requestWithdrawal, tabOnChain } from "@/lib/x402/payer/tab-withdraw";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 import { startDefiLlamaDouble } from "../agents/support/defillama-double";
 import { setEnv } from "../support/fixtures";
@@ -469,5 +470,47 @@ describe("an external wallet (wagmi's mock connector on anvil)", () => {
     } finally {
       unbridge();
     }
+  });
+});
+
+describe("the wallet's own way out of a tab", () => {
+  it("withdraws after the channel's delay with the config kept in storage, without the session key or the seller", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    await fundLocalAccount(stack.anvil.rpcUrl, payer.address, { usdc: 0n, eth: parseEther("1") }); // the wallet pays gas here
+    const storage = new MemoryStorage();
+    const { tab } = page(countingWallet(payer), storage);
+    const first = await sendJson(tab, stack.url);
+    await sendJson(tab, stack.url);
+    const channelId = first.tab!.channelId as Hex;
+    const start = await usdcBalance(stack.anvil.rpcUrl, payer.address);
+
+    // Another page, the key never derived: the stored config names the channel.
+    forgetSessionKeys();
+    const config = tabStorage(LOCAL.chainId, storage).record(channelId)!.config!;
+    expect(computeChannelId(config, LOCAL.caip2).toLowerCase()).toBe(channelId);
+    const chain = viemChainOf(LOCAL, stack.anvil.rpcUrl);
+    const reader = createPublicClient({ chain, transport: http(stack.anvil.rpcUrl), pollingInterval: 50 });
+    const wallet = createWalletClient({ account: payer, chain, transport: http(stack.anvil.rpcUrl) });
+    const send = async (call: ReturnType<typeof requestWithdrawal> | ReturnType<typeof finishWithdrawal>) => {
+      const receipt = await reader.waitForTransactionReceipt({ hash: await wallet.writeContract(call as Parameters<typeof wallet.writeContract>[0]) });
+      expect(receipt.status).toBe("success");
+    };
+
+    const before = await tabOnChain(reader, channelId, config.withdrawDelay);
+    expect(before.withdrawal).toBeNull();
+    await send(requestWithdrawal(config, before.balance));
+    const pending = await tabOnChain(reader, channelId, config.withdrawDelay);
+    expect(pending.withdrawal).toMatchObject({ amount: before.balance, readyAt: pending.withdrawal!.initiatedAt + config.withdrawDelay });
+    // Not before its delay: the contract refuses (the seller's time to claim what it charged).
+    await expect(wallet.writeContract(finishWithdrawal(config) as Parameters<typeof wallet.writeContract>[0])).rejects.toThrow();
+
+    const anvil = createTestClient({ mode: "anvil", chain, transport: http(stack.anvil.rpcUrl) });
+    await anvil.increaseTime({ seconds: config.withdrawDelay });
+    await anvil.mine({ blocks: 1 });
+    await send(finishWithdrawal(config));
+    const after = await tabOnChain(reader, channelId, config.withdrawDelay);
+    expect(after.balance).toBe(0n);
+    // What the seller had not claimed comes back to the wallet.
+    expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(start + before.balance - before.totalClaimed);
   });
 });

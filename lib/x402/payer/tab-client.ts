@@ -220,7 +220,7 @@ export class TabClient {
         throw new TabStopped("payment_rejected", `The agent refused the tab's payment: ${refusal?.error ?? `HTTP ${res.status}`}. Nothing was charged.`);
       }
       if (!res.ok) return res; // e.g. 409 tab_busy: the voucher was not used, the tab's state stands
-      this.opts.storage.annotate(channelId, { url, receiver: getAddress(requirement.payTo) });
+      this.opts.storage.annotate(channelId, { url, receiver: getAddress(requirement.payTo), config: open.scheme.buildChannelConfig(requirement) });
       const header = res.headers.get("PAYMENT-RESPONSE");
       if (header) {
         const settle = decodePaymentResponseHeader(header);

@@ -4,9 +4,12 @@
  * A tab the seller cheated on stays stopped after a reload and after its refund, so the same channel (same
  * payer, receiver and session key) is never paid again by mistake.
  */
-import type { BatchSettlementClientContext, ClientChannelStorage } from "@x402/evm/batch-settlement/client";
+import type { BatchSettlementClientContext, BatchSettlementEvmScheme, ClientChannelStorage } from "@x402/evm/batch-settlement/client";
 import { storageKeys } from "@/lib/browser/keys";
 import { createLocalStore, parseStoredList, type KeyValue } from "@/lib/browser/store";
+
+/** A channel's immutable config (payer, payerAuthorizer, receiver, receiverAuthorizer, token, withdrawDelay, salt). */
+export type TabChannelConfig = ReturnType<BatchSettlementEvmScheme["buildChannelConfig"]>;
 
 export interface StoredTab {
   /** Lowercase bytes32, the SDK's storage key. */
@@ -16,6 +19,8 @@ export interface StoredTab {
   /** A paid route of the agent: where a cooperative refund is sent. */
   url?: string;
   receiver?: string;
+  /** The channel's config: what the wallet's own timed withdrawal needs, without the session key (tab-withdraw.ts). */
+  config?: TabChannelConfig;
   /** Set when the seller failed a check: nothing more is signed for this tab. */
   stopped?: { code: string; message: string };
   /** Unix ms of the last write. */
