@@ -288,6 +288,10 @@ describe("a cheating seller", () => {
       expect(reloaded.sent.filter((s) => s.paid)).toHaveLength(0);
       expect(wallet.signatures - signaturesBefore).toBe(0); // not even the reloaded page's key derivation
 
+      // Another wallet of the same browser is not stopped by this wallet's tab.
+      const other = page(countingWallet(await fundedPayer(stack.anvil.rpcUrl)), storage);
+      expect((await sendJson(other.tab, seller.url)).success).toBe(true);
+
       // Closing refunds what the seller did not charge: the server's own total (two messages), checked against the
       // voucher we signed, not the lie.
       const start = await usdcBalance(stack.anvil.rpcUrl, payer.address);

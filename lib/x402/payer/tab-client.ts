@@ -195,7 +195,9 @@ export class TabClient {
         throw new TabStopped("policy_refused", `A message may cost up to ${this.usdc(price)}, over your per-message limit of ${this.usdc(policy.maxPerMessage)}; nothing was signed.`);
       }
       // A receiver that cheated on a tab of this wallet is refused before the wallet is asked for anything.
-      this.refuseIfStopped((t) => t.receiver !== undefined && isAddressEqual(t.receiver as Address, requirement.payTo as Address));
+      this.refuseIfStopped(
+        (t) => t.config !== undefined && isAddressEqual(t.config.payer, this.opts.wallet.address) && isAddressEqual(t.config.receiver, requirement.payTo as Address),
+      );
       const open = await this.schemeFor(requirement);
       const channelId = computeChannelId(open.scheme.buildChannelConfig(requirement), requirement.network).toLowerCase();
       this.refuseIfStopped((t) => t.channelId === channelId);
