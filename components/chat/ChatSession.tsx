@@ -23,6 +23,7 @@ import { ChatError } from "./ChatError";
 import { MessageList } from "./MessageList";
 import { MessageView } from "./MessageView";
 import { PayWith } from "./PayWith";
+import { TabProposal } from "./TabProposal";
 import { usePayingTransport } from "./usePayingTransport";
 
 /** One conversation with one agent; remounted (by key) when either changes. */
@@ -37,7 +38,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
   // null: the user chose no toolkits, so none are named and the agent uses all of its own.
   const [toolkits, setToolkits] = useState<string[] | null>(null);
   const [input, setInput] = useState("");
-  const { transport, stops, signed } = usePayingTransport(agent, network, ask);
+  const { transport, stops, signed, chooseTab, closeTab } = usePayingTransport(agent, network, ask);
   const journal = useLocalStore(journalStore, network.chainId);
   const unlocked = useSyncExternalStore(walletSession.subscribe, () => walletSession.getSnapshot()[network.chainId] ?? null, () => null);
   // Why the last reply failed, by code, as its stream said (`data-error`); the SDK's error carries only words.
@@ -143,6 +144,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
         </div>
       )}
       <PayWith network={network} />
+      <TabProposal agent={agent} network={network} chooseTab={chooseTab} closeTab={closeTab} />
       <form
         className="flex gap-2 border-t border-zinc-200 p-3 dark:border-zinc-800"
         onSubmit={(e) => {

@@ -1,7 +1,8 @@
 "use client";
 
 import { isToolOrDynamicToolUIPart } from "ai";
-import { networkByX402Id } from "@/lib/chains/networks";
+import { USDC_DECIMALS, networkByX402Id } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 import { Markdown } from "./Markdown";
@@ -82,7 +83,9 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
   return (
     <div data-testid="receipt" data-success={receipt.success} data-status={status} className={`rounded-md border p-2 text-xs ${tone}`}>
       <div className="font-medium">
-        {status === "paid"
+        {status === "paid" && receipt.tab
+          ? `Paid ${receipt.amountDisplay} of max ${formatUsdc(receipt.tab.maxAmount, networkByX402Id(receipt.network)?.usdc.decimals ?? USDC_DECIMALS, { unit: false })} on your tab`
+          : status === "paid"
           ? `Paid ${receipt.amountDisplay}`
           : status === "unconfirmed"
             ? `Unconfirmed: ${receipt.amountDisplay} signed, not found on chain (${receipt.error ?? "no proof"}). The history checks it again.`
@@ -95,6 +98,12 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
       {receipt.claimedTransaction && (
         <div data-testid="receipt-claimed-tx" className="mt-1 break-all font-mono text-zinc-500">
           The agent named {receipt.claimedTransaction}
+        </div>
+      )}
+      {receipt.tab && (
+        <div data-testid="receipt-tab" className="mt-1 text-zinc-600 dark:text-zinc-400">
+          {receipt.tab.depositTransaction ? "Opened the tab with its deposit · " : "No transaction: a voucher of your tab · "}
+          {formatUsdc(BigInt(receipt.tab.balance) - BigInt(receipt.tab.chargedCumulativeAmount), networkByX402Id(receipt.network)?.usdc.decimals ?? USDC_DECIMALS)} left
         </div>
       )}
       {receipt.transaction && (

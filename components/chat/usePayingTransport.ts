@@ -16,7 +16,10 @@ import { holdEntry, releaseEntry } from "@/lib/x402/payer/journal-lock";
 import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-stream";
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
+import { TabClient, TabStopped, type TabCharge, type TabWallet } from "@/lib/x402/payer/tab-client";
+import { tabStorage } from "@/lib/x402/payer/tab-store";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
+import { tabReceipts } from "./tab-stream";
 
 async function usdcBalance(network: Network, address: Address): Promise<bigint> {
   const res = await fetch(`/api/wallet/balances?chainId=${network.chainId}&address=${address}`, { cache: "no-store" });
@@ -40,6 +43,24 @@ function payingSigner(network: Network) {
   return external;
 }
 
+/** The paying wallet as a tab needs it: it signs (the session key's derivation, the deposit) and reads the channel. */
+function tabWallet(network: Network): TabWallet {
+  const signer = payingSigner(network);
+  if (!signer) throw new PaymentStopped("wallet_locked", "Unlock your wallet to open a tab.");
+  const reader = relayReader(network.chainId);
+  return {
+    address: signer.address,
+    signTypedData: (request) => signer.signTypedData(request),
+    readContract: (args) => reader.readContract(args as Parameters<typeof reader.readContract>[0]),
+  };
+}
+
+/** The user's choice for this agent: null until they open a tab (every message then pays `exact`, as always). */
+export interface TabChoice {
+  /** The deposit the user chose (atomic), or undefined for the proposed one. */
+  amount?: bigint;
+}
+
 /**
  * The chat transport for one agent on one network: posts through the paying
  * fetch, which pays with the chosen wallet within the user's policy, asking
@@ -53,6 +74,29 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
   let sending: { conversationId: string; messageId: string } | null = null;
   const chain = () => relayReader(network.chainId);
   const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
+  // The tab, once the user chose to open one: its client per paying wallet (the session key is the wallet's).
+  const tab = { choice: null as TabChoice | null, client: null as TabClient | null, payer: "", charge: null as TabCharge | null, onCharge: null as ((charge: TabCharge) => void) | null };
+  const tabClient = (): TabClient => {
+    const wallet = tabWallet(network);
+    if (tab.client && tab.payer === wallet.address) return tab.client;
+    tab.payer = wallet.address;
+    tab.client = new TabClient({
+      network,
+      wallet,
+      storage: tabStorage(network.chainId),
+      policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
+      usdcBalance: (address) => usdcBalance(network, address),
+      depositAmount: () => tab.choice?.amount,
+      // The deposit is a reservation against the budgets, counted before it is sent.
+      onDeposit: ({ amount }) => recordSpend(stores(), network.chainId, amount),
+      onCharge: (charge) => {
+        tab.charge = charge;
+        tab.onCharge?.(charge);
+        walletSession.touch();
+      },
+    });
+    return tab.client;
+  };
   const payingFetch = createPayingFetch({
     network,
     signer: () => payingSigner(network),
@@ -93,6 +137,19 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
       signed.last = null;
       signed.lost = false;
       sending = messageOf(init?.body);
+      if (tab.choice) {
+        tab.charge = null;
+        try {
+          const client = tabClient();
+          const res = await client.fetch(input as RequestInfo, init);
+          return tabReceipts(res, client, () => tab.charge, network);
+        } catch (err) {
+          // The chat shows a tab's stop like a payment's: by its reason, with its words.
+          if (err instanceof TabStopped) stops.last = new PaymentStopped(err.reason === "tab_seller_misbehaved" ? "payment_rejected" : err.reason, err.message);
+          else if (err instanceof PaymentStopped) stops.last = err;
+          throw err;
+        }
+      }
       try {
         const res = await payingFetch(input as RequestInfo, init);
         // An error answer to a sent payment (e.g. its proof already used) says nothing of its fate: the journal finds out.
@@ -116,7 +173,18 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
     // Only what the agent route reads; the body passed to sendMessage carries selectedToolkits.
     prepareSendMessagesRequest: ({ id, messages, body }) => ({ body: { ...body, id, messages } }),
   });
-  return { transport, stops, signed };
+  /** Closes the agent's tab: the cooperative refund; the unused part of the deposit goes back to the budgets. */
+  const closeTab = async (url: string) => {
+    const result = await tabClient().close(url);
+    recordSpend(stores(), network.chainId, -result.refunded);
+    tab.choice = null;
+    return result;
+  };
+  /** The user's choice of paying this agent by tab; a choice already made keeps its amount. */
+  const chooseTab = (choice: TabChoice | null) => {
+    tab.choice = choice && tab.choice && choice.amount === undefined ? tab.choice : choice;
+  };
+  return { transport, stops, signed, chooseTab, closeTab };
 }
 
 /** The conversation and the user message a chat request is for (useChat's body: `id`, and the last message). */

@@ -21,6 +21,8 @@ export interface ChatAgent {
   priceDisplay: string;
   /** Why it cannot be paid from this wallet, or null. */
   blocked: string | null;
+  /** Its 402 offers a tab (x402 `batch-settlement`): the chat proposes opening one. */
+  tab?: boolean;
 }
 
 export function catalogAgent(entry: CatalogEntry, network: Network): ChatAgent {
@@ -45,6 +47,7 @@ export function catalogAgent(entry: CatalogEntry, network: Network): ChatAgent {
       : null,
     priceDisplay: formatUsdc(amount, decimals),
     blocked,
+    tab: entry.schemes.includes("batch-settlement"),
   };
 }
 

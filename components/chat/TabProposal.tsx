@@ -1,0 +1,125 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { useLocalStore } from "@/lib/browser/store";
+import type { Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
+import { parseLimit, readPolicy, readSpent } from "@/lib/x402/payer/policy";
+import { DEFAULT_DEPOSIT_MESSAGES, tabDeposit } from "@/lib/x402/payer/tab-client";
+import { openTabs, tabStore, type StoredTab } from "@/lib/x402/payer/tab-store";
+import type { ChatAgent } from "@/lib/x402/payer/chat-agent";
+import { Button } from "@/components/ui/Button";
+import { Input } from "@/components/ui/Input";
+import type { TabChoice } from "./usePayingTransport";
+
+/** The open tab this browser holds with the agent (its receiver), if any. */
+export function agentTab(tabs: StoredTab[], agent: ChatAgent): StoredTab | undefined {
+  const payTo = agent.shown?.payTo.toLowerCase();
+  return payTo ? openTabs(tabs).find((t) => !t.stopped && t.receiver?.toLowerCase() === payTo) : undefined;
+}
+
+/**
+ * "Open a tab of X USDC with <agent>", for an agent that offers one: the deposit proposed covers about 20 messages
+ * at its price, bounded by the budgets left; the user may change it. Until they open one, every message pays
+ * `exact` as before. Once open: the tab's balance, what it has spent, and Close (the refund).
+ */
+export function TabProposal({ agent, network, chooseTab, closeTab }: {
+  agent: ChatAgent;
+  network: Network;
+  /** Tells the transport to pay this agent's messages by tab (null: `exact` again). */
+  chooseTab(choice: TabChoice | null): void;
+  closeTab(url: string): Promise<{ refunded: bigint; transaction: string }>;
+}) {
+  const tabs = useLocalStore(tabStore, network.chainId);
+  const open = agentTab(tabs, agent);
+  // A tab left open (a reload, another page) goes on paying: opening it was the user's choice.
+  const [chosen, setChosen] = useState(() => open !== undefined);
+  const [amount, setAmount] = useState<string | null>(null);
+  const [closing, setClosing] = useState<"idle" | "busy" | { error: string } | { refunded: bigint; transaction: string }>("idle");
+  const usdc = (atomic: bigint) => formatUsdc(atomic, network.usdc.decimals);
+  useEffect(() => {
+    if (chosen) chooseTab({});
+  }, [chosen, chooseTab]);
+  if (typeof window === "undefined" || !agent.tab || agent.blocked || !agent.shown) return null;
+
+  const price = agent.shown.amount;
+  const proposed = (() => {
+    const deposit = tabDeposit({ price, messages: DEFAULT_DEPOSIT_MESSAGES, minimum: price, policy: readPolicy(window.localStorage), spent: readSpent({ local: window.localStorage, session: window.sessionStorage }, network.chainId) });
+    return deposit.ok ? deposit.amount : null;
+  })();
+  const typed = amount === null ? proposed : parseLimit(amount);
+
+  if (chosen) {
+    const balance = BigInt(open?.context?.balance ?? "0");
+    const spent = BigInt(open?.context?.chargedCumulativeAmount ?? "0");
+    return (
+      <div data-testid="tab-bar" className="flex flex-wrap items-center gap-3 border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
+        {open ? (
+          <span data-testid="tab-state">
+            Tab with {agent.name}: <strong data-testid="tab-left">{usdc(balance - spent)}</strong> left of {usdc(balance)} · spent{" "}
+            <span data-testid="tab-spent">{usdc(spent)}</span>
+          </span>
+        ) : typeof closing === "object" && "transaction" in closing ? (
+          <span data-testid="tab-closed">
+            Tab closed: {usdc(closing.refunded)} refunded · <span className="font-mono">{closing.transaction.slice(0, 10)}…</span>
+          </span>
+        ) : (
+          <span data-testid="tab-pending">Your next message opens a tab with {agent.name}.</span>
+        )}
+        {open?.url && (
+          <Button
+            size="sm"
+            data-testid="tab-close"
+            disabled={closing === "busy"}
+            onClick={() => {
+              setClosing("busy");
+              closeTab(open.url!).then(
+                (result) => {
+                  setClosing(result);
+                  setChosen(false);
+                },
+                (err: Error) => setClosing({ error: err.message }),
+              );
+            }}
+          >
+            {closing === "busy" ? "Closing…" : "Close tab"}
+          </Button>
+        )}
+        {typeof closing === "object" && "error" in closing && (
+          <span data-testid="tab-close-error" className="text-red-700 dark:text-red-400">
+            {closing.error}
+          </span>
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <div data-testid="tab-proposal" className="flex flex-wrap items-center gap-2 border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
+      {typeof closing === "object" && "transaction" in closing && (
+        <span data-testid="tab-closed">Tab closed: {usdc(closing.refunded)} refunded.</span>
+      )}
+      <span>Open a tab of</span>
+      <Input
+        data-testid="tab-amount"
+        aria-label="Tab deposit in USDC"
+        className="w-20"
+        inputMode="decimal"
+        value={amount ?? (proposed === null ? "" : formatUsdc(proposed, network.usdc.decimals, { unit: false }))}
+        onChange={(e) => setAmount(e.target.value)}
+      />
+      <span>USDC with {agent.name}: one signature, then no prompt per message.</span>
+      <Button
+        size="sm"
+        data-testid="tab-open"
+        disabled={typed === null || typed < price}
+        onClick={() => {
+          chooseTab(amount === null ? {} : { amount: typed ?? undefined });
+          setChosen(true);
+        }}
+      >
+        Open a tab
+      </Button>
+    </div>
+  );
+}

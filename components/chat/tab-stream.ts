@@ -1,0 +1,102 @@
+/**
+ * A tab's streamed reply as the chat shows it. The agent's `data-receipt` is only a claim: it goes to the tab
+ * client (`settled`), which checks it against the voucher it signed, and the receipt the chat sees is rebuilt from
+ * what the tab adopted (the charge, the voucher's maximum, the tab's total and balance). A tab receipt never goes
+ * through the on-chain check of `exact` payments: a voucher moves nothing on chain (only the deposit does).
+ */
+import { explorerTxUrl, type Network } from "@/lib/chains/networks";
+import { formatUsdc } from "@/lib/chains/usdc";
+import type { TabCharge } from "@/lib/x402/payer/tab-client";
+import { TabStopped } from "@/lib/x402/payer/tab-client";
+import type { ChatChunk } from "@/lib/x402/shared/chat-message";
+import type { Receipt } from "@/lib/x402/shared/receipt";
+
+export interface TabSettle {
+  settled(receipt: Receipt | null): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const sseData = (chunk: ChatChunk) => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
+
+/** The receipt of one tab charge, from what the tab adopted; the deposit's transaction as the agent named it. */
+export function tabReceipt(claim: Partial<Receipt>, charge: TabCharge, network: Network): Receipt {
+  const deposit = charge.deposit !== undefined && typeof claim.tab?.depositTransaction === "string" ? claim.tab.depositTransaction : undefined;
+  return {
+    paymentId: typeof claim.paymentId === "string" ? claim.paymentId : `${charge.channelId}:${charge.chargedCumulative}`,
+    success: true,
+    transaction: deposit ?? "",
+    network: network.caip2,
+    chainId: network.chainId,
+    payer: typeof claim.payer === "string" ? claim.payer : "",
+    payTo: typeof claim.payTo === "string" ? claim.payTo : "",
+    asset: network.usdc.address,
+    amount: charge.charged.toString(),
+    amountDisplay: formatUsdc(charge.charged, network.usdc.decimals),
+    explorerUrl: deposit ? explorerTxUrl(network, deposit) : null,
+    tab: {
+      channelId: charge.channelId,
+      chargedAmount: charge.charged.toString(),
+      chargedCumulativeAmount: charge.chargedCumulative.toString(),
+      balance: charge.balance.toString(),
+      maxAmount: charge.maxAmount.toString(),
+      ...(deposit && { depositTransaction: deposit }),
+    },
+  };
+}
+
+/**
+ * `res` with its receipt replaced by the tab's own: `charges()` returns the charge the tab adopted from the claim
+ * (set by its onCharge). A claim that fails the tab's checks ends the reply with a `data-error` saying so.
+ */
+export function tabReceipts(res: Response, tab: TabSettle, lastCharge: () => TabCharge | null, network: Network): Response {
+  if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) return res;
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const handle = async (event: string, controller: TransformStreamDefaultController<Uint8Array>) => {
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+    let chunk: { type?: unknown; data?: unknown } = {};
+    try {
+      chunk = JSON.parse(data) as typeof chunk;
+    } catch {
+      // not JSON ([DONE]): passed on as it came
+    }
+    if (chunk.type !== "data-receipt") {
+      controller.enqueue(encoder.encode(`${event}\n\n`));
+      return;
+    }
+    const claim = (typeof chunk.data === "object" && chunk.data !== null ? chunk.data : {}) as Partial<Receipt>;
+    try {
+      await tab.settled(claim as Receipt);
+    } catch (err) {
+      const message = err instanceof TabStopped ? err.message : `The tab could not take this charge: ${(err as Error).message}`;
+      controller.enqueue(sseData({ type: "data-error", data: { code: err instanceof TabStopped ? err.reason : "tab_seller_misbehaved", message } as never, transient: true }));
+      return;
+    }
+    const charge = lastCharge();
+    // Not charged (the agent says so): its words are kept, there is nothing to show as paid.
+    if (!claim.success || !charge) {
+      controller.enqueue(sseData({ type: "data-receipt", data: { ...(claim as Receipt), success: false, tab: undefined, error: claim.error ?? "not charged" } }));
+      return;
+    }
+    controller.enqueue(sseData({ type: "data-receipt", data: tabReceipt(claim, charge, network) }));
+  };
+  const body = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(bytes, controller) {
+        buffer += decoder.decode(bytes, { stream: true });
+        const events = buffer.split(/\r?\n\r?\n/);
+        buffer = events.pop() ?? "";
+        for (const event of events) if (event.trim()) await handle(event, controller);
+      },
+      async flush(controller) {
+        buffer += decoder.decode();
+        if (buffer.trim()) await handle(buffer, controller);
+      },
+    }),
+  );
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}

@@ -1,0 +1,55 @@
+import { expect, test } from "@playwright/test";
+import { erc20Abi, parseUnits, type Address } from "viem";
+import { NETWORKS } from "../lib/chains/networks";
+import { ChatPage } from "./pages/chat";
+import { WalletPage } from "./pages/wallet";
+import { chain, usdcOf } from "./support/chain";
+
+/** USDC transfers on chain from or to `address` since `fromBlock`. */
+async function transfers(address: Address, fromBlock: bigint) {
+  const logs = (side: "from" | "to") =>
+    chain.getContractEvents({ address: NETWORKS.local.usdc.address, abi: erc20Abi, eventName: "Transfer", args: { [side]: address }, fromBlock });
+  return { out: await logs("from"), in: await logs("to") };
+}
+
+test("a tab with the Market Analyst: one deposit for three messages, receipts of max 0.01, close refunds the rest", async ({ page }) => {
+  const [wallet, chat] = [new WalletPage(page), new ChatPage(page)];
+  await page.goto("/");
+  const address = await wallet.create();
+  await wallet.getTestFunds();
+  await wallet.close();
+  const start = await usdcOf(address);
+  const fromBlock = await chain.getBlockNumber();
+
+  await chat.openAgent();
+  // The proposal: about 20 messages at the agent's maximum (0.01), within the default budgets.
+  await expect(page.getByTestId("tab-proposal")).toContainText("with Market Analyst");
+  await expect(page.getByTestId("tab-amount")).toHaveValue("0.2");
+  await page.getByTestId("tab-open").click();
+  await expect(page.getByTestId("tab-pending")).toBeVisible();
+
+  for (let i = 1; i <= 3; i += 1) {
+    await chat.send(`What is the current price of ETH? (${i})`);
+    await expect(chat.receipt).toHaveCount(i);
+    await expect(chat.receipt.nth(i - 1)).toHaveAttribute("data-status", "paid");
+  }
+  const lines = await chat.receipt.allTextContents();
+  for (const line of lines) expect(line).toMatch(/Paid [\d.]+ USDC of max 0\.01 on your tab/);
+  const charges = lines.map((line) => parseUnits(/Paid ([\d.]+) USDC/.exec(line)![1]!, 6)).reduce((a, b) => a + b, 0n);
+  await expect(page.getByTestId("tab-spent")).toHaveText(`${Number(charges) / 1e6} USDC`);
+
+  // On chain: the deposit is the only USDC that left the wallet.
+  const open = await transfers(address, fromBlock);
+  expect(open.out).toHaveLength(1);
+  expect(open.out[0]!.args.value).toBe(200_000n);
+  expect(open.in).toHaveLength(0);
+
+  await page.getByTestId("tab-close").click();
+  await expect(page.getByTestId("tab-closed")).toContainText("refunded");
+  const closed = await transfers(address, fromBlock);
+  expect(closed.out).toHaveLength(1);
+  expect(closed.in).toHaveLength(1); // the refund
+  expect(await usdcOf(address)).toBe(start - charges);
+  // Closed: the next message would be offered a tab again, and pays `exact` until the user opens one.
+  await expect(page.getByTestId("tab-proposal")).toBeVisible();
+});
