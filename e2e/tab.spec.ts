@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { erc20Abi, parseUnits, type Address } from "viem";
 import { NETWORKS } from "../lib/chains/networks";
 import { ChatPage } from "./pages/chat";
-import { WalletPage } from "./pages/wallet";
+import { PASSWORD, WalletPage } from "./pages/wallet";
 import { chain, usdcOf } from "./support/chain";
 
 /** USDC transfers on chain from or to `address` since `fromBlock`. */
@@ -37,6 +37,10 @@ test("a tab with the Market Analyst: one deposit for three messages, receipts of
   for (const line of lines) expect(line).toMatch(/Paid [\d.]+ USDC of max 0\.01 on your tab/);
   const charges = lines.map((line) => parseUnits(/Paid ([\d.]+) USDC/.exec(line)![1]!, 6)).reduce((a, b) => a + b, 0n);
   await expect(page.getByTestId("tab-spent")).toHaveText(`${Number(charges) / 1e6} USDC`);
+  // The side panel lists it too.
+  await expect(page.getByTestId("open-tab")).toHaveCount(1);
+  await expect(page.getByTestId("open-tab")).toContainText("Market Analyst");
+  await expect(page.getByTestId("open-tab-spent")).toHaveText(`${Number(charges) / 1e6} USDC`);
 
   // On chain: the deposit is the only USDC that left the wallet.
   const open = await transfers(address, fromBlock);
@@ -51,5 +55,45 @@ test("a tab with the Market Analyst: one deposit for three messages, receipts of
   expect(closed.in).toHaveLength(1); // the refund
   expect(await usdcOf(address)).toBe(start - charges);
   // Closed: the next message would be offered a tab again, and pays `exact` until the user opens one.
+  await expect(page.getByTestId("tab-proposal")).toBeVisible();
+});
+
+test("a reload mid-tab continues it with no new deposit; closing it from the side panel's open tabs refunds the rest", async ({ page }) => {
+  const [wallet, chat] = [new WalletPage(page), new ChatPage(page)];
+  await page.goto("/");
+  const address = await wallet.create();
+  await wallet.getTestFunds();
+  await wallet.close();
+  const start = await usdcOf(address);
+  const fromBlock = await chain.getBlockNumber();
+
+  await chat.openAgent();
+  await page.getByTestId("tab-open").click();
+  await chat.send("What is the current price of ETH?");
+  await expect(chat.receipt).toHaveAttribute("data-status", "paid");
+
+  // A reload locks the wallet (its key lived in memory); the tab is still open, and the conversation goes on paying it.
+  await page.reload();
+  await wallet.open();
+  await wallet.unlock(PASSWORD);
+  await wallet.close();
+  await chat.conversations.first().click();
+  await expect(page.getByTestId("tab-state")).toBeVisible();
+  await chat.send("And the price of BTC?");
+  await expect(chat.receipt).toHaveCount(2);
+  await expect(chat.receipt.nth(1)).toHaveAttribute("data-status", "paid");
+  await expect(chat.receipt.nth(1)).toContainText("of max 0.01 on your tab");
+  const lines = await chat.receipt.allTextContents();
+  const charges = lines.map((line) => parseUnits(/Paid ([\d.]+) USDC/.exec(line)![1]!, 6)).reduce((a, b) => a + b, 0n);
+  expect((await transfers(address, fromBlock)).out).toHaveLength(1); // no second deposit
+
+  await page.getByTestId("open-tab-close").click();
+  await expect(page.getByTestId("open-tabs-refund")).toContainText("Refunded");
+  await expect(page.getByTestId("open-tab")).toHaveCount(0);
+  const closed = await transfers(address, fromBlock);
+  expect(closed.out).toHaveLength(1);
+  expect(closed.in).toHaveLength(1);
+  expect(await usdcOf(address)).toBe(start - charges);
+  // The chat's tab bar follows: the next message would pay `exact` unless a tab is opened again.
   await expect(page.getByTestId("tab-proposal")).toBeVisible();
 });

@@ -37,9 +37,13 @@ export function TabProposal({ agent, network, chooseTab, closeTab }: {
   const [amount, setAmount] = useState<string | null>(null);
   const [closing, setClosing] = useState<"idle" | "busy" | { error: string } | { refunded: bigint; transaction: string }>("idle");
   const usdc = (atomic: bigint) => formatUsdc(atomic, network.usdc.decimals);
-  useEffect(() => {
-    if (chosen) chooseTab({});
-  }, [chosen, chooseTab]);
+  // A tab closed elsewhere (the side panel's open tabs) ends the choice: messages pay `exact` until one is opened.
+  const [shown, setShown] = useState(open?.channelId);
+  if (shown !== open?.channelId) {
+    setShown(open?.channelId);
+    if (shown && !open) setChosen(false);
+  }
+  useEffect(() => chooseTab(chosen ? {} : null), [chosen, chooseTab]);
   if (typeof window === "undefined" || !agent.tab || agent.blocked || !agent.shown) return null;
 
   const price = agent.shown.amount;

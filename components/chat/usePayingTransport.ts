@@ -4,10 +4,8 @@ import { DefaultChatTransport } from "ai";
 import { useState } from "react";
 import type { Address } from "viem";
 import type { Network } from "@/lib/chains/networks";
-import { getExternalSigner } from "@/lib/wallet/external-bridge";
 import { walletSession } from "@/lib/wallet/session";
 import { createPayingFetch, PaymentStopped, type ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
-import { readPayWith } from "@/lib/x402/payer/pay-with";
 import { readPolicy, readSpent, recordSpend } from "@/lib/x402/payer/policy";
 import { relayReader } from "@/lib/x402/payer/chain-reader";
 import { confirmPayment } from "@/lib/x402/payer/receipt-check";
@@ -16,43 +14,17 @@ import { holdEntry, releaseEntry } from "@/lib/x402/payer/journal-lock";
 import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-stream";
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
-import { TabClient, TabStopped, type TabCharge, type TabWallet } from "@/lib/x402/payer/tab-client";
+import { TabClient, TabStopped, type TabCharge } from "@/lib/x402/payer/tab-client";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
+import { payingSigner, tabWallet } from "./paying-wallet";
+import { closeTab as closeWith } from "./tab-actions";
 import { tabReceipts } from "./tab-stream";
 
 async function usdcBalance(network: Network, address: Address): Promise<bigint> {
   const res = await fetch(`/api/wallet/balances?chainId=${network.chainId}&address=${address}`, { cache: "no-store" });
   if (!res.ok) throw new PaymentStopped("not_payable", `Could not read your balance on ${network.name} (HTTP ${res.status}); nothing was paid.`);
   return BigInt(((await res.json()) as { usdc: string }).usdc);
-}
-
-/**
- * The wallet the user chose to pay with on this network, asked at each payment: the unlocked local key, or the
- * connected external wallet (one signature prompt per message; it signs for this network's chain only).
- */
-function payingSigner(network: Network) {
-  if (readPayWith(window.localStorage, network.chainId) === "local") {
-    // A key unlocked for another network is never used here.
-    return walletSession.account(network.chainId);
-  }
-  const external = getExternalSigner(network.chainId);
-  if (!external) {
-    throw new PaymentStopped("wallet_locked", "You chose to pay with your connected wallet, and none is connected: connect it in the wallet menu, or pay with the local wallet.");
-  }
-  return external;
-}
-
-/** The paying wallet as a tab needs it: it signs (the session key's derivation, the deposit) and reads the channel. */
-function tabWallet(network: Network): TabWallet {
-  const signer = payingSigner(network);
-  if (!signer) throw new PaymentStopped("wallet_locked", "Unlock your wallet to open a tab.");
-  const reader = relayReader(network.chainId);
-  return {
-    address: signer.address,
-    signTypedData: (request) => signer.signTypedData(request),
-    readContract: (args) => reader.readContract(args as Parameters<typeof reader.readContract>[0]),
-  };
 }
 
 /** The user's choice for this agent: null until they open a tab (every message then pays `exact`, as always). */
@@ -175,8 +147,7 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
   });
   /** Closes the agent's tab: the cooperative refund; the unused part of the deposit goes back to the budgets. */
   const closeTab = async (url: string) => {
-    const result = await tabClient().close(url);
-    recordSpend(stores(), network.chainId, -result.refunded);
+    const result = await closeWith(network, url, tabClient());
     tab.choice = null;
     return result;
   };

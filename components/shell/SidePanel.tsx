@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { ConversationList } from "@/components/chat/ConversationList";
+import { OpenTabsLazy } from "@/components/chat/OpenTabsLazy";
 import { PolicySettingsLazy } from "@/components/chat/PolicySettingsLazy";
 import { NetworkStatusBadge } from "@/components/network/NetworkStatusBadge";
 
@@ -18,6 +19,10 @@ export function SidePanel() {
       <section className="flex flex-col gap-2">
         <h2 className={heading}>Conversations</h2>
         <ConversationList />
+      </section>
+      <section className="flex flex-col gap-2">
+        <h2 className={heading}>Open tabs</h2>
+        <OpenTabsLazy />
       </section>
       <section className="flex flex-col gap-2">
         <h2 className={heading}>Spending limits</h2>

@@ -1,0 +1,28 @@
+/**
+ * Closing a tab from anywhere in the app (the chat's tab bar, the side panel's open tabs): the cooperative refund
+ * through the agent's route, signed by the tab's session key (derived again from the paying wallet if this page has
+ * not yet), and the unused part of the deposit given back to the budgets it was reserved from.
+ */
+import type { Network } from "@/lib/chains/networks";
+import { readPolicy, readSpent, recordSpend } from "@/lib/x402/payer/policy";
+import type { TabClient } from "@/lib/x402/payer/tab-client";
+import { TabClient as Client } from "@/lib/x402/payer/tab-client";
+import { tabStorage } from "@/lib/x402/payer/tab-store";
+import { tabWallet } from "./paying-wallet";
+
+const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
+
+export async function closeTab(network: Network, url: string, client?: TabClient): Promise<{ refunded: bigint; transaction: string }> {
+  const tab =
+    client ??
+    new Client({
+      network,
+      wallet: tabWallet(network),
+      storage: tabStorage(network.chainId),
+      policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
+    });
+  const result = await tab.close(url);
+  // The deposit was counted against the budgets when it was sent: what comes back is freed again.
+  recordSpend(stores(), network.chainId, -result.refunded);
+  return result;
+}
