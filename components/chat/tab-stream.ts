@@ -46,7 +46,8 @@ export function tabReceipt(claim: Partial<Receipt>, charge: TabCharge, network: 
 
 /**
  * `res` with its receipt replaced by the tab's own: `charges()` returns the charge the tab adopted from the claim
- * (set by its onCharge). A claim that fails the tab's checks ends the reply with a `data-error` saying so.
+ * (set by its onCharge). A claim that fails the tab's checks ends the reply in an error saying so (`data-error`, then
+ * the stream's error), with no receipt.
  */
 export function tabReceipts(res: Response, tab: TabSettle, lastCharge: () => TabCharge | null, network: Network): Response {
   if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) return res;
@@ -74,6 +75,8 @@ export function tabReceipts(res: Response, tab: TabSettle, lastCharge: () => Tab
     } catch (err) {
       const message = err instanceof TabStopped ? err.message : `The tab could not take this charge: ${(err as Error).message}`;
       controller.enqueue(sseData({ type: "data-error", data: { code: err instanceof TabStopped ? err.reason : "tab_seller_misbehaved", message } as never, transient: true }));
+      // The reply ends in an error the chat shows (not a reply that looks paid): the tab signs nothing more.
+      controller.error(err instanceof TabStopped ? err : new TabStopped("tab_seller_misbehaved", message));
       return;
     }
     const charge = lastCharge();
