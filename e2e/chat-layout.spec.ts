@@ -1,18 +1,10 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startExternalX402Server } from "../test/support/external-x402-server";
 import { ChatPage } from "./pages/chat";
 import { Layout } from "./pages/layout";
 import { WalletPage } from "./pages/wallet";
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-
-async function startWithFunds(page: Page) {
-  const wallet = new WalletPage(page);
-  await page.goto("/");
-  await wallet.create();
-  await wallet.getTestFunds();
-  await wallet.close();
-}
 
 for (const viewport of [
   { width: 1280, height: 800 },
@@ -23,7 +15,7 @@ for (const viewport of [
 
     test("after three replies the latest reply and the composer are in view; scrolled up, 'Jump to latest' brings the reply back", async ({ page }) => {
       const [chat, layout] = [new ChatPage(page), new Layout(page)];
-      await startWithFunds(page);
+      await new WalletPage(page).startFunded();
       await chat.openAgent();
       for (let n = 1; n <= 3; n++) {
         await chat.send("What is the current price of ETH?");

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { erc20Abi, parseEventLogs, type Address, type Hex } from "viem";
+import { erc20Abi, parseEventLogs, type Hex } from "viem";
 import { EXTERNAL_PAY_TO, EXTERNAL_PRICE_ATOMIC, startExternalX402Server } from "../test/support/external-x402-server";
 import { ChatPage, MARKET_PAY_TO } from "./pages/chat";
 import { HistoryPage } from "./pages/history";
@@ -14,19 +14,10 @@ function captureRequests(page: Page): string[] {
   return requests;
 }
 
-async function startWithFunds(page: Page): Promise<Address> {
-  const wallet = new WalletPage(page);
-  await page.goto("/");
-  const address = await wallet.create();
-  await wallet.getTestFunds();
-  await wallet.close();
-  return address;
-}
-
 test("pay the market agent for an ETH price: tool call, streamed answer, receipt, history, real transfer", async ({ page }) => {
   const [wallet, chat, history] = [new WalletPage(page), new ChatPage(page), new HistoryPage(page)];
   const requests = captureRequests(page);
-  const address = await startWithFunds(page);
+  const address = await new WalletPage(page).startFunded();
 
   await chat.openAgent();
   await expect(chat.agentName).toHaveText("Market Analyst");
@@ -78,7 +69,7 @@ test("pay the market agent for an ETH price: tool call, streamed answer, receipt
 test("above the per-message cap the app asks first; refusing signs and sends nothing", async ({ page }) => {
   const chat = new ChatPage(page);
   const requests = captureRequests(page);
-  const address = await startWithFunds(page);
+  const address = await new WalletPage(page).startFunded();
   await chat.setMaxPerMessage("0.005");
 
   await chat.openAgent();
@@ -98,7 +89,7 @@ test("above the per-message cap the app asks first; refusing signs and sends not
 test("the approval question is a modal dialog: focus moves into it, Escape refuses, the focus comes back", async ({ page }) => {
   const chat = new ChatPage(page);
   const requests = captureRequests(page);
-  await startWithFunds(page);
+  await new WalletPage(page).startFunded();
   await chat.setMaxPerMessage("0.005");
 
   await chat.openAgent();
@@ -122,7 +113,7 @@ test("paste the URL of another x402 server: the probe shows its price, and a mes
   const external = await startExternalX402Server({ rpcUrl: process.env.E2E_ANVIL_RPC_URL! });
   try {
     const before = await usdcOf(EXTERNAL_PAY_TO);
-    const address = await startWithFunds(page);
+    const address = await new WalletPage(page).startFunded();
     await chat.probe(`${external.url}/chat`);
     await expect(chat.probeResult).toHaveAttribute("data-payable", "true");
     await expect(chat.probePrice).toHaveText("0.02 USDC");

@@ -1,19 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import { ChatPage, MARKET_PAY_TO } from "./pages/chat";
 import { HistoryPage } from "./pages/history";
 import { WalletPage } from "./pages/wallet";
 import { chain } from "./support/chain";
-
-async function startWithFunds(page: Page): Promise<Address> {
-  const wallet = new WalletPage(page);
-  await page.goto("/");
-  const address = await wallet.create();
-  await wallet.getTestFunds();
-  await wallet.close();
-  return address;
-}
 
 async function seriousViolations(page: Page) {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -22,7 +13,7 @@ async function seriousViolations(page: Page) {
 
 test("a local receipt opens its transaction in the app: succeeded, its block, the Transfer of the paid amount from payer to payee; the history links it and charts it", async ({ page }) => {
   const [chat, history] = [new ChatPage(page), new HistoryPage(page)];
-  const address = await startWithFunds(page);
+  const address = await new WalletPage(page).startFunded();
   await chat.openAgent();
   await chat.send("What is the current price of ETH?");
   await expect(chat.receipt).toHaveAttribute("data-success", "true");
@@ -58,7 +49,7 @@ test("a local receipt opens its transaction in the app: succeeded, its block, th
 test("on a phone the history's payments are cards that fit the screen", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   const [chat, history] = [new ChatPage(page), new HistoryPage(page)];
-  await startWithFunds(page);
+  await new WalletPage(page).startFunded();
   await chat.openAgent();
   await chat.send("What is the current price of ETH?");
   await expect(chat.receipt).toHaveAttribute("data-success", "true");

@@ -1,24 +1,14 @@
-import { expect, test, type Page } from "@playwright/test";
-import type { Address } from "viem";
+import { expect, test } from "@playwright/test";
 import { ChatPage, MARKET } from "./pages/chat";
 import { HistoryPage } from "./pages/history";
 import { PASSWORD, WalletPage } from "./pages/wallet";
 import { chain, usdcOf } from "./support/chain";
 
-async function startWithFunds(page: Page): Promise<Address> {
-  const wallet = new WalletPage(page);
-  await page.goto("/");
-  const address = await wallet.create();
-  await wallet.getTestFunds();
-  await wallet.close();
-  return address;
-}
-
 const isPaidChat = (url: string) => /\/api\/x402\/[^/]+\/chat$/.test(new URL(url).pathname);
 
 test("reload while paying: history equals what the wallet spent on chain, and the reply comes back", async ({ page }) => {
   const [wallet, chat, history] = [new WalletPage(page), new ChatPage(page), new HistoryPage(page)];
-  const address = await startWithFunds(page);
+  const address = await new WalletPage(page).startFunded();
   await chat.openAgent();
 
   // The tab dies with its payment on the way: the paid request reaches the agent, which answers in full and
@@ -109,7 +99,7 @@ test("a message that could not be paid is marked, replaced by the next one, and 
 
 test("our Market Analyst reached by its URL answers with its price tool; toolkits are sent only when chosen", async ({ page, baseURL }) => {
   const chat = new ChatPage(page);
-  await startWithFunds(page);
+  await new WalletPage(page).startFunded();
   await chat.probe(`${baseURL}/api/x402/${MARKET}/chat`);
   await expect(chat.probeResult).toHaveAttribute("data-payable", "true");
   await chat.useProbed();

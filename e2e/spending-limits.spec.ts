@@ -1,17 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
-import type { Address } from "viem";
 import { ChatPage } from "./pages/chat";
 import { WalletPage } from "./pages/wallet";
 import { usdcOf } from "./support/chain";
-
-async function startWithFunds(page: Page): Promise<Address> {
-  const wallet = new WalletPage(page);
-  await page.goto("/");
-  const address = await wallet.create();
-  await wallet.getTestFunds();
-  await wallet.close();
-  return address;
-}
 
 /** The payment headers the page sent: a signed payment leaves the browser in one of them. */
 function paymentHeaders(page: Page): string[] {
@@ -26,7 +16,7 @@ function paymentHeaders(page: Page): string[] {
 test("a per-message limit typed below the price applies with nothing else pressed: the message is refused by policy, nothing signed", async ({ page }) => {
   const chat = new ChatPage(page);
   const payments = paymentHeaders(page);
-  const address = await startWithFunds(page);
+  const address = await new WalletPage(page).startFunded();
 
   // Typed only: no save button, no Enter, no leaving the field.
   await chat.maxPerMessage.fill("0.005");
@@ -63,7 +53,7 @@ test("a limit being typed that is not an amount is flagged with the limit still 
 
 test("the session and day budgets show what was spent against them, as soon as a message is paid", async ({ page }) => {
   const chat = new ChatPage(page);
-  await startWithFunds(page);
+  await new WalletPage(page).startFunded();
   const session = page.getByTestId("policy-spent-session");
   const today = page.getByTestId("policy-spent-today");
   await expect(session).toHaveAttribute("data-atomic", "0");

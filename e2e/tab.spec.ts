@@ -14,10 +14,7 @@ async function transfers(address: Address, fromBlock: bigint) {
 
 test("a tab with the Market Analyst: one deposit for three messages, receipts of max 0.01, close refunds the rest", async ({ page }) => {
   const [wallet, chat] = [new WalletPage(page), new ChatPage(page)];
-  await page.goto("/");
-  const address = await wallet.create();
-  await wallet.getTestFunds();
-  await wallet.close();
+  const address = await wallet.startFunded();
   const start = await usdcOf(address);
   const fromBlock = await chain.getBlockNumber();
 
@@ -60,10 +57,7 @@ test("a tab with the Market Analyst: one deposit for three messages, receipts of
 
 test("a reload mid-tab continues it with no new deposit; closing it from the side panel's open tabs refunds the rest", async ({ page }) => {
   const [wallet, chat] = [new WalletPage(page), new ChatPage(page)];
-  await page.goto("/");
-  const address = await wallet.create();
-  await wallet.getTestFunds();
-  await wallet.close();
+  const address = await wallet.startFunded();
   const start = await usdcOf(address);
   const fromBlock = await chain.getBlockNumber();
 

@@ -1,5 +1,4 @@
 import { expect, test } from "@playwright/test";
-import type { Address } from "viem";
 import { ChatPage } from "./pages/chat";
 import { WalletPage } from "./pages/wallet";
 import { usdcOf } from "./support/chain";
@@ -10,10 +9,7 @@ const GUIDE = "00000000-0000-0000-0000-000000000003";
 // x402 Guide's price tool then fails on every call, and the reply must cost nothing.
 test("a reply whose every tool call failed is not charged, and the agent card says its toolkit is down", async ({ page }) => {
   const [wallet, chat] = [new WalletPage(page), new ChatPage(page)];
-  await page.goto("/");
-  const address = (await wallet.create()) as Address;
-  await wallet.getTestFunds();
-  await wallet.close();
+  const address = await wallet.startFunded();
   const before = await usdcOf(address);
 
   await expect(chat.agentCard(GUIDE)).toContainText("DeFiLlama unreachable");

@@ -86,6 +86,15 @@ export class WalletPage {
     await expect(this.usdc).toHaveAttribute("data-atomic", "10000000");
   }
 
+  /** The common start of a paying spec: the home page, a new wallet with test funds, the panel closed. */
+  async startFunded(): Promise<Address> {
+    await this.page.goto("/");
+    const address = await this.create();
+    await this.getTestFunds();
+    await this.close();
+    return address;
+  }
+
   async unlock(password: string) {
     await this.page.getByTestId("unlock-password").fill(password);
     await this.page.getByTestId("unlock-submit").click();
