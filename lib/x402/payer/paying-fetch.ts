@@ -121,7 +121,8 @@ export function createPayingFetch(opts: PayingFetchOptions): typeof fetch {
   };
 }
 
-async function readPaymentRequired(res: Response): Promise<PaymentRequired> {
+/** A 402's quote, from its PAYMENT-REQUIRED header or its v1 body; null when neither is one the SDK reads. */
+export async function readQuote(res: Response): Promise<PaymentRequired | null> {
   const text = await res.text();
   let body: unknown;
   try {
@@ -130,11 +131,18 @@ async function readPaymentRequired(res: Response): Promise<PaymentRequired> {
     body = undefined;
   }
   try {
-    const reader = new x402HTTPClient(new x402Client());
-    return reader.getPaymentRequiredResponse((name) => res.headers.get(name), body);
+    return new x402HTTPClient(new x402Client()).getPaymentRequiredResponse((name) => res.headers.get(name), body);
   } catch {
+    return null;
+  }
+}
+
+async function readPaymentRequired(res: Response): Promise<PaymentRequired> {
+  const quote = await readQuote(res);
+  if (!quote) {
     throw new PaymentStopped("not_payable", "The agent answered 402 without a quote this app can read; nothing was paid.");
   }
+  return quote;
 }
 
 /** The x402 `exact` requirement in this network's USDC, and its price; anything else is refused before signing. */

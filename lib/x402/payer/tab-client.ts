@@ -22,6 +22,7 @@ import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 import type { SpendPolicy, Spent } from "./policy";
+import { readQuote } from "./paying-fetch";
 import { deriveSessionKey } from "./tab-session-key";
 import type { StoredTab, TabStorage } from "./tab-store";
 
@@ -384,18 +385,9 @@ async function forgedCorrective(refusal: PaymentRequired, channelId: string, aut
 }
 
 async function readPaymentRequired(res: Response): Promise<PaymentRequired> {
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  try {
-    return new x402HTTPClient(new x402Client()).getPaymentRequiredResponse((name) => res.headers.get(name), body);
-  } catch {
-    throw new TabStopped("not_payable", "The agent answered 402 without a quote this app can read; nothing was paid.");
-  }
+  const quote = await readQuote(res);
+  if (!quote) throw new TabStopped("not_payable", "The agent answered 402 without a quote this app can read; nothing was paid.");
+  return quote;
 }
 
 function decodeRequired(res: Response): PaymentRequired | null {
