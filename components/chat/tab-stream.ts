@@ -8,15 +8,12 @@ import { explorerTxUrl, type Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { TabCharge } from "@/lib/x402/payer/tab-client";
 import { TabStopped } from "@/lib/x402/payer/tab-client";
-import type { ChatChunk } from "@/lib/x402/shared/chat-message";
+import { forward, rewriteUiStream, sseData } from "@/lib/x402/payer/ui-stream";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 
 export interface TabSettle {
   settled(receipt: Receipt | null): Promise<void>;
 }
-
-const encoder = new TextEncoder();
-const sseData = (chunk: ChatChunk) => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
 
 /** The receipt of one tab charge, from what the tab adopted; the deposit's transaction as the agent named it. */
 export function tabReceipt(claim: Partial<Receipt>, charge: TabCharge, network: Network): Receipt {
@@ -50,25 +47,9 @@ export function tabReceipt(claim: Partial<Receipt>, charge: TabCharge, network: 
  * the stream's error), with no receipt.
  */
 export function tabReceipts(res: Response, tab: TabSettle, lastCharge: () => TabCharge | null, network: Network): Response {
-  if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) return res;
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const handle = async (event: string, controller: TransformStreamDefaultController<Uint8Array>) => {
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).replace(/^ /, ""))
-      .join("\n");
-    let chunk: { type?: unknown; data?: unknown } = {};
-    try {
-      chunk = JSON.parse(data) as typeof chunk;
-    } catch {
-      // not JSON ([DONE]): passed on as it came
-    }
-    if (chunk.type !== "data-receipt") {
-      controller.enqueue(encoder.encode(`${event}\n\n`));
-      return;
-    }
+  return rewriteUiStream(res, async (event, controller) => {
+    const chunk = event.chunk;
+    if (chunk?.type !== "data-receipt") return forward(event, controller);
     const claim = (typeof chunk.data === "object" && chunk.data !== null ? chunk.data : {}) as Partial<Receipt>;
     try {
       await tab.settled(claim as Receipt);
@@ -86,20 +67,5 @@ export function tabReceipts(res: Response, tab: TabSettle, lastCharge: () => Tab
       return;
     }
     controller.enqueue(sseData({ type: "data-receipt", data: tabReceipt(claim, charge, network) }));
-  };
-  const body = res.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      async transform(bytes, controller) {
-        buffer += decoder.decode(bytes, { stream: true });
-        const events = buffer.split(/\r?\n\r?\n/);
-        buffer = events.pop() ?? "";
-        for (const event of events) if (event.trim()) await handle(event, controller);
-      },
-      async flush(controller) {
-        buffer += decoder.decode();
-        if (buffer.trim()) await handle(buffer, controller);
-      },
-    }),
-  );
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  });
 }

@@ -6,9 +6,9 @@
  */
 import { explorerTxUrl, type Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
-import type { ChatChunk } from "@/lib/x402/shared/chat-message";
 import type { Receipt, SignedAuthorization } from "@/lib/x402/shared/receipt";
 import type { SettlementCheck } from "./receipt-check";
+import { forward, rewriteUiStream, sseData } from "./ui-stream";
 
 export interface PaidMessage {
   amount: bigint;
@@ -62,56 +62,23 @@ export async function checkedReceipt(claim: Claim | null, paid: PaidMessage, net
   return { ...unchecked, unconfirmed: true, error: claim ? check.reason : "the agent sent no receipt" };
 }
 
-const encoder = new TextEncoder();
-const sseData = (chunk: ChatChunk) => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
-
 /** `res` as an AI SDK UI message stream whose receipt is the checked one. */
 export function verifyReceipts(res: Response, paid: PaidMessage | null, network: Network, confirm: Confirm): Response {
-  if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").includes("text/event-stream")) return res;
-  const decoder = new TextDecoder();
-  let buffer = "";
   let receiptSent = false;
-
   const sendReceipt = async (controller: TransformStreamDefaultController<Uint8Array>, claim: Claim | null) => {
     if (receiptSent || !paid) return;
     receiptSent = true;
     controller.enqueue(sseData({ type: "data-receipt", data: await checkedReceipt(claim, paid, network, confirm) }));
   };
-
-  const handle = async (event: string, controller: TransformStreamDefaultController<Uint8Array>) => {
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).replace(/^ /, ""))
-      .join("\n");
-    let type: unknown;
-    let chunk: { data?: unknown } = {};
-    try {
-      chunk = JSON.parse(data) as { type?: unknown; data?: unknown };
-      type = (chunk as { type?: unknown }).type;
-    } catch {
-      type = data === "[DONE]" ? "[DONE]" : undefined;
-    }
-    if (type === "data-receipt") return sendReceipt(controller, claimOf(chunk.data));
-    // A paid reply that ends without a receipt still shows what was signed.
-    if (type === "finish" || type === "[DONE]") await sendReceipt(controller, null);
-    controller.enqueue(encoder.encode(`${event}\n\n`));
-  };
-
-  const body = res.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      async transform(bytes, controller) {
-        buffer += decoder.decode(bytes, { stream: true });
-        const events = buffer.split(/\r?\n\r?\n/);
-        buffer = events.pop() ?? "";
-        for (const event of events) if (event.trim()) await handle(event, controller);
-      },
-      async flush(controller) {
-        buffer += decoder.decode();
-        if (buffer.trim()) await handle(buffer, controller);
-        await sendReceipt(controller, null);
-      },
-    }),
+  return rewriteUiStream(
+    res,
+    async (event, controller) => {
+      const type = event.chunk ? event.chunk.type : event.data === "[DONE]" ? "[DONE]" : undefined;
+      if (type === "data-receipt") return sendReceipt(controller, claimOf(event.chunk?.data));
+      // A paid reply that ends without a receipt still shows what was signed.
+      if (type === "finish" || type === "[DONE]") await sendReceipt(controller, null);
+      forward(event, controller);
+    },
+    (controller) => sendReceipt(controller, null),
   );
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
