@@ -32,6 +32,12 @@ export interface NormalizedQuote {
   raw?: unknown;
   /** The toolkits the agent's discovery (`/.well-known/x402` of its origin) lists for this URL, set by the probe. */
   toolkits?: string[];
+  /**
+   * How a payable quote is paid: absent for x402 (a signed authorization); "transfer" for pay-then-prove
+   * (Atelier's `payment_requirements`): a USDC transfer sent by the wallet (gas in ETH), then the request again
+   * with its transaction hash in `X-PAYMENT` and the network in `X-Payment-Network`.
+   */
+  payBy?: "transfer";
 }
 
 export interface QuoteResponse {
@@ -235,8 +241,12 @@ function chainIdOf(name: string | null): number | null {
   return match ? Number(match[1]) : (name ? knownNetwork(name)?.chainId ?? null : null);
 }
 
+/** Names other systems give our networks (Atelier says "base-mainnet"). */
+const NETWORK_ALIASES: Record<string, string> = { "base-mainnet": "base" };
+
 function knownNetwork(name: string): Network | undefined {
-  const normalized = name.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  const spelled = name.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  const normalized = NETWORK_ALIASES[spelled] ?? spelled;
   const chainId = /^\d{1,15}$/.test(normalized) ? Number(normalized) : null;
   return networkByX402Id(normalized) ?? (chainId !== null ? networkByChainId(chainId) : undefined);
 }
@@ -291,13 +301,20 @@ function decimalQuote(
   };
 }
 
-/** A `payment_requirements`-style object: x402-like fields, atomic `maxAmountRequired`, no x402 envelope. */
+/**
+ * A `payment_requirements`-style object (Atelier's 402, bare or nested): x402-like fields, atomic
+ * `maxAmountRequired`, `asset` an address or `{currency, address}`, networks by name ("base-mainnet",
+ * "base-sepolia", "solana-mainnet") or CAIP-2. No x402 envelope: it is paid by a plain USDC transfer, then proven
+ * with the transaction hash (payBy "transfer").
+ */
 function fromPaymentRequirements(req: Record<string, unknown>, url?: string): NormalizedQuote {
   const networkId = str(req.network);
   const known = networkId ? knownNetwork(networkId) : undefined;
-  const asset = str(req.asset) ?? known?.usdc.address ?? null;
+  const assetObject = isRecord(req.asset) ? req.asset : null;
+  const currency = assetObject ? str(assetObject.currency) : null;
+  const asset = (assetObject ? str(assetObject.address) : str(req.asset)) ?? (currency === null || /^usdc?$/i.test(currency) ? known?.usdc.address ?? null : null);
   const atomic = atomicAmount(req.maxAmountRequired);
-  return {
+  const quote: NormalizedQuote = {
     ...EMPTY,
     dialect: "payment-requirements",
     scheme: str(req.scheme),
@@ -310,10 +327,17 @@ function fromPaymentRequirements(req: Record<string, unknown>, url?: string): No
     description: str(req.description),
     maxTimeoutSeconds: positiveInt(req.maxTimeoutSeconds),
     extra: isRecord(req.extra) ? req.extra : null,
-    reason:
-      atomic === null
-        ? `not x402: payment requirements without the x402 envelope, ${BY_HAND} (maxAmountRequired ${shown(req.maxAmountRequired)} is not a whole number)`
-        : `not x402: payment requirements without the x402 envelope, ${BY_HAND}`,
+    reason: null,
     raw: req,
   };
+  if (networkId && /^solana/i.test(networkId)) {
+    quote.reason = `Solana is not supported yet: this agent asks to be paid on ${clip(networkId)}, and this wallet pays in USDC on Base and the local chain only`;
+  } else if (quote.scheme !== null && quote.scheme !== "exact") {
+    quote.reason = `scheme ${clip(quote.scheme)} is not supported (only exact)`;
+  } else {
+    quote.reason = whyNotPayable({ ...quote, scheme: "exact" }, networkId, known, req.maxAmountRequired, "maxAmountRequired");
+  }
+  quote.payable = quote.reason === null;
+  if (quote.payable) quote.payBy = "transfer";
+  return quote;
 }

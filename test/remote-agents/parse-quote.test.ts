@@ -232,7 +232,7 @@ describe("402 shapes that are not x402", () => {
     expectUnpayable(quote402({}, { payment: { amount: "0.0000001", currency: "USDC" } }), "payment-object", /not one we can read/);
   });
 
-  it("payment_requirements under either key, or at the top level, in atomic units", () => {
+  it("payment_requirements under either key, or at the top level, in atomic units: paid by transfer", () => {
     const req = { scheme: "exact", network: "base", payTo: PAY_TO, maxAmountRequired: "1000000", asset: BASE_USDC, description: "1 USDC" };
     for (const body of [{ payment_requirements: req }, { paymentRequirements: [req] }, { error: "pay", ...req }]) {
       const quote = quote402({}, body);
@@ -243,11 +243,71 @@ describe("402 shapes that are not x402", () => {
         amount: { atomic: "1000000", display: "1 USDC" },
         payTo: PAY_TO,
         description: "1 USDC",
-        payable: false,
+        payable: true,
+        payBy: "transfer",
+        reason: null,
       });
-      expect(quote.reason).toMatch(/^not x402: payment requirements without the x402 envelope, pay it by hand$/);
     }
     expectUnpayable(quote402({}, { payment_requirements: { ...req, maxAmountRequired: "1.5" } }), "payment-requirements", /maxAmountRequired "1.5" is not a whole number/);
+  });
+
+  // Atelier's 402, as its founding document shows it.
+  const atelier = (over: Record<string, unknown> = {}) => ({
+    version: "1",
+    scheme: "exact",
+    network: "base-mainnet",
+    asset: { currency: "USDC", address: BASE_USDC },
+    payTo: PAY_TO,
+    maxAmountRequired: "10000",
+    description: "Logo design brief",
+    resource: "https://atelier.example/api/x402/pay?service_id=logo",
+    ...over,
+  });
+
+  it("Atelier's Base form, bare or in payment_requirements: base-mainnet is Base, the asset object's address is read", () => {
+    for (const body of [atelier(), { payment_requirements: atelier() }]) {
+      const quote = quote402({}, body);
+      expect(quote).toMatchObject({
+        dialect: "payment-requirements",
+        network: "eip155:8453",
+        chainId: 8453,
+        asset: BASE_USDC,
+        amount: { atomic: "10000", display: "0.01 USDC" },
+        payTo: PAY_TO,
+        resource: "https://atelier.example/api/x402/pay?service_id=logo",
+        description: "Logo design brief",
+        payable: true,
+        payBy: "transfer",
+        reason: null,
+      });
+    }
+    expect(quote402({}, { payment_requirements: { ...atelier(), network: "base-sepolia", asset: { currency: "USDC", address: SEPOLIA_USDC } } })).toMatchObject({
+      network: "eip155:84532",
+      chainId: 84532,
+      payable: true,
+    });
+    // The local chain's test double names its network by CAIP-2.
+    expect(quote402({}, { ...atelier(), network: "eip155:31337", asset: { currency: "USDC", address: LOCAL_USDC } })).toMatchObject({
+      network: "eip155:31337",
+      chainId: 31337,
+      asset: LOCAL_USDC,
+      payable: true,
+      payBy: "transfer",
+    });
+  });
+
+  it("Atelier's quotes that cannot be paid say why", () => {
+    const solana = quote402({}, {
+      payment_requirements: { ...atelier(), network: "solana-mainnet", asset: { currency: "USDC", address: "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v" }, payTo: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin" },
+    });
+    expectUnpayable(solana, "payment-requirements", /^Solana is not supported yet/);
+    expect(solana).toMatchObject({ chainId: null, amount: { atomic: "10000" } });
+    expect(solana.payBy).toBeUndefined();
+    expectUnpayable(quote402({}, { ...atelier(), asset: { currency: "USDC", address: LOCAL_USDC } }), "payment-requirements", /is not USDC on Base/);
+    expectUnpayable(quote402({}, { ...atelier(), scheme: "upto" }), "payment-requirements", /scheme upto is not supported/);
+    expectUnpayable(quote402({}, { ...atelier(), payTo: "someone" }), "payment-requirements", /payTo "someone" is not an address/);
+    expectUnpayable(quote402({}, { ...atelier(), maxAmountRequired: "0" }), "payment-requirements", /maxAmountRequired is zero/);
+    expectUnpayable(quote402({}, { ...atelier(), network: "polygon" }), "payment-requirements", /network polygon is not one we have a wallet for/);
   });
 
   it("price headers", () => {
