@@ -173,3 +173,38 @@ export const tabClaimer = pgTable("tab_claimer", {
   lastClaimAt: timestamp("last_claim_at", { withTimezone: true }),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const TRANSFER_ORDER_STATUSES = ["running", "completed", "failed"] as const;
+
+/**
+ * Orders paid by transfer (Atelier's pay-then-prove, /api/x402/pay): one row per transaction hash, claimed before
+ * the agent runs, so a hash buys one reply whichever process sees it first. running → completed | failed, and
+ * failed → running: a run that delivered nothing releases its hash for the payer to try again (the money moved;
+ * the reply is still owed), while a completed one is never served again.
+ */
+export const transferOrders = pgTable(
+  "transfer_orders",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** CAIP-2, e.g. "eip155:31337". */
+    network: text("network").notNull(),
+    /** Lower-case 0x-prefixed 32-byte hash of the payer's transfer. */
+    txHash: text("tx_hash").notNull(),
+    agentId: text("agent_id").notNull(),
+    /** Lower-case 0x address the transfer came from. */
+    payer: text("payer").notNull(),
+    payTo: text("pay_to").notNull(),
+    asset: text("asset").notNull(),
+    /** What the transfer moved to payTo (atomic units), at least the price. */
+    amount: atomic("amount").notNull(),
+    status: text("status", { enum: TRANSFER_ORDER_STATUSES }).notNull().default("running"),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("transfer_orders_tx_unique").on(t.network, t.txHash),
+    check("transfer_orders_status_check", sql.raw(`"status" in (${TRANSFER_ORDER_STATUSES.map((s) => `'${s}'`).join(", ")})`)),
+    index("transfer_orders_agent_id_idx").on(t.agentId),
+  ],
+);
