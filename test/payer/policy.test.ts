@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, checkPolicy, localDay, parseLimit, readPolicy, readSpent, recordSpend, subscribeSpent, writePolicy } from "@/lib/x402/payer/policy";
+import {
+  DEFAULT_POLICY,
+  chargeReservation,
+  checkPolicy,
+  localDay,
+  parseLimit,
+  readBudgetUse,
+  readPolicy,
+  readSpent,
+  recordSpend,
+  releaseReservation,
+  reserveDeposit,
+  subscribeSpent,
+  writePolicy,
+} from "@/lib/x402/payer/policy";
 
 /** An in-memory stand-in for localStorage/sessionStorage. */
 function memoryStorage() {
@@ -63,5 +77,57 @@ describe("limits as typed", () => {
     off();
     recordSpend(stores, 31337, 10n);
     expect(calls).toBe(1);
+  });
+});
+
+describe("tab reservations", () => {
+  const day = "2026-11-29";
+  const channel = `0x${"ab".repeat(32)}`;
+  const other = `0x${"cd".repeat(32)}`;
+
+  it("keeps a deposit as reserved, apart from spent, and counts both against the budgets", () => {
+    const stores = { local: memoryStorage(), session: memoryStorage() };
+    recordSpend(stores, 31337, 12_300n, day);
+    reserveDeposit(stores, 31337, channel, 200_000n, day);
+    expect(readBudgetUse(stores, 31337, day)).toEqual({ spent: { session: 12_300n, today: 12_300n }, reserved: { session: 200_000n, today: 200_000n } });
+    // New payments and reservations get only what is left of the budgets.
+    expect(readSpent(stores, 31337, day)).toEqual({ session: 212_300n, today: 212_300n });
+    const policy = { maxPerMessage: 1_000_000n, sessionBudget: 1_000_000n, dailyBudget: 5_000_000n };
+    expect(checkPolicy(policy, readSpent(stores, 31337, day), 800_000n)).toMatchObject({ ok: false, rule: "session" });
+    // Another network's budgets are untouched; the reservation counts on the day it was made.
+    expect(readBudgetUse(stores, 84532, day).reserved).toEqual({ session: 0n, today: 0n });
+    expect(readBudgetUse(stores, 31337, "2026-11-30").reserved).toEqual({ session: 200_000n, today: 0n });
+  });
+
+  it("moves each charge from reserved to spent, and the close releases only what is left of that tab", () => {
+    const stores = { local: memoryStorage(), session: memoryStorage() };
+    reserveDeposit(stores, 31337, channel, 200_000n, day);
+    reserveDeposit(stores, 31337, other, 50_000n, day);
+    chargeReservation(stores, 31337, channel, 6_000n, day);
+    chargeReservation(stores, 31337, channel, 4_000n, day);
+    expect(readBudgetUse(stores, 31337, day)).toEqual({ spent: { session: 10_000n, today: 10_000n }, reserved: { session: 240_000n, today: 240_000n } });
+    releaseReservation(stores, 31337, channel.toUpperCase().replace("0X", "0x"));
+    expect(readBudgetUse(stores, 31337, day)).toEqual({ spent: { session: 10_000n, today: 10_000n }, reserved: { session: 50_000n, today: 50_000n } });
+    // A second release of a closed tab frees nothing more.
+    releaseReservation(stores, 31337, channel);
+    expect(readBudgetUse(stores, 31337, day).reserved.today).toBe(50_000n);
+  });
+
+  it("a charge on a later day is spent that day, and leaves the earlier day's reservation", () => {
+    const stores = { local: memoryStorage(), session: memoryStorage() };
+    reserveDeposit(stores, 31337, channel, 100_000n, day);
+    chargeReservation(stores, 31337, channel, 10_000n, "2026-11-30");
+    expect(readBudgetUse(stores, 31337, day)).toEqual({ spent: { session: 10_000n, today: 0n }, reserved: { session: 90_000n, today: 90_000n } });
+    expect(readBudgetUse(stores, 31337, "2026-11-30")).toEqual({ spent: { session: 10_000n, today: 10_000n }, reserved: { session: 90_000n, today: 0n } });
+  });
+
+  it("tells subscribers of reservations too (the budgets shown stay live)", () => {
+    const stores = { local: memoryStorage(), session: memoryStorage() };
+    let calls = 0;
+    const off = subscribeSpent(() => calls++);
+    reserveDeposit(stores, 31337, channel, 1n, day);
+    releaseReservation(stores, 31337, channel);
+    off();
+    expect(calls).toBe(2);
   });
 });
