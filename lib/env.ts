@@ -51,6 +51,10 @@ const schema = z.object({
   // Payments.
   // Live settlements finish well within a minute (RPC timeouts + the 30 s receipt wait); older ones are stuck.
   RECONCILE_AFTER_MS: setting(milliseconds().default(60_000)),
+  // Exact settlements on our own facilitator go out as one Multicall3 transaction of up to SETTLEMENT_BATCH_MAX
+  // transferWithAuthorization calls, sent at most SETTLEMENT_BATCH_WAIT_MS after the first; 1 sends each alone.
+  SETTLEMENT_BATCH_MAX: setting(wholeNumber(1, 500, "must be a whole number, 1 to 500").default(50)),
+  SETTLEMENT_BATCH_WAIT_MS: setting(wholeNumber(0, 10_000, "must be a whole number of milliseconds, 0 to 10000").default(100)),
   FACILITATOR_URL: setting(httpUrl().optional()),
   FACILITATOR_PRIVATE_KEY: setting(
     z

@@ -10,6 +10,7 @@ import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/ne
 import { rpcUrlOf } from "@/lib/chains/rpc";
 import { describeError } from "@/lib/errors";
 import { env } from "@/lib/env";
+import { SettlementBatcher } from "@/lib/x402/settlement/batch";
 import { defaultSendLock, FacilitatorSender, type CrossProcessLock } from "./sender";
 
 /**
@@ -72,8 +73,17 @@ const codeCache = new CodeCache();
  * which share the key, from taking one nonce (sender.ts).
  */
 export function createLocalFacilitator({ sendLock = defaultSendLock() }: { sendLock?: CrossProcessLock } = {}): x402Facilitator {
+  return createLocalFacilitatorWithBatchers({ sendLock }).facilitator;
+}
+
+/** The facilitator and its exact-settlement batcher per network (null: batching off), for tests and the bench. */
+export function createLocalFacilitatorWithBatchers({ sendLock = defaultSendLock() }: { sendLock?: CrossProcessLock } = {}): {
+  facilitator: x402Facilitator;
+  batchers: Map<string, SettlementBatcher | null>;
+} {
   const account = privateKeyToAccount(facilitatorKey());
   const facilitator = new x402Facilitator();
+  const batchers = new Map<string, SettlementBatcher | null>();
   const pings = new Map<string, () => Promise<unknown>>();
   // The SDK reads a failed RPC call during verification as a bad signature (it swallows getCode's
   // error): before a refusal goes out, make sure the chain answered, so an outage is reported as one.
@@ -102,6 +112,20 @@ export function createLocalFacilitator({ sendLock = defaultSendLock() }: { sendL
     pings.set(network.caip2, () => client.getBlockNumber({ cacheTime: 0 }));
     // Every transaction of this key on this chain goes through it, in nonce order.
     const sender = new FacilitatorSender(client, account, sendLock);
+    // Exact settlements (the SDK's transferWithAuthorization writes) go out in Multicall3 batches; the SDK's
+    // receipt wait that follows is answered from the batch's one receipt (settlement/batch.ts).
+    const batcher =
+      env.SETTLEMENT_BATCH_MAX > 1
+        ? new SettlementBatcher({
+            client,
+            account: account.address,
+            send: (args) => sender.sendTransaction(args),
+            maxSize: env.SETTLEMENT_BATCH_MAX,
+            maxWaitMs: env.SETTLEMENT_BATCH_WAIT_MS,
+            confirmationTimeoutMs: CONFIRMATION_TIMEOUT_MS,
+          })
+        : null;
+    batchers.set(network.caip2, batcher);
     const signer = toFacilitatorEvmSigner(
       {
         address: account.address,
@@ -114,9 +138,9 @@ export function createLocalFacilitator({ sendLock = defaultSendLock() }: { sendL
           const byKey = await verifyTypedData(typed).catch(() => false);
           return byKey || client.verifyTypedData(typed);
         },
-        writeContract: (args) => sender.writeContract(args),
+        writeContract: (args) => (batcher && SettlementBatcher.takes(args) ? batcher.submit(args) : sender.writeContract(args)),
         sendTransaction: (args) => sender.sendTransaction(args),
-        waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
+        waitForTransactionReceipt: async (args) => batcher?.receiptOf(args.hash) ?? client.waitForTransactionReceipt(args),
         getCode: (args) => codeCache.get(client, args.address),
       },
       { confirmationTimeoutMs: CONFIRMATION_TIMEOUT_MS },
@@ -131,5 +155,5 @@ export function createLocalFacilitator({ sendLock = defaultSendLock() }: { sendL
     // v1 names networks with plain names ("base-sepolia"); the SDK types them as CAIP-2 anyway.
     if (network.x402V1Name) facilitator.registerV1(network.x402V1Name as Caip2, new ExactEvmSchemeV1(signer));
   }
-  return facilitator;
+  return { facilitator, batchers };
 }
