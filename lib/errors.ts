@@ -41,6 +41,15 @@ export const ERROR_CODES = [
   "payee_not_served",
   "verify_failed",
   "settle_failed",
+  // Facilitator API keys and the /facilitator page's sign-in (lib/x402/facilitator/keys.ts).
+  "scheme_not_served",
+  "network_not_allowed",
+  "unknown_api_key",
+  "api_key_revoked",
+  "not_signed_in",
+  "sign_in_failed",
+  "too_many_keys",
+  "unknown_key",
   // What the server depends on.
   "facilitator_unavailable",
   "ledger_unavailable",

@@ -3,6 +3,7 @@ import "server-only";
 import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { LedgerDb } from "./db";
+import { FacilitatorKeyStore } from "./facilitator-keys";
 import { ReplyStore } from "./replies";
 import { payments, usage } from "./schema";
 import { TabClaimerStore } from "./tab-claimer";
@@ -94,6 +95,14 @@ export class Ledger {
   }
 
   private readonly tabLedgers = new Map<string, TabLedger>();
+  private keyStore: FacilitatorKeyStore | null = null;
+
+  /** Other sellers' API keys to our facilitator, and the sign-in sessions of the /facilitator page. */
+  facilitatorKeys(): FacilitatorKeyStore {
+    this.keyStore ??= new FacilitatorKeyStore(this.db);
+    return this.keyStore;
+  }
+
 
   /** The tabs (batch-settlement channels) of one network, on this ledger's database. */
   tabs(network: string): TabLedger {

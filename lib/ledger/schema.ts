@@ -174,6 +174,51 @@ export const tabClaimer = pgTable("tab_claimer", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Facilitator API keys (lib/x402/facilitator/keys.ts): other sellers' keys to our facilitator, one row each, with
+ * the key's usage counted on it. Only the SHA-256 of a key is kept; the key itself is shown once, at creation.
+ */
+export const facilitatorKeys = pgTable(
+  "facilitator_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Lower-case 0x address of the signed-in seller who made the key: the one payTo it settles for. */
+    owner: text("owner").notNull(),
+    name: text("name").notNull(),
+    /** Hex SHA-256 of the key. */
+    keyHash: text("key_hash").notNull().unique("facilitator_keys_key_hash_unique"),
+    /** The key's first characters, so its owner can tell keys apart. */
+    keyPrefix: text("key_prefix").notNull(),
+    /** CAIP-2 ids the key may use; null: every network the facilitator serves. */
+    networks: text("networks").array(),
+    /** Verify + settle requests per minute. */
+    ratePerMinute: integer("rate_per_minute").notNull(),
+    verifications: integer("verifications").notNull().default(0),
+    settlements: integer("settlements").notNull().default(0),
+    /** Atomic units of the settled payments' asset (USDC on every network we serve). */
+    volume: atomic("volume").notNull().default("0"),
+    /** Wei the facilitator's key paid for this key's settlements. */
+    gasWei: atomic("gas_wei").notNull().default("0"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("facilitator_keys_owner_idx").on(t.owner)],
+);
+
+/** Signed-in sellers of the /facilitator page: the SHA-256 of the session cookie's token and the address it proved. */
+export const facilitatorSessions = pgTable("facilitator_sessions", {
+  tokenHash: text("token_hash").primaryKey(),
+  address: text("address").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
+/** Sign-in nonces issued and not yet used: each signs in once, before it expires. */
+export const facilitatorNonces = pgTable("facilitator_nonces", {
+  nonce: text("nonce").primaryKey(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
 export const TRANSFER_ORDER_STATUSES = ["running", "completed", "failed"] as const;
 
 /**

@@ -8,7 +8,8 @@ import { RateLimiter } from "@/lib/http/rate-limit";
 /**
  * Who may use our facilitator over HTTP. Its key pays the gas of every settlement (on Base networks real gas,
  * once FACILITATOR_PRIVATE_KEY is set), so it serves only payments to this app's own agents, never a zero
- * amount, and at a bounded rate per payer. Sellers of their own will come in with facilitator API keys.
+ * amount, and at a bounded rate per payer. Other sellers come in with a facilitator API key, which reaches only
+ * its owner's own address (KeyScope).
  */
 
 export type GuardRefusal = { status: 400 | 403 | 429; code: ErrorCode; message: string; retryAfterMs?: number };
@@ -26,6 +27,7 @@ const GuardedRequestSchema = z.object({
   paymentRequirements: z.object({
     network: z.string(),
     payTo: z.string(),
+    scheme: z.string().optional(),
     // v2 names it amount, v1 maxAmountRequired.
     amount: z.string().optional(),
     maxAmountRequired: z.string().optional(),
@@ -45,7 +47,18 @@ const positive = (value: string | number | undefined) => {
   }
 };
 
-export function guardFacilitatorRequest(body: unknown, operation: "verify" | "settle"): GuardRefusal | null {
+/**
+ * A facilitator API key's reach (lib/x402/facilitator/keys.ts): the payees it settles for, which replace this
+ * app's agents, and the networks it may use (null: all). Only `exact` payments: the tab scheme has our key sign
+ * as a channel's receiver authorizer, which only our own agents' channels may ask of it.
+ */
+export interface KeyScope {
+  /** Lower-case 0x addresses. */
+  payees: ReadonlySet<string>;
+  networks: readonly string[] | null;
+}
+
+export function guardFacilitatorRequest(body: unknown, operation: "verify" | "settle", scope?: KeyScope): GuardRefusal | null {
   const parsed = GuardedRequestSchema.safeParse(body);
   if (!parsed.success) {
     return { status: 400, code: "invalid_request", message: "This facilitator takes EIP-3009 authorizations: paymentPayload.payload.authorization and paymentRequirements.payTo are required." };
@@ -56,14 +69,17 @@ export function guardFacilitatorRequest(body: unknown, operation: "verify" | "se
     return { status: 400, code: "zero_amount", message: "A payment of zero moves nothing: this facilitator settles only positive amounts." };
   }
   const network = networkByX402Id(requirements.network);
-  if (!network || !agentPayees().has(`${network.caip2}:${requirements.payTo.toLowerCase()}`)) {
+  if (scope) {
+    const refusal = keyRefusal(scope, requirements, network?.caip2);
+    if (refusal) return refusal;
+  } else if (!network || !agentPayees().has(`${network.caip2}:${requirements.payTo.toLowerCase()}`)) {
     return {
       status: 403,
       code: "payee_not_served",
       message: `This facilitator serves payments to this app's agents only; ${requirements.payTo} on ${requirements.network} is not one of them.`,
     };
   }
-  if (operation === "settle") {
+  if (operation === "settle" && network) {
     const taken = settleLimiter.take(`${network.caip2}:${authorization.from.toLowerCase()}`);
     if (!taken.ok) {
       return {
@@ -73,6 +89,23 @@ export function guardFacilitatorRequest(body: unknown, operation: "verify" | "se
         retryAfterMs: taken.retryAfterMs,
       };
     }
+  }
+  return null;
+}
+
+function keyRefusal(scope: KeyScope, requirements: { scheme?: string; network: string; payTo: string }, caip2: string | undefined): GuardRefusal | null {
+  if (requirements.scheme !== "exact") {
+    return { status: 403, code: "scheme_not_served", message: `An API key serves exact payments only, not ${requirements.scheme ?? "this scheme"}.` };
+  }
+  if (!caip2 || (scope.networks && !scope.networks.includes(caip2))) {
+    return { status: 403, code: "network_not_allowed", message: `This API key does not serve ${requirements.network}.` };
+  }
+  if (!scope.payees.has(requirements.payTo.toLowerCase())) {
+    return {
+      status: 403,
+      code: "payee_not_served",
+      message: `This API key settles payments to its owner's address only; ${requirements.payTo} is not it.`,
+    };
   }
   return null;
 }
