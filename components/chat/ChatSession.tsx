@@ -1,7 +1,7 @@
 "use client";
 
 import { useChat } from "@ai-sdk/react";
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import type { Network } from "@/lib/chains/networks";
 import { titleOf } from "@/lib/browser/chat/conversations";
 import { addPayment, recordOfReply } from "@/lib/browser/history/payments";
@@ -24,7 +24,8 @@ import { MessageList } from "./MessageList";
 import { MessageView } from "./MessageView";
 import { PayWith } from "./PayWith";
 import { TabProposal } from "./TabProposal";
-import { usePayingTransport } from "./usePayingTransport";
+import { tabSendLabel } from "./tab-format";
+import { usePayingTransport, type TabChoice } from "./usePayingTransport";
 
 /** One conversation with one agent; remounted (by key) when either changes. */
 export function ChatSession({ agent, network, conversationId, initialMessages }: {
@@ -38,7 +39,16 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
   // null: the user chose no toolkits, so none are named and the agent uses all of its own.
   const [toolkits, setToolkits] = useState<string[] | null>(null);
   const [input, setInput] = useState("");
-  const { transport, stops, signed, chooseTab, closeTab } = usePayingTransport(agent, network, ask);
+  const { transport, stops, signed, chooseTab: chooseTabOf, closeTab } = usePayingTransport(agent, network, ask);
+  // Whether a tab pays this agent's messages: the send button then names a ceiling on the tab, not a payment.
+  const [onTab, setOnTab] = useState(false);
+  const chooseTab = useCallback(
+    (choice: TabChoice | null) => {
+      chooseTabOf(choice);
+      setOnTab(choice !== null);
+    },
+    [chooseTabOf],
+  );
   const journal = useLocalStore(journalStore, network.chainId);
   const unlocked = useSyncExternalStore(walletSession.subscribe, () => walletSession.getSnapshot()[network.chainId] ?? null, () => null);
   // Why the last reply failed, by code, as its stream said (`data-error`); the SDK's error carries only words.
@@ -173,7 +183,7 @@ export function ChatSession({ agent, network, conversationId, initialMessages }:
           </Button>
         ) : (
           <Button type="submit" data-testid="composer-send" variant="primary" disabled={!input.trim() || !!agent.blocked || !!recovering}>
-            Send · {agent.priceDisplay}
+            {onTab && agent.shown ? tabSendLabel(agent.shown.amount, network.usdc.decimals) : `Send · ${agent.priceDisplay}`}
           </Button>
         )}
       </form>

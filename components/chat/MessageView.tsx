@@ -6,6 +6,7 @@ import { formatUsdc } from "@/lib/chains/usdc";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 import { Markdown } from "./Markdown";
+import { tabReceiptTitle } from "./tab-format";
 import { ToolCard } from "./ToolCard";
 import { TxLink } from "@/components/tx/TxLink";
 
@@ -84,7 +85,7 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
     <div data-testid="receipt" data-success={receipt.success} data-status={status} className={`rounded-md border p-2 text-xs ${tone}`}>
       <div className="font-medium">
         {status === "paid" && receipt.tab
-          ? `Paid ${receipt.amountDisplay} of max ${formatUsdc(receipt.tab.maxAmount, networkByX402Id(receipt.network)?.usdc.decimals ?? USDC_DECIMALS, { unit: false })} on your tab`
+          ? tabReceiptTitle(receipt.tab.chargedAmount, receipt.tab.maxAmount, networkByX402Id(receipt.network)?.usdc.decimals ?? USDC_DECIMALS)
           : status === "paid"
           ? `Paid ${receipt.amountDisplay}`
           : status === "unconfirmed"
@@ -102,7 +103,11 @@ function ReceiptView({ receipt }: { receipt: Receipt }) {
       )}
       {receipt.tab && (
         <div data-testid="receipt-tab" className="mt-1 text-zinc-600 dark:text-zinc-400">
-          {receipt.tab.depositTransaction ? "Opened the tab with its deposit · " : "No transaction: a voucher of your tab · "}
+          {receipt.tab.depositTransaction
+            ? "Opened the tab with its deposit, checked on chain · "
+            : receipt.tab.depositProblem
+              ? `Deposit not verified: ${receipt.tab.depositProblem} · `
+              : "No transaction: a voucher of your tab · "}
           {formatUsdc(BigInt(receipt.tab.balance) - BigInt(receipt.tab.chargedCumulativeAmount), networkByX402Id(receipt.network)?.usdc.decimals ?? USDC_DECIMALS)} left
         </div>
       )}

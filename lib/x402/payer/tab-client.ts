@@ -117,6 +117,8 @@ export interface TabCharge {
   balance: bigint;
   /** Set when this message carried the deposit (or a top-up). */
   deposit?: bigint;
+  /** The wallet paying the tab (the channel's payer). */
+  payer?: Address;
 }
 
 /**
@@ -277,6 +279,7 @@ export class TabClient {
       maxAmount: sent.increment,
       chargedCumulative: verdict.cumulative,
       balance,
+      payer: this.opts.wallet.address,
       ...(sent.deposit !== undefined && { deposit: sent.deposit }),
     });
   }

@@ -50,6 +50,11 @@ export interface TabReceipt {
   maxAmount: string;
   /** Set when this message opened or topped up the tab. */
   depositTransaction?: string;
+  /**
+   * Set by the browser, never trusted from the agent: the deposit transaction the agent named did not check out on
+   * chain (why); it is kept as the receipt's `claimedTransaction`, not called a deposit.
+   */
+  depositProblem?: string;
   /** Set on a cooperative refund. */
   refundTransaction?: string;
 }
