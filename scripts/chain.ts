@@ -1,26 +1,31 @@
 /**
  * The local dev chain on its own:
  *
- *   tsx scripts/chain.ts start [--port 8545] [--host 127.0.0.1] [--state <file>] [--verbose]
+ *   tsx scripts/chain.ts start [--as base-sepolia|base] [--port 8545] [--host 127.0.0.1] [--state <file>] [--verbose]
  *       starts anvil with its state in <file> (default $DATA_DIR/anvil-state.json, DATA_DIR=.data), puts
  *       our contracts on it and stays in the foreground; Ctrl-C stops it and saves the state.
+ *       --as makes it a local stand-in for Base Sepolia or Base instead (lib/devchain/stand-in.ts): that chain id,
+ *       our USDC at that network's USDC address under its EIP-712 name, Multicall3 and the tab contracts; its
+ *       state defaults to $DATA_DIR/anvil-state-<network>.json. Point BASE_SEPOLIA_RPC_URL / BASE_RPC_URL at it.
  *   tsx scripts/chain.ts reset [--state <file>]
  *       deletes the saved state, so the next start begins from a fresh chain.
  */
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ensureLocalContracts, startAnvil } from "../lib/devchain";
+import { NETWORKS } from "../lib/chains/networks";
+import { ensureLocalContracts, ensureStandInContracts, isStandInKey, startAnvil, STAND_IN_KEYS } from "../lib/devchain";
 import { env } from "../lib/env";
 
-const USAGE = `usage: tsx scripts/chain.ts start [--port 8545] [--host 127.0.0.1] [--state <file>] [--verbose]
-       tsx scripts/chain.ts reset [--state <file>]`;
+const USAGE = `usage: tsx scripts/chain.ts start [--as base-sepolia|base] [--port 8545] [--host 127.0.0.1] [--state <file>] [--verbose]
+       tsx scripts/chain.ts reset [--as base-sepolia|base] [--state <file>]`;
 
 const root = path.resolve(import.meta.dirname, "..");
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
+    as: { type: "string" },
     port: { type: "string", default: "8545" },
     host: { type: "string", default: "127.0.0.1" },
     state: { type: "string" },
@@ -28,15 +33,22 @@ const { positionals, values } = parseArgs({
   },
 });
 
+if (values.as !== undefined && !isStandInKey(values.as)) {
+  console.error(`--as takes ${STAND_IN_KEYS.join(" or ")}, not "${values.as}"\n${USAGE}`);
+  process.exit(2);
+}
+const standIn = isStandInKey(values.as) ? values.as : null;
+
 const stateFile = values.state
   ? path.resolve(values.state)
-  : path.resolve(root, env.DATA_DIR, "anvil-state.json");
+  : path.resolve(root, env.DATA_DIR, standIn ? `anvil-state-${standIn}.json` : "anvil-state.json");
 
 async function start(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`);
 
-  const anvil = await startAnvil({ host: values.host, port, stateFile, silent: !values.verbose });
+  const chainId = standIn ? NETWORKS[standIn].chainId : undefined;
+  const anvil = await startAnvil({ host: values.host, port, stateFile, silent: !values.verbose, chainId });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -52,6 +64,19 @@ async function start(): Promise<void> {
   });
 
   try {
+    if (standIn) {
+      const network = NETWORKS[standIn];
+      const standInDeployment = await ensureStandInContracts(anvil.rpcUrl, standIn);
+      console.log(`${network.name} stand-in at ${anvil.rpcUrl} (chain id ${standInDeployment.chainId})`);
+      console.log(`  state         ${displayPath(stateFile)}`);
+      console.log(`  USDC          ${standInDeployment.usdc} (EIP-712 "${network.usdc.eip712Name}" version "${network.usdc.eip712Version}")`);
+      console.log(`  Multicall3    ${standInDeployment.multicall3}`);
+      console.log(`  tabs          ${standInDeployment.batchSettlement}`);
+      console.log(`  owner         ${standInDeployment.owner} (anvil account #0)`);
+      console.log(`Use it: ${network.rpcEnv}=${anvil.rpcUrl} (and FACILITATOR_PRIVATE_KEY for our facilitator to serve it).`);
+      console.log("Ctrl-C stops the chain and saves its state.");
+      return;
+    }
     const deployment = await ensureLocalContracts(anvil.rpcUrl);
     console.log(`Local chain at ${anvil.rpcUrl} (chain id ${deployment.chainId})`);
     console.log(`  state         ${displayPath(stateFile)}`);

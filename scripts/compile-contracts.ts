@@ -37,6 +37,20 @@ type TestContractName = (typeof TEST_CONTRACTS)[number];
 const sourceKey = (name: ContractName | TestContractName): string =>
   (TEST_CONTRACTS as readonly string[]).includes(name) ? `contracts/test/${name}.sol` : `contracts/src/${name}.sol`;
 
+/**
+ * LocalUSDC with another EIP-712 name, for the Base Sepolia stand-in (lib/devchain/stand-in.ts), whose USDC signs as
+ * "USDC" where Base's and ours sign as "USD Coin". Compiled from LocalUSDC.sol with only its name constant changed,
+ * so the two cannot drift; the name is a constant (no immutables, see LocalUSDC.sol), hence a variant, not storage.
+ */
+const NAME_VARIANTS = [{ artifact: "LocalUSDC.USDC", name: "USDC" }] as const;
+const LOCAL_USDC_NAME = 'string public constant name = "USD Coin";';
+const variantKey = (artifact: string) => `contracts/variants/${artifact}.sol`;
+function variantSource(name: string): string {
+  const source = readFileSync(path.join(root, sourceKey("LocalUSDC")), "utf8");
+  if (!source.includes(LOCAL_USDC_NAME)) throw new Error(`LocalUSDC.sol no longer declares \`${LOCAL_USDC_NAME}\``);
+  return source.replace(LOCAL_USDC_NAME, `string public constant name = ${JSON.stringify(name)};`);
+}
+
 /** The deterministic-deployment proxy that anvil has at genesis (also on most public chains). */
 const CREATE2_FACTORY: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
 /** Anvil's default account #0: its key is public, which is fine for a chain that only ever runs locally. */
@@ -58,14 +72,15 @@ interface SolcOutput {
   >;
 }
 
-function compile(): Record<ContractName | TestContractName, ContractArtifact> {
-  const sources = Object.fromEntries(
-    [...CONTRACTS, ...TEST_CONTRACTS].map((name) => {
+function compile(): { artifacts: Record<ContractName | TestContractName, ContractArtifact>; variants: ContractArtifact[] } {
+  const sources = Object.fromEntries([
+    ...[...CONTRACTS, ...TEST_CONTRACTS].map((name) => {
       // Source keys are repo-relative so the metadata hash (part of the bytecode) is the same on every machine.
       const key = sourceKey(name);
       return [key, { content: readFileSync(path.join(root, key), "utf8") }];
     }),
-  );
+    ...NAME_VARIANTS.map((variant) => [variantKey(variant.artifact), { content: variantSource(variant.name) }]),
+  ]);
   const input = {
     language: "Solidity",
     sources,
@@ -82,18 +97,20 @@ function compile(): Record<ContractName | TestContractName, ContractArtifact> {
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
 
-  const artifacts = {} as Record<ContractName | TestContractName, ContractArtifact>;
-  for (const name of [...CONTRACTS, ...TEST_CONTRACTS]) {
-    const compiled = output.contracts?.[sourceKey(name)]?.[name];
-    if (!compiled) throw new Error(`solc produced no output for ${name}`);
-    artifacts[name] = {
-      contractName: name,
+  const artifactOf = (key: string, contract: string, contractName: string): ContractArtifact => {
+    const compiled = output.contracts?.[key]?.[contract];
+    if (!compiled) throw new Error(`solc produced no output for ${contractName}`);
+    return {
+      contractName,
       abi: compiled.abi,
       bytecode: `0x${compiled.evm.bytecode.object}`,
       deployedBytecode: `0x${compiled.evm.deployedBytecode.object}`,
     };
-  }
-  return artifacts;
+  };
+  const artifacts = {} as Record<ContractName | TestContractName, ContractArtifact>;
+  for (const name of [...CONTRACTS, ...TEST_CONTRACTS]) artifacts[name] = artifactOf(sourceKey(name), name, name);
+  const variants = NAME_VARIANTS.map((v) => artifactOf(variantKey(v.artifact), "LocalUSDC", v.artifact));
+  return { artifacts, variants };
 }
 
 function create2Address(artifact: ContractArtifact, args: readonly unknown[]): Address {
@@ -108,8 +125,9 @@ function writeJson(relativePath: string, value: unknown): void {
   console.log(`wrote ${relativePath}`);
 }
 
-const artifacts = compile();
+const { artifacts, variants } = compile();
 for (const name of CONTRACTS) writeJson(`contracts/artifacts/${name}.json`, artifacts[name]);
+for (const variant of variants) writeJson(`contracts/artifacts/${variant.contractName}.json`, variant);
 for (const name of TEST_CONTRACTS) writeJson(`contracts/artifacts/test/${name}.json`, artifacts[name]);
 
 const deployment: LocalDeployment & BatchSettlementDeployment = {

@@ -88,17 +88,18 @@ const owner = privateKeyToAccount("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbe
 
 const mintAbi = parseAbi(["function mint(address to, uint256 amount)"]);
 
-function clients(rpcUrl: string) {
+/** Clients for the chain at rpcUrl; chainId is the local chain's unless a stand-in's (lib/devchain/stand-in.ts). */
+export function clients(rpcUrl: string, chainId: number = deployment.chainId) {
   // Anvil mines each transaction at once, so receipts can be polled far faster than viem's 4 s default.
   const transport = http(rpcUrl);
-  const options = { chain: foundry, transport, pollingInterval: 50 };
+  const options = { chain: { ...foundry, id: chainId }, transport, pollingInterval: 50 };
   return {
     publicClient: createPublicClient(options),
     testClient: createTestClient({ ...options, mode: "anvil" }),
     walletClient: createWalletClient({ ...options, account: owner }),
   };
 }
-type Clients = ReturnType<typeof clients>;
+export type Clients = ReturnType<typeof clients>;
 
 /** One owner transaction at a time per chain: concurrent callers (faucet requests) would pick the same nonce. */
 const ownerQueues = new Map<string, Promise<unknown>>();
@@ -134,7 +135,7 @@ export async function ensureLocalContracts(rpcUrl: string): Promise<LocalDeploym
 }
 
 /** Multicall3 has no constructor state, so its runtime code can be set directly at the canonical address. */
-async function installMulticall3({ publicClient, testClient }: Clients): Promise<void> {
+export async function installMulticall3({ publicClient, testClient }: Clients): Promise<void> {
   const code = await publicClient.getCode({ address: deployment.multicall3 });
   if (!sameCode(code, artifacts.multicall3.deployedBytecode)) {
     await testClient.setCode({ address: deployment.multicall3, bytecode: artifacts.multicall3.deployedBytecode });
@@ -173,22 +174,33 @@ async function deployIfAbsent(
   }
 }
 
-function sameCode(code: Hex | undefined, expected: Hex): boolean {
+export function sameCode(code: Hex | undefined, expected: Hex): boolean {
   return code?.toLowerCase() === expected.toLowerCase();
 }
 
+/** Which chain and token a funding is on: the local chain's by default, or a stand-in's (its USDC is ours too). */
+export interface FundTarget {
+  chainId: number;
+  usdc: Address;
+}
+
 /** Mints USDC (as the token's owner) and sends ETH (from account #0) to address. */
-export async function fundLocalAccount(rpcUrl: string, address: Address, amounts: FundAmounts): Promise<Funding> {
-  const { publicClient, walletClient } = clients(rpcUrl);
+export async function fundLocalAccount(
+  rpcUrl: string,
+  address: Address,
+  amounts: FundAmounts,
+  target: FundTarget = deployment,
+): Promise<Funding> {
+  const { publicClient, walletClient } = clients(rpcUrl, target.chainId);
   // A call to an address without code succeeds and does nothing: fail loudly instead.
-  if (amounts.usdc > 0n && !(await publicClient.getCode({ address: deployment.usdc }))) {
-    throw new Error(`LocalUSDC is not deployed at ${deployment.usdc}: call ensureLocalContracts first`);
+  if (amounts.usdc > 0n && !(await publicClient.getCode({ address: target.usdc }))) {
+    throw new Error(`LocalUSDC is not deployed at ${target.usdc}: call ensureLocalContracts first`);
   }
   return asOwner(rpcUrl, async () => {
     const usdcTx =
       amounts.usdc > 0n
         ? await walletClient.writeContract({
-            address: deployment.usdc,
+            address: target.usdc,
             abi: mintAbi,
             functionName: "mint",
             args: [address, amounts.usdc],
