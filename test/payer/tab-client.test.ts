@@ -19,7 +19,8 @@ import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS, viemChainOf } from "@/lib/chains/networks";
 import { serveRoutes } from "@/lib/devtools/route-server";
 import { getLedger } from "@/lib/ledger";
-import { DEFAULT_POLICY } from "@/lib/x402/payer/policy";
+import type { ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
+import { DEFAULT_POLICY, readBudgetUse, readSpent, releaseReservation, reserveDeposit } from "@/lib/x402/payer/policy";
 import { TabClient, TabStopped, type TabCharge, type TabClientOptions, type TabWallet } from "@/lib/x402/payer/tab-client";
 import { deriveSessionKey, forgetSessionKeys, keyFromSignature, sessionKeyMessage } from "@/lib/x402/payer/tab-session-key";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
@@ -322,13 +323,56 @@ describe("a cheating seller", () => {
 });
 
 describe("a tab's deposit under the policy", () => {
-  it("refuses a maximum over the per-message cap before anything is signed", async () => {
+  it("asks, as exact does, for a maximum over the per-message cap: refused, nothing is signed; approved, the message is paid", async () => {
+    const price = guidePrice();
+    const wallet = countingWallet(await fundedPayer(stack.anvil.rpcUrl));
+    const asked: ApprovalRequest[] = [];
+    let answer = false;
+    const { tab, sent } = page(wallet, new MemoryStorage(), {
+      policy: () => ({ policy: { ...DEFAULT_POLICY, maxPerMessage: price - 1n }, spent: { session: 0n, today: 0n } }),
+      approve: async (request) => {
+        asked.push(request);
+        return answer;
+      },
+    });
+    await expect(sendJson(tab, stack.url)).rejects.toMatchObject({ reason: "policy_refused" });
+    expect(asked).toEqual([{ kind: "over-policy", amount: price, payTo: getAgent(GUIDE_AGENT)!.payTo, verdict: { ok: false, rule: "per-message", limit: price - 1n, wouldSpend: price } }]);
+    expect(wallet.signatures).toBe(0);
+    expect(sent.filter((s) => s.paid)).toHaveLength(0);
+
+    answer = true;
+    expect((await sendJson(tab, stack.url)).tab).toMatchObject({ chargedAmount: price.toString() });
+    expect(asked).toHaveLength(2);
+    expect(sent.filter((s) => s.paid)).toHaveLength(1);
+  });
+
+  it("without a way to ask, refuses a maximum over the per-message cap before anything is signed", async () => {
     const price = guidePrice();
     const wallet = countingWallet(await fundedPayer(stack.anvil.rpcUrl));
     const { tab, sent } = page(wallet, new MemoryStorage(), { policy: () => ({ policy: { ...DEFAULT_POLICY, maxPerMessage: price - 1n }, spent: { session: 0n, today: 0n } }) });
     await expect(sendJson(tab, stack.url)).rejects.toMatchObject({ reason: "policy_refused" });
     expect(wallet.signatures).toBe(0);
     expect(sent.filter((s) => s.paid)).toHaveLength(0);
+  });
+
+  it("releases a refused deposit's reservation at once (the seller did not take it)", async () => {
+    const price = guidePrice();
+    // A wallet holding less than the deposit, and no balance check here: the seller's facilitator refuses the deposit.
+    const wallet = countingWallet(await fundedPayer(stack.anvil.rpcUrl, "0.0001"));
+    const stores = { local: new MemoryStorage(), session: new MemoryStorage() };
+    const reserved: bigint[] = [];
+    const { tab, sent } = page(wallet, new MemoryStorage(), {
+      policy: () => ({ policy: DEFAULT_POLICY, spent: readSpent(stores, LOCAL.chainId) }),
+      onDeposit: ({ channelId, amount }) => {
+        reserveDeposit(stores, LOCAL.chainId, channelId, amount);
+        reserved.push(readBudgetUse(stores, LOCAL.chainId).reserved.session);
+      },
+      onDepositFailed: ({ channelId, amount }) => releaseReservation(stores, LOCAL.chainId, channelId, amount),
+    });
+    await expect(sendJson(tab, stack.url)).rejects.toBeInstanceOf(TabStopped);
+    expect(sent.filter((s) => s.paid)).toHaveLength(1); // the deposit went out and was refused
+    expect(reserved).toEqual([20n * price]);
+    expect(readBudgetUse(stores, LOCAL.chainId)).toEqual({ spent: { session: 0n, today: 0n }, reserved: { session: 0n, today: 0n } });
   });
 
   it("sizes the deposit by what the budgets have left (deposits count as spent), refuses a top-up over them, and tops up once the user allows more", async () => {

@@ -22,7 +22,7 @@ import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 import type { SpendPolicy, Spent } from "./policy";
-import { readQuote } from "./paying-fetch";
+import { readQuote, type ApprovalRequest } from "./paying-fetch";
 import { deriveSessionKey } from "./tab-session-key";
 import type { StoredTab, TabStorage } from "./tab-store";
 
@@ -147,6 +147,16 @@ export interface TabClientOptions {
   onCharge?(charge: TabCharge): void;
   /** Called with a deposit once signed, before it is sent (the budgets count it as a reservation). */
   onDeposit?(deposit: { channelId: string; amount: bigint }): void;
+  /**
+   * Called when the seller refused a deposit or answered its request with an error: the deposit was not taken, so
+   * its reservation is released at once. (A request that never got an answer keeps it: its fate is unknown here.)
+   */
+  onDepositFailed?(deposit: { channelId: string; amount: bigint }): void;
+  /**
+   * Asks the user, as exact payments do (the approval dialog): a message whose maximum is over the per-message cap
+   * is signed only if this resolves true. Without it such a message is refused.
+   */
+  approve?(request: ApprovalRequest): Promise<boolean>;
   baseFetch?: typeof fetch;
 }
 
@@ -194,8 +204,13 @@ export class TabClient {
       if (!requirement) throw new TabStopped("not_payable", "This agent offers no tab in USDC on this network.");
       const price = BigInt(requirement.amount);
       const { policy } = this.opts.policy();
+      // The cap applies to the voucher's maximum; over it the user decides, as for an exact payment.
       if (price > policy.maxPerMessage) {
-        throw new TabStopped("policy_refused", `A message may cost up to ${this.usdc(price)}, over your per-message limit of ${this.usdc(policy.maxPerMessage)}; nothing was signed.`);
+        const verdict = { ok: false as const, rule: "per-message" as const, limit: policy.maxPerMessage, wouldSpend: price };
+        const allowed = (await this.opts.approve?.({ kind: "over-policy", amount: price, payTo: getAddress(requirement.payTo), verdict })) ?? false;
+        if (!allowed) {
+          throw new TabStopped("policy_refused", `A message may cost up to ${this.usdc(price)}, over your per-message limit of ${this.usdc(policy.maxPerMessage)}; nothing was signed.`);
+        }
       }
       // A receiver that cheated on a tab of this wallet is refused before the wallet is asked for anything.
       this.refuseIfStopped(
@@ -207,8 +222,11 @@ export class TabClient {
 
       const payload = await open.client.createPaymentPayload({ ...required, accepts: [requirement] });
       const sent = voucherSent(payload, price);
-      if (sent.deposit !== undefined) this.opts.onDeposit?.({ channelId, amount: sent.deposit });
+      const deposit = sent.deposit !== undefined ? { channelId, amount: sent.deposit } : null;
+      if (deposit) this.opts.onDeposit?.(deposit);
       const res = await this.baseFetch(input, { ...init, headers: { ...headersOf(init), ...open.client.encodePaymentSignatureHeader(payload) } });
+      // Refused or failed: the seller did not take the deposit, its reservation goes back to the budgets.
+      if (deposit && (res.status === 402 || !res.ok)) this.opts.onDepositFailed?.(deposit);
 
       if (res.status === 402) {
         const refusal = decodeRequired(res);
@@ -254,16 +272,17 @@ export class TabClient {
   }
 
   /** Closes a tab: the cooperative refund of what was not charged, to the wallet, through the agent's route. */
-  async close(url: string): Promise<{ refunded: bigint; transaction: string }> {
+  async close(url: string): Promise<{ refunded: bigint; transaction: string; channelId: string }> {
     const probe = await this.baseFetch(url, { method: "GET" });
     const required = probe.status === 402 ? decodeRequired(probe) : null;
     const requirement = required && this.tabOffer(required);
     if (!requirement) throw new TabStopped("not_payable", "This agent offers no tab to close on this network.");
     const { scheme } = await this.schemeFor(requirement);
     this.awaiting = null;
+    const channelId = computeChannelId(scheme.buildChannelConfig(requirement), requirement.network).toLowerCase();
     const result = await scheme.refund(url, { fetch: this.baseFetch });
     if (!result.success) throw new TabStopped("payment_rejected", `The refund failed: ${result.errorReason ?? "unknown"}.`);
-    return { refunded: BigInt(result.amount ?? "0"), transaction: result.transaction };
+    return { refunded: BigInt(result.amount ?? "0"), transaction: result.transaction, channelId };
   }
 
   private async adopt(sent: VoucherSent, answer: SellerCharge): Promise<void> {
