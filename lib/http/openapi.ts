@@ -66,6 +66,7 @@ const manifest = {
   properties: {
     x402Version: { type: "integer" },
     facilitator: { type: "object" },
+    mcp: { type: "object", description: "The MCP server (/api/mcp): its URL, tools, how-to-pay resource and x402 MCP payment metadata keys" },
     networks: { type: "array" },
     resources: {
       type: "array",
@@ -171,6 +172,16 @@ const proxyRoute = {
   },
 };
 
+const mcpRoute = {
+  summary: "MCP server (streamable HTTP, stateless, JSON replies): tools list_agents, get_quote and chat_with_agent (paid per x402's MCP transport: PaymentPayload in params._meta[\"x402/payment\"], SettleResponse in result._meta[\"x402/payment-response\"]), resource x402chat://docs/how-to-pay",
+  requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "A JSON-RPC 2.0 message" } } } },
+  responses: {
+    "200": json({ type: "object", description: "The JSON-RPC response" }),
+    "413": error("body_too_large: more than 128 KiB"),
+    "415": error("unsupported_media_type: not application/json"),
+  },
+};
+
 const nonceParam = { name: "nonce", in: "path", required: true, schema: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" }, description: "The EIP-3009 authorization's nonce" };
 const keptPayment = { type: "object", properties: { paymentId: { type: "string" }, agentId: { type: "string" }, status: { type: "string", enum: ["verified", "settling", "settled", "failed", "voided"] }, transaction: { type: ["string", "null"] }, error: { type: ["string", "null"] }, message: { type: "object", description: "POST only: the assistant's AI SDK UI message as streamed" } } };
 
@@ -209,12 +220,13 @@ export function openApiDocument(origin: string) {
       "/api/facilitator/supported": { get: { summary: "Payment kinds this facilitator serves", responses: { "200": json({ type: "object", properties: { kinds: { type: "array" }, extensions: { type: "array" }, signers: { type: "object" } } }) } } },
       "/api/networks/{chainId}/status": { get: { summary: "Live status of a network's RPC", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], responses: { "200": json({ type: "object", properties: { connected: { type: "boolean" }, blockNumber: { type: "string" }, error: { type: "string" } } }), "404": error("Unknown network") } } },
       "/api/wallet/balances": { get: { summary: "ETH and USDC balance of an address on a network", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }, { name: "address", in: "query", required: true, schema: { type: "string" } }], responses: { "200": json({ type: "object" }), "400": error("Bad chain id or address"), "503": error("RPC unreachable") } } },
-      "/api/faucet": { post: { summary: "Test funds: local chain mints USDC and sends gas ETH; Base Sepolia uses CDP's faucet when configured", requestBody: body(FaucetRequest), responses: { "200": json({ type: "object" }), "400": error("Bad request or no faucet on this network"), "403": error("Another site's request"), "429": error("Too many requests for this address") } },
-        get: { summary: "Which faucet a network has (local, cdp or none)", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }], responses: { "200": json({ type: "object", properties: { chainId: { type: "integer" }, kind: { type: "string", enum: ["local", "cdp", "none"] }, externalUrl: { type: ["string", "null"] } } }), "404": error("Unknown network") } } },
+      "/api/faucet": { post: { summary: "Test funds: the local chain (and a local stand-in for a Base network) mints USDC and sends gas ETH; Base Sepolia uses CDP's faucet when configured", requestBody: body(FaucetRequest), responses: { "200": json({ type: "object" }), "400": error("Bad request or no faucet on this network"), "403": error("Another site's request"), "429": error("Too many requests for this address") } },
+        get: { summary: "Which faucet a network has (local, stand-in, cdp or none)", parameters: [{ name: "chainId", in: "query", required: true, schema: { type: "integer" } }], responses: { "200": json({ type: "object", properties: { chainId: { type: "integer" }, kind: { type: "string", enum: ["local", "stand-in", "cdp", "none"] }, externalUrl: { type: ["string", "null"] } } }), "404": error("Unknown network") } } },
       "/api/rpc/{chainId}": { post: { summary: "Read-only JSON-RPC proxy to a network (allow-listed methods)", parameters: [{ name: "chainId", in: "path", required: true, schema: { type: "integer" } }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": json({ type: "object" }) } } },
       "/api/probe": { post: probeRoute },
       "/api/payments/{nonce}": paymentRoute,
       "/api/proxy": { post: proxyRoute },
+      "/api/mcp": { post: mcpRoute },
       "/.well-known/x402": { get: { summary: "x402 discovery manifest: paid routes, their schemes (exact, batch-settlement) and pricing, networks, facilitator", responses: { "200": json(manifest) } } },
       "/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },
     } as Record<string, Record<string, object>>,

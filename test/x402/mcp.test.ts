@@ -10,7 +10,9 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLedger } from "@/lib/ledger";
 import { serveRoutes } from "@/lib/devtools/route-server";
-import { handleMcpRequest, HOW_TO_PAY_URI } from "@/lib/x402/server/mcp";
+import { x402Manifest } from "@/lib/x402/server/discovery";
+import { handleMcpRequest } from "@/lib/x402/server/mcp";
+import { HOW_TO_PAY_URI } from "@/lib/x402/server/mcp-manifest";
 import { startOpenAIDouble } from "../agents/support/openai-double";
 import { fixture, setEnv } from "../support/fixtures";
 import { MARKET_AGENT, USDC, fundedPayer, paidStackFixture, usdcBalance, x402ClientFor } from "./support";
@@ -186,6 +188,19 @@ describe("the MCP server at /api/mcp", () => {
     const [row] = await (await getLedger()).listPayments({ payer: payer.address });
     expect(row?.status).toBe("voided");
     expect(mcp().llm.requests.length).toBeGreaterThan(0);
+  });
+
+  it("is listed in /.well-known/x402 with the tools and resource it serves", async () => {
+    const origin = mcp().server.url;
+    const { mcp: listed } = x402Manifest(origin);
+    expect(listed.url).toBe(`${origin}/api/mcp`);
+    const { tools } = await client.listTools();
+    expect(listed.tools.sort()).toEqual(tools.map((t) => t.name).sort());
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toContain(listed.howToPay);
+    expect(listed.payment).toMatchObject({ payloadMeta: "x402/payment", responseMeta: "x402/payment-response" });
+    // The server announces the extension binding it answers with.
+    expect(client.getServerCapabilities()?.experimental).toHaveProperty(["org.x402/payment"]);
   });
 
   it("bounds its body and says why by code", async () => {

@@ -3,6 +3,7 @@ import { catalogEntry } from "@/lib/agents/catalog";
 import { listAgents } from "@/lib/agents/registry";
 import { NETWORK_LIST } from "@/lib/chains/networks";
 import { facilitatorDescription } from "@/lib/x402/facilitator";
+import { mcpManifest } from "./mcp-manifest";
 import { agentPrice } from "./quote";
 
 /**
@@ -23,6 +24,8 @@ export function x402Manifest(origin: string) {
       remote: facilitator.remote,
       cdp: facilitator.cdp,
     },
+    // The same agents over MCP, paid per x402's MCP transport.
+    mcp: mcpManifest(origin),
     networks: NETWORK_LIST.map((n) => ({ name: n.name, network: n.caip2, chainId: n.chainId, usdc: n.usdc.address })),
     resources: listAgents().flatMap((agent) => {
       const entry = catalogEntry(agent);

@@ -12,6 +12,7 @@ import { readJsonBody } from "@/lib/http/body";
 import { jsonError } from "@/lib/http/json";
 import { RateLimiter } from "@/lib/http/rate-limit";
 import { corsHeaders } from "./cors";
+import { HOW_TO_PAY_URI, PAYMENT_EXTENSION, PAYMENT_META, PAYMENT_RESPONSE_META } from "./mcp-manifest";
 import { handlePaidAgentChat, handlePaidAgentGet } from "./paid-chat";
 
 /**
@@ -30,12 +31,7 @@ import { handlePaidAgentChat, handlePaidAgentGet } from "./paid-chat";
  * only translates its answer into MCP's.
  */
 
-export const MCP_PATH = "/api/mcp";
-export const PAYMENT_META = "x402/payment";
-export const PAYMENT_RESPONSE_META = "x402/payment-response";
-export const PAYMENT_EXTENSION = "org.x402/payment";
 const CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities";
-export const HOW_TO_PAY_URI = "x402chat://docs/how-to-pay";
 
 /** One JSON-RPC message with a 16k-character message, a payment and its meta fit with room to spare. */
 const MAX_MCP_BODY_BYTES = 128 * 1024;
