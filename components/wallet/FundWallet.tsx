@@ -8,7 +8,8 @@ import { Button } from "@/components/ui/Button";
 import { ActionResult } from "@/components/ui/FormError";
 import { BALANCES_CHANGED_EVENT } from "./useBalances";
 
-type FaucetInfo = { kind: "local" | "cdp" | "none"; externalUrl: string | null };
+/** "stand-in": a local chain standing in for this network (npm run chain -- --as …), minted like the local one. */
+type FaucetInfo = { kind: "local" | "stand-in" | "cdp" | "none"; externalUrl: string | null };
 
 /** "Get test funds" where the server has a faucet for the network; otherwise says where funds come from. */
 export function FundWallet({ network, address }: { network: Network; address: Address }) {
@@ -41,7 +42,7 @@ export function FundWallet({ network, address }: { network: Network; address: Ad
         setMessage({
           ok: true,
           text:
-            body.kind === "local"
+            body.kind === "local" || body.kind === "stand-in"
               ? `Sent ${formatUsdc(body.usdc, network.usdc.decimals)} and ${formatUnits(BigInt(body.eth), 18)} ETH`
               : "Requested test USDC from the CDP faucet; it arrives in a few seconds",
         });
@@ -57,9 +58,15 @@ export function FundWallet({ network, address }: { network: Network; address: Ad
   const kind = info?.chainId === network.chainId ? info.value.kind : null;
   return (
     <div className="flex flex-col gap-2">
-      {kind === "local" || kind === "cdp" ? (
+      {kind === "local" || kind === "stand-in" || kind === "cdp" ? (
         <Button data-testid="faucet-button" disabled={busy} onClick={requestFunds}>
-          {busy ? "Requesting…" : kind === "local" ? "Get test funds" : "Get test USDC (CDP faucet)"}
+          {busy
+            ? "Requesting…"
+            : kind === "local"
+              ? "Get test funds"
+              : kind === "stand-in"
+                ? `Get test funds (local ${network.name} stand-in)`
+                : "Get test USDC (CDP faucet)"}
         </Button>
       ) : kind === "none" ? (
         <p data-testid="faucet-note" className="text-sm text-zinc-600 dark:text-zinc-400">

@@ -2,6 +2,7 @@ import "server-only";
 import { parseEther, type Address, type Hex } from "viem";
 import type { Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
+import { isStandIn } from "@/lib/chains/stand-in";
 import type { ErrorCode } from "@/lib/errors";
 import { env } from "@/lib/env";
 // deploy.ts, not the devchain index: the index also exports the anvil launcher, which has no place in the server.
@@ -19,11 +20,14 @@ export const faucetGlobalMax = () => env.FAUCET_MINTS_PER_MINUTE;
 export const FAUCET_GLOBAL_WINDOW_MS = 60_000;
 export const CIRCLE_FAUCET_URL = "https://faucet.circle.com";
 
-/** How a network's test funds are had: our local mint, CDP's faucet (keys configured), or not through us. */
-export type FaucetKind = "local" | "cdp" | "none";
+/**
+ * How a network's test funds are had: our local mint, the same mint on a local stand-in for a Base network
+ * (lib/chains/stand-in.ts), CDP's faucet (keys configured), or not through us.
+ */
+export type FaucetKind = "local" | "stand-in" | "cdp" | "none";
 
 export type FaucetOutcome =
-  | { ok: true; kind: "local"; usdc: string; eth: string; transactions: Hex[] }
+  | { ok: true; kind: "local" | "stand-in"; usdc: string; eth: string; transactions: Hex[] }
   | { ok: true; kind: "cdp"; transactions: Hex[] }
   | { ok: false; status: 403 | 429 | 502; code: ErrorCode; message: string; retryAfterMs?: number };
 
@@ -37,8 +41,10 @@ function globalLimiter(): RateLimiter {
   return limiter;
 }
 
-export function faucetKindOf(network: Network): FaucetKind {
+export async function faucetKindOf(network: Network): Promise<FaucetKind> {
   if (network.key === "local") return "local";
+  // A stand-in mints like the local chain; the real Base Sepolia keeps CDP's faucet (or none).
+  if (await isStandIn(network)) return "stand-in";
   if (network.key === "base-sepolia" && env.CDP_API_KEY_ID && env.CDP_API_KEY_SECRET) return "cdp";
   return "none";
 }
@@ -48,7 +54,7 @@ export function faucetKindOf(network: Network): FaucetKind {
  * times per network per FAUCET_GLOBAL_WINDOW_MS in all.
  */
 export async function requestTestFunds(network: Network, address: Address): Promise<FaucetOutcome> {
-  const kind = faucetKindOf(network);
+  const kind = await faucetKindOf(network);
   if (kind === "none") {
     return {
       ok: false,
@@ -85,8 +91,9 @@ export async function requestTestFunds(network: Network, address: Address): Prom
     };
   }
   try {
-    if (kind === "local") {
-      const funding = await fundLocalAccount(rpcUrlOf(network), address, LOCAL_FAUCET_AMOUNTS);
+    if (kind === "local" || kind === "stand-in") {
+      const target = { chainId: network.chainId, usdc: network.usdc.address };
+      const funding = await fundLocalAccount(rpcUrlOf(network), address, LOCAL_FAUCET_AMOUNTS, target);
       return {
         ok: true,
         kind,

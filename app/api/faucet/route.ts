@@ -16,11 +16,11 @@ export async function GET(req: Request) {
   const chainId = new URL(req.url).searchParams.get("chainId");
   const network = networkByChainId(Number(chainId));
   if (!network) return jsonError(404, "unknown_network", `No network with chain id ${chainId}`);
-  const kind = faucetKindOf(network);
+  const kind = await faucetKindOf(network);
   return NextResponse.json({ chainId: network.chainId, kind, externalUrl: network.testnet ? CIRCLE_FAUCET_URL : null });
 }
 
-/** Mints on the local chain: for this app's own pages only (another site's form or fetch is refused), JSON only. */
+/** Mints on the local chain or a local stand-in for a Base network: for this app's own pages only (another site's form or fetch is refused), JSON only. */
 export async function POST(req: Request) {
   if (isCrossSiteRequest(req)) {
     await req.body?.cancel().catch(() => {});
