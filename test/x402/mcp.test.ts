@@ -66,6 +66,12 @@ function pay(account: PrivateKeyAccount, required: PaymentRequired): Promise<Pay
   return x402ClientFor(account).createPaymentPayload(required);
 }
 
+/** A refusal's code: a PaymentRequired's `error`, or a tool error's `error.code`. */
+function codeOf(result: CallToolResult): string {
+  const error = (result.structuredContent as { error: string | { code: string } }).error;
+  return typeof error === "string" ? error : error.code;
+}
+
 const textOf = (result: CallToolResult, i = 0) => (result.content[i] as { text: string }).text;
 
 /** USDC transfers in a transaction's receipt, read from the chain. */
@@ -174,6 +180,24 @@ describe("the MCP server at /api/mcp", () => {
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toMatchObject({ x402Version: 2, error: "payment_mismatch" });
     expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(before);
+  });
+
+  it("limits paid calls per payer, by code", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const required = (await chat(MARKET_AGENT)).structuredContent as unknown as PaymentRequired;
+    // Refused before verification (the wrong amount), each still takes one of the payer's slots.
+    const payment = await pay(payer, { ...required, accepts: [{ ...required.accepts[0]!, amount: "1" }] });
+    const codes: string[] = [];
+    for (let i = 0; i < 31; i++) {
+      const result = await chat(MARKET_AGENT, { "x402/payment": payment });
+      codes.push(codeOf(result));
+    }
+    expect(codes.slice(0, 30).every((code) => code === "payment_mismatch")).toBe(true);
+    expect(codes[30]).toBe("rate_limited");
+    // Another payer is not held back.
+    const other = await fundedPayer(stack.anvil.rpcUrl);
+    const theirs = await chat(MARKET_AGENT, { "x402/payment": await pay(other, { ...required, accepts: [{ ...required.accepts[0]!, amount: "1" }] }) });
+    expect(theirs.structuredContent).toMatchObject({ error: "payment_mismatch" });
   });
 
   it("does not charge a run that failed: the tool errors with agent_failed, no transfer, the payment voided", async () => {
