@@ -15,6 +15,8 @@ export interface TypedDataWallet {
   getChainId(): Promise<number>;
   /** One signature prompt in the wallet. */
   signTypedData(request: TypedDataRequest & { account: Address }): Promise<Hex>;
+  /** One prompt to sign a plain message (EIP-191), e.g. the facilitator page's sign-in. */
+  signMessage(request: { message: string; account: Address }): Promise<Hex>;
 }
 
 export interface ExternalWallet {

@@ -21,6 +21,7 @@ export function bridgeExternalWallet(config: Config): () => void {
         return {
           getChainId: () => client.getChainId(),
           signTypedData: (request) => client.signTypedData(request as Parameters<typeof client.signTypedData>[0]),
+          signMessage: (request) => client.signMessage(request),
         };
       },
     });

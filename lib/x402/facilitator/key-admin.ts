@@ -69,10 +69,7 @@ const notSignedIn = () => jsonError(401, "not_signed_in", "Sign in with your wal
 /** Runs a cookie route: refuses other sites, and reports a ledger outage as one. */
 async function cookieRoute(req: Request, run: () => Promise<Response>): Promise<Response> {
   const refused = crossSite(req);
-  if (refused) {
-    await req.body?.cancel().catch(() => {});
-    return refused;
-  }
+  if (refused) return refused;
   try {
     return await run();
   } catch (err) {
@@ -175,10 +172,7 @@ const CreateKeyRequest = z
 export function handleCreateKey(req: Request): Promise<Response> {
   return cookieRoute(req, async () => {
     const s = await session(req);
-    if (!s) {
-      await req.body?.cancel().catch(() => {});
-      return notSignedIn();
-    }
+    if (!s) return notSignedIn();
     const body = await readJsonBody(req, MAX_BODY_BYTES, { requireJsonType: true });
     if (!body.ok) return jsonError(body.status, body.code, body.message);
     const parsed = CreateKeyRequest.safeParse(body.value);

@@ -65,15 +65,11 @@ async function usableKey(apiKey: string): Promise<{ ok: true; key: FacilitatorKe
 /** POST /api/facilitator/<apiKey>/verify and /settle. */
 export async function handleKeyedFacilitatorRequest(req: Request, apiKey: string, operation: Operation): Promise<Response> {
   const found = await usableKey(apiKey);
-  if (!found.ok) {
-    await req.body?.cancel().catch(() => {});
-    return found.res;
-  }
+  if (!found.ok) return found.res;
   const { key } = found;
   const taken = limiterFor(key.ratePerMinute).take(key.id);
   if (!taken.ok) {
     const seconds = Math.ceil(taken.retryAfterMs / 1000);
-    await req.body?.cancel().catch(() => {});
     return jsonError(429, "rate_limited", `This API key allows ${key.ratePerMinute} requests a minute. Try again in ${seconds} s.`, undefined, { "Retry-After": String(seconds) });
   }
   const store = (await getLedger()).facilitatorKeys();
