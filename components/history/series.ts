@@ -2,7 +2,7 @@
  * What the history's charts draw, from the payment records: settled spend only (the one that moved money), as
  * the totals above them count it. Pure, so tests check it without a browser.
  */
-import type { PaymentRecord } from "@/lib/browser/history/payments";
+import { isSpending, type PaymentRecord } from "@/lib/browser/history/payments";
 
 export interface SpendPoint {
   /** Milliseconds since the epoch. */
@@ -14,7 +14,7 @@ export interface SpendPoint {
 /** One point per settled payment, oldest first, each with the running total. */
 export function spendOverTime(records: readonly PaymentRecord[]): SpendPoint[] {
   const settled = records
-    .filter((r) => r.status === "settled" && Number.isFinite(Date.parse(r.time)))
+    .filter((r) => r.status === "settled" && isSpending(r) && Number.isFinite(Date.parse(r.time)))
     .map((r) => ({ time: Date.parse(r.time), amount: BigInt(r.amount) }))
     .sort((a, b) => a.time - b.time);
   let total = 0n;
@@ -33,7 +33,7 @@ export interface AgentSpend {
 export function spendPerAgent(records: readonly PaymentRecord[]): AgentSpend[] {
   const agents = new Map<string, AgentSpend>();
   for (const r of records) {
-    if (r.status !== "settled") continue;
+    if (r.status !== "settled" || !isSpending(r)) continue; // a tab's deposit or refund is not spending
     const agent = agents.get(r.agentId) ?? { agentId: r.agentId, agentName: r.agentName, spent: 0n, messages: 0 };
     agent.spent += BigInt(r.amount);
     agent.messages += 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addPayment, analyze, paymentsToCsv, readPayments, type PaymentRecord } from "@/lib/browser/history/payments";
+import { localDay } from "@/lib/x402/payer/policy";
 
 function memoryStorage() {
   const items = new Map<string, string>();
@@ -51,10 +52,31 @@ describe("the payment history", () => {
     expect(a.perDay.map((x) => [x.day, x.spent])).toEqual([["2026-11-22", 10000n], ["2026-11-21", 1000n]]);
   });
 
+  it("counts days in local time, as the day budget does (not the UTC date of the record's time)", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      // 02:00 UTC on the 30th is 21:00 on the 29th in New York.
+      const time = "2026-11-30T02:00:00.000Z";
+      expect(analyze([record({ time })]).perDay.map((d) => d.day)).toEqual(["2026-11-29"]);
+      expect(localDay(new Date(time))).toBe("2026-11-29");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it("keeps a tab's deposit and refund out of what was spent: only its charges count", () => {
+    const tab = (kind: "deposit" | "charge" | "refund", amount: string) => record({ id: `${kind}${amount}`, amount, transaction: kind === "charge" ? "" : "0xtx", tab: { kind, channelId: "0xab" } });
+    const a = analyze([tab("refund", "180000"), tab("charge", "6000"), tab("charge", "14000"), tab("deposit", "200000"), record({ id: "exact" })]);
+    expect(a.total).toMatchObject({ messages: 3, spent: 30000n });
+    expect(a.perAgent.map((x) => [x.messages, x.spent])).toEqual([[3, 30000n]]);
+  });
+
   it("exports CSV with quoting and without spreadsheet formulas", () => {
     const csv = paymentsToCsv([record({ agentName: 'Say "hi", =SUM(A1)' }), record({ agentName: "=cmd" })]);
     const lines = csv.trim().split("\r\n");
-    expect(lines[0]).toBe("time,agent,agentId,amountUsdc,network,chainId,transaction,status,inputTokens,outputTokens,toolCalls,error");
+    expect(lines[0]).toBe("time,agent,agentId,amountUsdc,network,chainId,transaction,status,inputTokens,outputTokens,toolCalls,error,kind,tab");
     expect(lines[1]).toContain('"Say ""hi"", =SUM(A1)"');
     expect(lines[1]).toContain(",0.01,eip155:31337,31337,0xabc,settled,10,20,1,");
     expect(lines[2]).toContain(",'=cmd,");

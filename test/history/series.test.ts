@@ -19,6 +19,18 @@ function record(over: Partial<PaymentRecord>): PaymentRecord {
 }
 
 describe("the history's chart series", () => {
+  it("draws a tab's charges, never its deposit or refund (money moved into and out of the tab, not spent)", () => {
+    const tab = (kind: "deposit" | "charge" | "refund", amount: string, time: string) => record({ amount, time, tab: { kind, channelId: "0xab" } });
+    const records = [
+      tab("refund", "190000", "2026-11-29T12:00:00.000Z"),
+      tab("charge", "6000", "2026-11-29T11:00:00.000Z"),
+      tab("charge", "4000", "2026-11-29T10:30:00.000Z"),
+      tab("deposit", "200000", "2026-11-29T10:00:00.000Z"),
+    ];
+    expect(spendOverTime(records).map((p) => p.cumulative)).toEqual([4000n, 10000n]);
+    expect(spendPerAgent(records)).toEqual([{ agentId: "a", agentName: "Agent A", spent: 10000n, messages: 2 }]);
+  });
+
   it("spend over time: settled payments only, oldest first, with the running total", () => {
     const records = [
       record({ time: "2026-11-29T12:00:00.000Z", amount: "5000" }), // the history lists newest first

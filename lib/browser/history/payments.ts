@@ -7,6 +7,7 @@ import { parseStoredList, type KeyValue } from "@/lib/browser/store";
 import { USDC_DECIMALS, networkByChainId } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
+import { localDay } from "@/lib/x402/payer/policy";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
 
 export interface PaymentRecord {
@@ -36,6 +37,28 @@ export interface PaymentRecord {
   /** The chain's outcome is final (settled, expired or canceled). */
   resolved?: boolean;
   usage?: { model: string; inputTokens: number; outputTokens: number; toolCalls: number; latencyMs: number };
+  /**
+   * A tab's event (tab-history.ts). Only a `charge` is spent (a voucher, no transaction); a deposit or top-up is
+   * money put in the tab, a refund or withdrawal money back, each with its transaction: they are shown, never summed.
+   */
+  tab?: TabRecord;
+}
+
+export type TabEventKind = "deposit" | "topup" | "charge" | "refund" | "withdrawal";
+
+export interface TabRecord {
+  kind: TabEventKind;
+  /** Lowercase bytes32. */
+  channelId: string;
+  /** A charge's maximum (the voucher's increment), atomic. */
+  maxAmount?: string;
+  /** On the charge of the message that carried a deposit: the deposit's transaction, given to the deposit's row. */
+  depositTransaction?: string;
+}
+
+/** What a record says was spent: exact payments and tab charges; a tab's deposits and refunds are not spending. */
+export function isSpending(r: PaymentRecord): boolean {
+  return !r.tab || r.tab.kind === "charge";
 }
 
 /** Enough for months of use; the oldest entries go first. */
@@ -52,6 +75,12 @@ export function parsePayments(raw: string | null): PaymentRecord[] {
 
 export function addPayment(storage: KeyValue, record: PaymentRecord): void {
   const records = readPayments(storage, record.chainId).filter((r) => r.id !== record.id);
+  const depositTx = record.tab?.depositTransaction;
+  if (depositTx) {
+    // The charge of the message that carried a deposit names its (checked) transaction: the deposit's row gets it.
+    const deposit = records.find((r) => r.tab?.channelId === record.tab!.channelId && (r.tab.kind === "deposit" || r.tab.kind === "topup") && !r.transaction);
+    if (deposit) Object.assign(deposit, { transaction: depositTx, status: "settled", resolved: true });
+  }
   records.unshift(record);
   storage.setItem(storageKeys.history(record.chainId), JSON.stringify(records.slice(0, MAX_RECORDS)));
 }
@@ -77,6 +106,30 @@ export function recordOfReply(
   const receipt = message.parts.find((p) => p.type === "data-receipt")?.data;
   if (!receipt) return null;
   const usage = message.parts.find((p) => p.type === "data-usage")?.data;
+  if (receipt.tab && receipt.success) {
+    // A tab's charge: a voucher, no transaction of its own (its deposit's has its own row); keyed like tabCharged's.
+    const channelId = receipt.tab.channelId.toLowerCase();
+    return {
+      id: tabChargeId(channelId, receipt.tab.chargedCumulativeAmount),
+      time: meta.time ?? new Date().toISOString(),
+      conversationId: meta.conversationId,
+      agentId: meta.agentId,
+      agentName: meta.agentName,
+      amount: receipt.tab.chargedAmount,
+      chainId: meta.chainId,
+      network: receipt.network,
+      transaction: "",
+      status: "settled",
+      resolved: true,
+      tab: {
+        kind: "charge",
+        channelId,
+        maxAmount: receipt.tab.maxAmount,
+        ...(receipt.tab.depositTransaction && !receipt.tab.depositProblem && { depositTransaction: receipt.tab.depositTransaction }),
+      },
+      ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
+    };
+  }
   return {
     id: receipt.authorization?.nonce ?? (receipt.paymentId || receipt.transaction),
     time: meta.time ?? new Date().toISOString(),
@@ -94,6 +147,11 @@ export function recordOfReply(
     ...(receipt.claimedTransaction && { claimedTransaction: receipt.claimedTransaction }),
     ...(usage && { usage: { model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, toolCalls: usage.toolCalls, latencyMs: usage.latencyMs } }),
   };
+}
+
+/** A tab charge's record id: one per charged total of the channel, so the same charge recorded twice is one row. */
+export function tabChargeId(channelId: string, chargedCumulative: bigint | string): string {
+  return `tab:${channelId.toLowerCase()}:charge:${chargedCumulative}`;
 }
 
 function isRecord(value: unknown): boolean {
@@ -131,11 +189,13 @@ export function analyze(records: readonly PaymentRecord[]): Analytics {
   const agents = new Map<string, Totals & { agentId: string; agentName: string }>();
   const days = new Map<string, Totals & { day: string }>();
   for (const r of records) {
+    if (!isSpending(r)) continue; // a tab's deposit or refund: money moved into or out of a tab, not a message
     add(total, r);
     const agent = agents.get(r.agentId) ?? { ...emptyTotals(), agentId: r.agentId, agentName: r.agentName };
     add(agent, r);
     agents.set(r.agentId, agent);
-    const day = r.time.slice(0, 10);
+    // The local day, as the day budget counts it (policy.ts), not the UTC date of the ISO time.
+    const day = Number.isFinite(Date.parse(r.time)) ? localDay(new Date(r.time)) : r.time.slice(0, 10);
     const perDay = days.get(day) ?? { ...emptyTotals(), day };
     add(perDay, r);
     days.set(day, perDay);
@@ -147,7 +207,7 @@ export function analyze(records: readonly PaymentRecord[]): Analytics {
   };
 }
 
-const CSV_COLUMNS = ["time", "agent", "agentId", "amountUsdc", "network", "chainId", "transaction", "status", "inputTokens", "outputTokens", "toolCalls", "error"] as const;
+const CSV_COLUMNS = ["time", "agent", "agentId", "amountUsdc", "network", "chainId", "transaction", "status", "inputTokens", "outputTokens", "toolCalls", "error", "kind", "tab"] as const;
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as a formula are quoted with a leading apostrophe. */
 export function paymentsToCsv(records: readonly PaymentRecord[]): string {
@@ -158,7 +218,8 @@ export function paymentsToCsv(records: readonly PaymentRecord[]): string {
   };
   const rows = records.map((r) => {
     const amount = formatUsdc(r.amount, networkByChainId(r.chainId)?.usdc.decimals ?? USDC_DECIMALS, { unit: false });
-    return [r.time, r.agentName, r.agentId, amount, r.network, r.chainId, r.transaction, r.status, r.usage?.inputTokens, r.usage?.outputTokens, r.usage?.toolCalls, r.error]
+    const kind = r.tab ? `tab-${r.tab.kind}` : "exact";
+    return [r.time, r.agentName, r.agentId, amount, r.network, r.chainId, r.transaction, r.status, r.usage?.inputTokens, r.usage?.outputTokens, r.usage?.toolCalls, r.error, kind, r.tab?.channelId]
       .map(cell)
       .join(",");
   });
