@@ -1,5 +1,6 @@
 import "server-only";
 import { NETWORKS } from "@/lib/chains/networks";
+import { checkNetworks } from "@/lib/chains/status";
 import { facilitatorNetworks } from "@/lib/x402/facilitator/local";
 import { paymentSchemes, pricingSummary, type PaymentScheme, type PricingSummary } from "./pricing";
 import { agentStatus, listAgents, type AgentConfig } from "./registry";
@@ -61,8 +62,12 @@ export function catalog(): CatalogEntry[] {
   return listAgents().map(catalogEntry);
 }
 
-/** The catalog after checking its agents' toolkit services (cached a while), so the status says what is down. */
+/** The catalog after checking its agents' toolkit services and networks (cached a while), so the status says what is down. */
 export async function checkedCatalog(): Promise<CatalogEntry[]> {
-  await checkToolkits(new Set(listAgents().flatMap((agent) => agent.capabilities)));
+  const agents = listAgents();
+  await Promise.all([
+    checkToolkits(new Set(agents.flatMap((agent) => agent.capabilities))),
+    checkNetworks(agents.map((agent) => NETWORKS[agent.network])),
+  ]);
   return catalog();
 }

@@ -16,7 +16,8 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { getAddress, isAddress, parseUnits } from "viem";
 import { z } from "zod";
-import { DEFAULT_NETWORK_KEY, isNetworkKey, type NetworkKey } from "@/lib/chains/networks";
+import { DEFAULT_NETWORK_KEY, isNetworkKey, NETWORKS, type NetworkKey } from "@/lib/chains/networks";
+import { networkUnreachableReason } from "@/lib/chains/status";
 import { env } from "@/lib/env";
 import { modelUnavailableReason, parseModelSpec } from "./models";
 import { TokenPricingSchema, usdcAtomicOrUndefined } from "./pricing";
@@ -160,13 +161,16 @@ export function priceAtomic(agent: Pick<AgentConfig, "price">): bigint {
  * toolkits' services answer (degraded: it runs, but the tools of an unreachable service fail). Reachability is
  * what checkToolkits last found; the catalog checks before it answers.
  */
-export function agentStatus(agent: Pick<AgentConfig, "model"> & Partial<Pick<AgentConfig, "capabilities">>): {
+export function agentStatus(agent: Pick<AgentConfig, "model"> & Partial<Pick<AgentConfig, "capabilities" | "network">>): {
   available: boolean;
   degraded?: boolean;
   reason?: string;
 } {
   const reason = modelUnavailableReason(agent.model);
   if (reason) return { available: false, reason };
+  // Its payments could be neither verified nor settled: what checkNetworks last found (the catalog checks first).
+  const networkDown = agent.network ? networkUnreachableReason(NETWORKS[agent.network]) : null;
+  if (networkDown) return { available: false, reason: networkDown };
   const down = unreachableServices(agent.capabilities ?? []);
   return down.length > 0 ? { available: true, degraded: true, reason: `${down.join(", ")} unreachable` } : { available: true };
 }

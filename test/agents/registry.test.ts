@@ -49,22 +49,25 @@ function useConfig(content: unknown): string {
 }
 
 describe("the shipped agents.config.json", () => {
-  test("publishes the three agents with stable ids, own payees and offline models", () => {
+  test("publishes the four agents with stable ids, own payees and offline models, one on Base Sepolia", () => {
     const agents = listAgents();
     expect(agents.map((a) => a.id)).toEqual([
       "00000000-0000-0000-0000-000000000001",
       "00000000-0000-0000-0000-000000000002",
       "00000000-0000-0000-0000-000000000003",
+      "00000000-0000-0000-0000-000000000004",
     ]);
-    expect(agents.map((a) => a.capabilities)).toEqual([["chainlink", "defillama"], ["wallet"], ["defillama"]]);
-    // Anvil's default accounts #5, #6 and #7.
+    expect(agents.map((a) => a.capabilities)).toEqual([["chainlink", "defillama"], ["wallet"], ["defillama"], ["wallet"]]);
+    expect(agents.map((a) => a.network)).toEqual(["local", "local", "local", "base-sepolia"]);
+    // Anvil's default accounts #5, #6, #7 and #8.
     expect(agents.map((a) => a.payTo)).toEqual([
       "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
       "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
       "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+      "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
     ]);
     for (const agent of agents) {
-      expect(agent).toMatchObject({ network: "local", model: "offline" });
+      expect(agent).toMatchObject({ model: "offline" });
       expect(agent.systemPrompt.length).toBeGreaterThan(50);
       expect(agentStatus(agent)).toEqual({ available: true });
     }

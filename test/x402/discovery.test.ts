@@ -14,6 +14,7 @@ describe("the free catalog", () => {
       "00000000-0000-0000-0000-000000000001",
       "00000000-0000-0000-0000-000000000002",
       "00000000-0000-0000-0000-000000000003",
+      "00000000-0000-0000-0000-000000000004",
     ]);
     expect(agents[0]).toMatchObject({
       name: "Market Analyst",
@@ -24,12 +25,17 @@ describe("the free catalog", () => {
       endpoint: "/api/x402/00000000-0000-0000-0000-000000000001/chat",
     });
     expect(agents[0]!.model).toContain("offline");
-    expect(new Set(agents.map((a) => a.payTo)).size).toBe(3); // each agent is paid at its own address
+    expect(new Set(agents.map((a) => a.payTo)).size).toBe(4); // each agent is paid at its own address
+    expect(agents[3]).toMatchObject({ network: { key: "base-sepolia", chainId: 84532, caip2: "eip155:84532" } });
   });
 
-  it("says each agent takes exact and tabs, with its maximum and its token pricing", () => {
+  it("says each agent takes exact and tabs (on Base Sepolia only with FACILITATOR_PRIVATE_KEY), with its maximum and its token pricing", () => {
+    const restore = setEnv({ FACILITATOR_PRIVATE_KEY: "" });
     const agents = catalog();
-    for (const agent of agents) expect(agent.schemes).toEqual(["exact", "batch-settlement"]);
+    restore();
+    for (const agent of agents) {
+      expect(agent.schemes).toEqual(agent.network.key === "local" ? ["exact", "batch-settlement"] : ["exact"]);
+    }
     expect(agents.map((a) => a.pricing)).toEqual([
       {
         maxPerMessage: "0.01",
@@ -38,6 +44,7 @@ describe("the free catalog", () => {
       },
       { maxPerMessage: "0.005", tokens: null, description: "0.005 USDC per message" },
       { maxPerMessage: "0.001", tokens: null, description: "0.001 USDC per message" },
+      { maxPerMessage: "0.002", tokens: null, description: "0.002 USDC per message" },
     ]);
   });
 });
@@ -46,7 +53,7 @@ describe("/.well-known/x402", () => {
   it("describes every paid route with its price in the network's USDC and our facilitator", () => {
     const manifest = x402Manifest("http://127.0.0.1:3000");
     expect(manifest.facilitator.url).toBe("http://127.0.0.1:3000/api/facilitator");
-    expect(manifest.resources).toHaveLength(6); // two paths per agent
+    expect(manifest.resources).toHaveLength(8); // two paths per agent
     const market = manifest.resources.find((r) => r.resource === "http://127.0.0.1:3000/api/x402/00000000-0000-0000-0000-000000000001/chat");
     expect(market?.accepts[0]).toMatchObject({
       scheme: "exact",
@@ -57,9 +64,10 @@ describe("/.well-known/x402", () => {
     });
   });
 
-  it("offers every route in both schemes at the per-message maximum, with the agent's pricing", () => {
+  it("offers every local route in both schemes at the per-message maximum, with the agent's pricing", () => {
     const manifest = x402Manifest("http://127.0.0.1:3000");
-    for (const resource of manifest.resources) {
+    // Tabs on Base Sepolia need FACILITATOR_PRIVATE_KEY (the next describe).
+    for (const resource of manifest.resources.filter((r) => r.agentId !== "00000000-0000-0000-0000-000000000004")) {
       expect(resource.schemes).toEqual(["exact", "batch-settlement"]);
       expect(resource.accepts.map((a) => a.scheme)).toEqual(["exact", "batch-settlement"]);
       // A tab authorizes the same maximum per message, to the same payee, in the same token.
