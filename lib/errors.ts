@@ -80,6 +80,13 @@ export const ERROR_CODES = [
   "unknown_payment",
   "reply_not_kept",
   "reply_access_denied",
+  // Paid by transfer, proven by its transaction hash (Atelier's pay-then-prove, lib/x402/server/atelier.ts).
+  "unknown_service",
+  "transfer_not_found",
+  "transfer_failed",
+  "transfer_insufficient",
+  "transfer_too_old",
+  "transfer_in_use",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

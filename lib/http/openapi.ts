@@ -206,6 +206,58 @@ const paymentRoute = {
   },
 };
 
+const serviceIdParam = { name: "service_id", in: "query", required: true, schema: { type: "string", maxLength: 100 }, description: "An agent id (GET /api/x402/services lists them)" };
+
+/** lib/x402/server/atelier.ts atelierQuote: Atelier's 402 quote. */
+const atelierQuote = {
+  type: "object",
+  required: ["version", "scheme", "network", "asset", "payTo", "maxAmountRequired", "description", "resource"],
+  properties: {
+    version: { type: "string" },
+    scheme: { type: "string", enum: ["exact"] },
+    network: { type: "string", description: "base-mainnet, base-sepolia, or the local chain's CAIP-2 id (eip155:31337)" },
+    asset: { type: "object", properties: { currency: { type: "string" }, address: { type: "string" } } },
+    payTo: { type: "string" },
+    maxAmountRequired: { type: "string", description: "USDC atomic units" },
+    description: { type: "string" },
+    resource: { type: "string", format: "uri", description: "The pay URL" },
+    mimeType: { type: "string" },
+  },
+};
+
+const atelierRoutes = {
+  "/api/x402/services": { get: { summary: "Atelier-style service list: one service per agent, with its quote's network, price, discover and pay URLs", responses: { "200": json({ type: "object", properties: { services: { type: "array", items: { type: "object" } } } }) } } },
+  "/api/x402/discover": {
+    get: {
+      summary: "A service's quote in Atelier's 402 shape (pay by USDC transfer, then prove with the transaction hash)",
+      parameters: [serviceIdParam],
+      responses: { "402": json({ type: "object", properties: { error: { type: "object" }, payment_requirements: atelierQuote } }, "The quote"), "400": error("No service_id"), "404": error("unknown_service"), "503": error("agent_unavailable") },
+    },
+  },
+  "/api/x402/pay": {
+    post: {
+      summary: "A brief paid by a USDC transfer to the service's payTo (at least the price, mined within the last hour by the chain's clock), proven by its hash; each hash buys one reply. A run that delivers nothing leaves the hash usable again",
+      parameters: [
+        serviceIdParam,
+        { name: "X-PAYMENT", in: "header", required: false, schema: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" }, description: "The transfer's transaction hash; without it, the 402 quote" },
+        { name: "X-Payment-Network", in: "header", required: false, schema: { type: "string" }, description: "The transfer's network, as the quote names it" },
+      ],
+      requestBody: { required: true, content: { "application/json": { schema: { anyOf: [toJsonSchema(z.object({ brief: z.string().min(1).max(16_000) })), chatRequestJsonSchema] } } } },
+      responses: {
+        "200": json({ type: "object", properties: { success: { type: "boolean" }, data: { type: "object", properties: { order_id: { type: "string", format: "uuid" }, status: { type: "string", enum: ["completed"] }, reply: { type: "string" }, usage: { type: "object" }, payment: { type: "object" } } } } }, "The reply"),
+        "400": error("Invalid body"),
+        "402": error("payment_required / invalid_payment_header / unsupported_network (with payment_requirements), transfer_not_found, transfer_failed, transfer_too_old, or transfer_insufficient (with missing: {atomic, display})"),
+        "404": error("unknown_service"),
+        "409": error("payment_already_used (the hash bought a reply already) or transfer_in_use (its reply is being written); with order_id"),
+        "502": error("agent_failed: nothing delivered; the same hash may be sent again"),
+        "503": error("agent_unavailable, chain_unreachable or ledger_unavailable"),
+      },
+    },
+  },
+  "/api/x402/trending": { get: { summary: "Agents ranked by paid messages in the ledger (exact, tab charges, paid by transfer)", parameters: [{ name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 50 } }], responses: { "200": json({ type: "object", properties: { trending: { type: "array", items: { type: "object", properties: { service_id: { type: "string" }, name: { type: "string" }, paid_messages: { type: "integer" } } } } } }), "400": error("Bad limit"), "503": error("ledger_unavailable") } } },
+  "/api/x402/bazaar": { get: { summary: "The catalog in the x402 Bazaar discovery format (x402Version, items, pagination)", parameters: [{ name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 100 } }, { name: "offset", in: "query", required: false, schema: { type: "integer", minimum: 0 } }], responses: { "200": json({ type: "object", properties: { x402Version: { type: "integer" }, items: { type: "array", items: { type: "object" } }, pagination: { type: "object" } } }), "400": error("Bad limit or offset") } } },
+};
+
 export function openApiDocument(origin: string) {
   return {
     openapi: "3.1.0",
@@ -227,6 +279,7 @@ export function openApiDocument(origin: string) {
       "/api/payments/{nonce}": paymentRoute,
       "/api/proxy": { post: proxyRoute },
       "/api/mcp": { post: mcpRoute },
+      ...atelierRoutes,
       "/.well-known/x402": { get: { summary: "x402 discovery manifest: paid routes, their schemes (exact, batch-settlement) and pricing, networks, facilitator", responses: { "200": json(manifest) } } },
       "/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },
     } as Record<string, Record<string, object>>,

@@ -8,6 +8,7 @@ import { ReplyStore } from "./replies";
 import { payments, usage } from "./schema";
 import { TabClaimerStore } from "./tab-claimer";
 import { TabLedger } from "./tabs";
+import { TransferOrderStore } from "./transfer-orders";
 
 export type Payment = typeof payments.$inferSelect;
 export type PaymentStatus = Payment["status"];
@@ -94,7 +95,6 @@ export class Ledger {
     return this.replyStore;
   }
 
-  private readonly tabLedgers = new Map<string, TabLedger>();
   private keyStore: FacilitatorKeyStore | null = null;
 
   /** Other sellers' API keys to our facilitator, and the sign-in sessions of the /facilitator page. */
@@ -103,6 +103,7 @@ export class Ledger {
     return this.keyStore;
   }
 
+  private readonly tabLedgers = new Map<string, TabLedger>();
 
   /** The tabs (batch-settlement channels) of one network, on this ledger's database. */
   tabs(network: string): TabLedger {
@@ -112,6 +113,14 @@ export class Ledger {
       this.tabLedgers.set(network, tabs);
     }
     return tabs;
+  }
+
+  private orderStore: TransferOrderStore | null = null;
+
+  /** Orders paid by transfer (Atelier's pay-then-prove): one reply per transaction hash. */
+  transferOrders(): TransferOrderStore {
+    this.orderStore ??= new TransferOrderStore(this.db);
+    return this.orderStore;
   }
 
   /** The tab claimer's progress and lock (lib/x402/settlement/claimer.ts), on this ledger's database. */

@@ -26,6 +26,14 @@ export function x402Manifest(origin: string) {
     },
     // The same agents over MCP, paid per x402's MCP transport.
     mcp: mcpManifest(origin),
+    // Atelier's pay-then-prove for the same agents (lib/x402/server/atelier.ts): a USDC transfer, then its hash.
+    atelier: {
+      services: `${origin}/api/x402/services`,
+      discover: `${origin}/api/x402/discover?service_id={id}`,
+      pay: `${origin}/api/x402/pay?service_id={id}`,
+      trending: `${origin}/api/x402/trending`,
+      bazaar: `${origin}/api/x402/bazaar`,
+    },
     networks: NETWORK_LIST.map((n) => ({ name: n.name, network: n.caip2, chainId: n.chainId, usdc: n.usdc.address })),
     resources: listAgents().flatMap((agent) => {
       const entry = catalogEntry(agent);
