@@ -4,15 +4,16 @@
  * not yet), and the unused part of the deposit given back to the budgets it was reserved from.
  */
 import type { Network } from "@/lib/chains/networks";
-import { readPolicy, readSpent, recordSpend } from "@/lib/x402/payer/policy";
+import { readPolicy, readSpent } from "@/lib/x402/payer/policy";
 import type { TabClient } from "@/lib/x402/payer/tab-client";
 import { TabClient as Client } from "@/lib/x402/payer/tab-client";
+import { tabRefunded } from "@/lib/x402/payer/tab-ledger";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
 import { tabWallet } from "./paying-wallet";
 
 const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
 
-export async function closeTab(network: Network, url: string, client?: TabClient): Promise<{ refunded: bigint; transaction: string }> {
+export async function closeTab(network: Network, url: string, client?: TabClient): Promise<{ refunded: bigint; transaction: string; channelId: string }> {
   const tab =
     client ??
     new Client({
@@ -22,7 +23,7 @@ export async function closeTab(network: Network, url: string, client?: TabClient
       policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
     });
   const result = await tab.close(url);
-  // The deposit was counted against the budgets when it was sent: what comes back is freed again.
-  recordSpend(stores(), network.chainId, -result.refunded);
+  // The deposit was reserved when it was sent: what is left of it is released, and the refund gets its history row.
+  tabRefunded(network, { channelId: result.channelId, refunded: result.refunded, transaction: result.transaction });
   return result;
 }
