@@ -195,7 +195,7 @@ describe("two app processes, one Postgres, one chain, one facilitator key", () =
 
     // Exact: receipts = settled ledger rows = Transfers on chain, by transaction and to the unit.
     const receipts: Settlement[] = exacts.flat().flatMap((o) =>
-      o.ok ? [{ agentId: MARKET_AGENT, txHash: o.receipt.transaction.toLowerCase(), amount: BigInt(o.receipt.amount) }] : [],
+      o.ok ? [{ agentId: MARKET_AGENT, txHash: o.receipt.transaction.toLowerCase(), amount: BigInt(o.receipt.amount), payer: o.receipt.payer }] : [],
     );
     const payers = exactPayers.map((p) => p.address as Address);
     const reconciliation = reconcile({

@@ -5,14 +5,15 @@
  * Prints one JSON line {"url"} once it serves; SIGTERM stops the claimer (freeing its lock) and the server.
  *
  * Test-only route: POST /test/claimer with {"action":"tick"|"claimNow"} runs this process's claimer once and
- * answers its report, so a test can see which process claims and which stands by.
+ * answers its report, so a test can see which process claims and which stands by. POST /test/reconcile with
+ * {"olderThanMs"} runs one reconciliation pass of unfinished exact payments here and answers its reports.
  *
  * Run: node --conditions=react-server --import tsx test/support/app-routes-process.ts (see startRoutesProcess).
  */
 import { serveRoutes, type Route } from "@/lib/devtools/route-server";
 import { getLedger } from "@/lib/ledger";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
-import { startReconciler } from "@/lib/x402/server/reconcile";
+import { reconcileUnfinishedPayments, startReconciler } from "@/lib/x402/server/reconcile";
 import { handlePaidAgentChat, handlePaidAgentGet } from "@/lib/x402/server/paid-chat";
 import { getTabClaimer, startTabClaimer, stopTabClaimer } from "@/lib/x402/settlement/start";
 
@@ -30,6 +31,14 @@ const routes: Route[] = [
       const claimer = await getTabClaimer();
       const report = action === "claimNow" ? await claimer.claimNow() : await claimer.tick();
       return Response.json(report);
+    },
+  },
+  {
+    method: "POST",
+    path: "/test/reconcile",
+    handle: async (req) => {
+      const { olderThanMs } = (await req.json()) as { olderThanMs: number };
+      return Response.json(await reconcileUnfinishedPayments({ olderThanMs }));
     },
   },
 ];

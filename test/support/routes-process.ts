@@ -7,6 +7,8 @@ export interface RoutesProcess {
   output(): string;
   /** SIGTERM, then waits for it to exit. */
   stop(): Promise<void>;
+  /** SIGKILL (a crash: nothing of it runs after), then waits for it to exit. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -45,6 +47,11 @@ export async function startRoutesProcess(env: Record<string, string>): Promise<R
     async stop() {
       process.off("exit", killOnExit);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    async kill() {
+      process.off("exit", killOnExit);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     },
   };

@@ -7,6 +7,8 @@ export interface Settlement {
   agentId: string;
   txHash: string;
   amount: bigint;
+  /** Who paid: a batched settlement's transaction carries several payments, told apart by their payers. */
+  payer?: string;
 }
 
 export interface WitnessTotals {
@@ -25,7 +27,7 @@ export interface Reconciliation {
 /** The ledger's settled payments from these payers (each sends at most 1,000 in a run). */
 export async function ledgerSettlements(ledger: Ledger, payers: Address[]): Promise<Settlement[]> {
   const rows = (await Promise.all(payers.map((payer) => ledger.listPayments({ payer, status: "settled", limit: 1000 })))).flat();
-  return rows.map((r) => ({ agentId: r.agentId, txHash: r.txHash ?? "", amount: BigInt(r.amount) }));
+  return rows.map((r) => ({ agentId: r.agentId, txHash: r.txHash ?? "", amount: BigInt(r.amount), payer: r.payer }));
 }
 
 const transferEvent = parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)");
@@ -49,10 +51,17 @@ export async function chainSettlements(opts: {
     agentId: opts.agentByPayTo.get(log.args.to!.toLowerCase()) ?? log.args.to!,
     txHash: log.transactionHash.toLowerCase(),
     amount: log.args.value!,
+    payer: log.args.from!,
   }));
 }
 
-/** Receipts the clients got = settled ledger rows = Transfers on chain, per agent, to the unit and by transaction. */
+/** One payment's identity across witnesses: its transaction and its payer (a batch holds several payments). */
+const paymentKey = (s: Settlement) => `${s.txHash}:${s.payer ?? ""}`.toLowerCase();
+
+/**
+ * Receipts the clients got = settled ledger rows = Transfers on chain, per agent, to the unit and by transaction
+ * and payer.
+ */
 export function reconcile(witnesses: { receipts: Settlement[]; ledger: Settlement[]; chain: Settlement[] }): Reconciliation {
   const perAgent: Reconciliation["perAgent"] = {};
   const names = ["receipts", "ledger", "chain"] as const;
@@ -68,12 +77,12 @@ export function reconcile(witnesses: { receipts: Settlement[]; ledger: Settlemen
     }
   }
   const mismatches: string[] = [];
-  const sets = Object.fromEntries(names.map((n) => [n, new Set(witnesses[n].map((s) => s.txHash.toLowerCase()))])) as Record<(typeof names)[number], Set<string>>;
+  const sets = Object.fromEntries(names.map((n) => [n, new Set(witnesses[n].map(paymentKey))])) as Record<(typeof names)[number], Set<string>>;
   for (const a of names) {
     for (const b of names) {
       if (a === b) continue;
       const missing = [...sets[a]].filter((tx) => !sets[b].has(tx));
-      if (missing.length) mismatches.push(`${missing.length} transaction(s) in ${a} but not in ${b}, e.g. ${missing.slice(0, 3).join(", ")}`);
+      if (missing.length) mismatches.push(`${missing.length} payment(s) (transaction:payer) in ${a} but not in ${b}, e.g. ${missing.slice(0, 3).join(", ")}`);
     }
   }
   for (const [agentId, totals] of Object.entries(perAgent)) {
@@ -85,9 +94,9 @@ export function reconcile(witnesses: { receipts: Settlement[]; ledger: Settlemen
       );
     }
   }
-  // A duplicate inside one witness (the same transaction counted twice) is a mismatch too.
+  // A duplicate inside one witness (the same payment counted twice) is a mismatch too.
   for (const name of names) {
-    if (sets[name].size !== witnesses[name].length) mismatches.push(`${name} lists a transaction more than once`);
+    if (sets[name].size !== witnesses[name].length) mismatches.push(`${name} lists a payment more than once`);
   }
   return { perAgent, mismatches, exact: mismatches.length === 0 };
 }

@@ -1,6 +1,6 @@
 import { createPublicClient, http, type Address } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { localPayingFetch, sendPaidMessage } from "./client";
+import { localPayingFetch, sendPaidMessage, type MessageOutcome } from "./client";
 import { chainSettlements, reconcile, type Reconciliation, type Settlement } from "./reconcile";
 import { summarize } from "./stats";
 
@@ -12,7 +12,8 @@ export interface LoadAgent {
 }
 
 export interface LoadOptions {
-  baseUrl: string;
+  /** The app; several (processes behind no balancer): each message goes to the next in turn. */
+  baseUrl: string | string[];
   rpcUrl: string;
   agents: LoadAgent[];
   /** One key per concurrent client. */
@@ -25,6 +26,8 @@ export interface LoadOptions {
   readLedger(payers: Address[]): Promise<Settlement[]>;
   /** Called before reading the ledger and the chain, e.g. to stop the server so its database can be opened. */
   beforeReconcile?: () => Promise<void>;
+  /** Told each message's outcome as it ends (e.g. to kill a process mid-run). */
+  onOutcome?: (outcome: MessageOutcome, done: number) => void;
 }
 
 export interface LoadReport {
@@ -45,6 +48,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   const fromBlock = (await chain.getBlockNumber()) + 1n;
   const deadline = opts.durationMs ? performance.now() + opts.durationMs : Number.POSITIVE_INFINITY;
   const limit = opts.messages ?? Number.POSITIVE_INFINITY;
+  const baseUrls = typeof opts.baseUrl === "string" ? [opts.baseUrl] : opts.baseUrl;
 
   const receipts: Settlement[] = [];
   const latencies: number[] = [];
@@ -55,11 +59,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     const pay = localPayingFetch(payer);
     while (started < limit && performance.now() < deadline) {
       const agent = opts.agents[started % opts.agents.length]!;
+      const baseUrl = baseUrls[started % baseUrls.length]!;
       started += 1;
-      const outcome = await sendPaidMessage(pay, `${opts.baseUrl}/api/x402/${agent.id}/chat`, agent.prompt);
+      const outcome = await sendPaidMessage(pay, `${baseUrl}/api/x402/${agent.id}/chat`, agent.prompt);
       latencies.push(outcome.latencyMs);
-      if (outcome.ok) receipts.push({ agentId: agent.id, txHash: outcome.receipt.transaction.toLowerCase(), amount: BigInt(outcome.receipt.amount) });
-      else failed[outcome.reason] = (failed[outcome.reason] ?? 0) + 1;
+      if (outcome.ok) {
+        const { transaction, amount, payer } = outcome.receipt;
+        receipts.push({ agentId: agent.id, txHash: transaction.toLowerCase(), amount: BigInt(amount), payer });
+      } else failed[outcome.reason] = (failed[outcome.reason] ?? 0) + 1;
+      opts.onOutcome?.(outcome, latencies.length);
     }
   };
 
