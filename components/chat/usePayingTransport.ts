@@ -15,6 +15,7 @@ import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-strea
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import { TabClient, TabStopped, type TabCharge } from "@/lib/x402/payer/tab-client";
+import { tabCharged, tabDepositFailed, tabDepositSent } from "@/lib/x402/payer/tab-ledger";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 import { payingSigner, tabWallet } from "./paying-wallet";
@@ -48,6 +49,7 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
   const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
   // The tab, once the user chose to open one: its client per paying wallet (the session key is the wallet's).
   const tab = { choice: null as TabChoice | null, client: null as TabClient | null, payer: "", charge: null as TabCharge | null, onCharge: null as ((charge: TabCharge) => void) | null };
+  const tabAgent = () => ({ agentId: agent.ref.kind === "catalog" ? agent.ref.id : agent.ref.url, agentName: agent.name, ...(sending && { conversationId: sending.conversationId }) });
   const tabClient = (): TabClient => {
     const wallet = tabWallet(network);
     if (tab.client && tab.payer === wallet.address) return tab.client;
@@ -59,9 +61,14 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
       policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
       usdcBalance: (address) => usdcBalance(network, address),
       depositAmount: () => tab.choice?.amount,
-      // The deposit is a reservation against the budgets, counted before it is sent.
-      onDeposit: ({ amount }) => recordSpend(stores(), network.chainId, amount),
+      // Over the per-message cap, the same approval dialog as an exact payment.
+      approve: ask,
+      // The deposit is a reservation against the budgets, made before it is sent; released if it is refused.
+      onDeposit: (deposit) => tabDepositSent(network, { ...deposit, ...tabAgent() }),
+      onDepositFailed: (deposit) => tabDepositFailed(network, deposit),
       onCharge: (charge) => {
+        // Spent now: moved from the reservation, with its history row (the reply's record adds its tokens).
+        tabCharged(network, charge, tabAgent());
         tab.charge = charge;
         tab.onCharge?.(charge);
         walletSession.touch();
