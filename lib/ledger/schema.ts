@@ -253,3 +253,20 @@ export const transferOrders = pgTable(
     index("transfer_orders_agent_id_idx").on(t.agentId),
   ],
 );
+
+/**
+ * Exact payments waiting for the deployment's one settlement worker (lib/x402/settlement/worker.ts): a process
+ * whose reply is paid queues its payment here (already `settling`, with its payload on the payments row); the
+ * worker, whichever process holds its lock, takes them in batches and deletes each row once the outcome is
+ * recorded. A row left by a worker that died is taken by the next one.
+ */
+export const settlementQueue = pgTable(
+  "settlement_queue",
+  {
+    paymentId: uuid("payment_id")
+      .primaryKey()
+      .references(() => payments.id),
+    enqueuedAt: timestamp("enqueued_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("settlement_queue_enqueued_at_idx").on(t.enqueuedAt)],
+);
