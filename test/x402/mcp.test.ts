@@ -165,6 +165,10 @@ describe("the MCP server at /api/mcp", () => {
     const [transfer] = await transfersOf(settled.transaction);
     expect(transfer!.args.value).toBe(BigInt(unpaid.paymentRequired!.accepts[0]!.amount));
 
+    // A 2026-07-28 client without the extension gets the tool-result binding, marked complete as that revision wants.
+    const plain = await chat(MARKET_AGENT, { "io.modelcontextprotocol/protocolVersion": "2026-07-28" });
+    expect(plain).toMatchObject({ resultType: "complete", isError: true, structuredContent: { x402Version: 2, error: "payment_required" } });
+
     // A refused payment is payment_required again, with the reason.
     const replay = await chat(MARKET_AGENT, { ...EXTENSION_META, "x402/payment": payment });
     expect(replay.resultType).toBe("payment_required");

@@ -32,6 +32,9 @@ import { handlePaidAgentChat, handlePaidAgentGet } from "./paid-chat";
  */
 
 const CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities";
+const PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
+/** The MCP revision whose results carry `resultType`, and which the extension binding requires. */
+const RESULT_TYPE_REVISION = "2026-07-28";
 
 /** One JSON-RPC message with a 16k-character message, a payment and its meta fit with room to spare. */
 const MAX_MCP_BODY_BYTES = 128 * 1024;
@@ -149,7 +152,7 @@ function mcpServer(req: Request): McpServer {
         }),
         agentId,
       );
-      return withResultType(await chatResult(req, agentId, res, extension), extension);
+      return withResultType(await chatResult(req, agentId, res, extension), extension || speaksResultTypes(extra._meta));
     },
   );
 
@@ -203,8 +206,14 @@ function paymentRequiredResult(paymentRequired: PaymentRequired, message: string
 }
 
 /** On MCP 2026-07-28 (which a client advertising the extension speaks) a complete tool result says so. */
-function withResultType(result: CallToolResult, extension: boolean): CallToolResult {
-  return extension && result.resultType === undefined ? { resultType: "complete", ...result } : result;
+function withResultType(result: CallToolResult, resultTypes: boolean): CallToolResult {
+  return resultTypes && result.resultType === undefined ? { resultType: "complete", ...result } : result;
+}
+
+/** The request says it speaks MCP 2026-07-28 or later (revisions are dates, so they compare as strings). */
+function speaksResultTypes(meta: Record<string, unknown> | undefined): boolean {
+  const version = meta?.[PROTOCOL_VERSION_META];
+  return typeof version === "string" && version >= RESULT_TYPE_REVISION;
 }
 
 function toolError(code: ErrorCode, message: string): CallToolResult {
