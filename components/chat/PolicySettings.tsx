@@ -7,7 +7,7 @@ import { storageKeys } from "@/lib/browser/keys";
 import { createLocalStore, useLocalStore } from "@/lib/browser/store";
 import { USDC_DECIMALS } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
-import { DEFAULT_POLICY, parseLimit, readPolicy, readSpent, subscribeSpent, writePolicy, type SpendPolicy } from "@/lib/x402/payer/policy";
+import { DEFAULT_POLICY, parseLimit, readBudgetUse, readPolicy, subscribeSpent, writePolicy, type SpendPolicy } from "@/lib/x402/payer/policy";
 
 type Field = keyof SpendPolicy;
 
@@ -31,8 +31,13 @@ const drafts = (policy: SpendPolicy): Record<Field, string> => ({
   dailyBudget: plain(policy.dailyBudget),
 });
 
-/** What this network's budgets have spent, live: this tab's payments (subscribeSpent) and other tabs' (storage). */
-function useSpent(chainId: number): { session: bigint; today: bigint } {
+type Use = { spent: bigint; reserved: bigint };
+
+/**
+ * What this network's budgets have spent and have reserved in tabs, live: this tab's payments (subscribeSpent) and
+ * other tabs' (storage).
+ */
+function useSpent(chainId: number): { session: Use; today: Use } {
   const text = useSyncExternalStore(
     (onChange) => {
       const off = subscribeSpent(onChange);
@@ -43,13 +48,13 @@ function useSpent(chainId: number): { session: bigint; today: bigint } {
       };
     },
     () => {
-      const spent = readSpent({ local: window.localStorage, session: window.sessionStorage }, chainId);
-      return `${spent.session}:${spent.today}`; // a string, so an unchanged value is the same snapshot
+      const { spent, reserved } = readBudgetUse({ local: window.localStorage, session: window.sessionStorage }, chainId);
+      return `${spent.session}:${reserved.session}:${spent.today}:${reserved.today}`; // a string, so an unchanged value is the same snapshot
     },
-    () => "0:0",
+    () => "0:0:0:0",
   );
-  const [session, today] = text.split(":").map(BigInt) as [bigint, bigint];
-  return { session, today };
+  const [session, sessionReserved, today, todayReserved] = text.split(":").map(BigInt) as [bigint, bigint, bigint, bigint];
+  return { session: { spent: session, reserved: sessionReserved }, today: { spent: today, reserved: todayReserved } };
 }
 
 /**
@@ -91,8 +96,12 @@ export function PolicySettings() {
     >
       {FIELDS.map(({ key, label, spent: budget, spentLabel }) => {
         const invalid = parseLimit(values[key]) === null;
-        const used = budget ? spent[budget] : null;
-        const share = used !== null && policy[key] > 0n ? Number((used * 1000n) / policy[key]) / 10 : used ? 100 : 0;
+        const use = budget ? spent[budget] : null;
+        const used = use ? use.spent : null;
+        // The bar: spent, then reserved in tabs (lighter); together they are what the budget has no more of.
+        const percent = (atomic: bigint) => (policy[key] > 0n ? Number((atomic * 1000n) / policy[key]) / 10 : atomic > 0n ? 100 : 0);
+        const share = use ? percent(use.spent + use.reserved) : 0;
+        const spentShare = use ? Math.min(100, percent(use.spent)) : 0;
         return (
           <div key={key} className="flex flex-col gap-1">
             <label className="flex items-center justify-between gap-2">
@@ -118,15 +127,21 @@ export function PolicySettings() {
               </p>
             )}
             {used !== null && (
-              <div id={`${id}-${key}-spent`} data-testid={`policy-spent-${budget}`} data-atomic={used.toString()} className="flex flex-col gap-0.5">
-                <div aria-hidden className="h-1.5 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-800">
-                  <div
-                    className={`h-full rounded-full ${share >= 100 ? "bg-red-500" : share >= 80 ? "bg-amber-500" : "bg-emerald-500"}`}
-                    style={{ width: `${Math.min(100, share)}%` }}
-                  />
+              <div
+                id={`${id}-${key}-spent`}
+                data-testid={`policy-spent-${budget}`}
+                data-atomic={used.toString()}
+                data-reserved={use!.reserved.toString()}
+                className="flex flex-col gap-0.5"
+              >
+                <div aria-hidden className="flex h-1.5 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-800">
+                  <div className={`h-full ${share >= 100 ? "bg-red-500" : share >= 80 ? "bg-amber-500" : "bg-emerald-500"}`} style={{ width: `${spentShare}%` }} />
+                  <div className={`h-full ${share >= 100 ? "bg-red-300" : share >= 80 ? "bg-amber-300" : "bg-emerald-300"}`} style={{ width: `${Math.max(0, Math.min(100, share) - spentShare)}%` }} />
                 </div>
                 <p className="text-xs text-zinc-500 dark:text-zinc-400">
-                  {plain(used)} of {formatUsdc(policy[key], USDC_DECIMALS)} spent {spentLabel}
+                  {use!.reserved > 0n
+                    ? `${plain(used)} spent · ${plain(use!.reserved)} reserved in tabs of ${formatUsdc(policy[key], USDC_DECIMALS)} ${spentLabel}`
+                    : `${plain(used)} of ${formatUsdc(policy[key], USDC_DECIMALS)} spent ${spentLabel}`}
                 </p>
               </div>
             )}
