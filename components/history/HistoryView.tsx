@@ -1,12 +1,14 @@
 "use client";
 
 import dynamic from "next/dynamic";
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useNetwork } from "@/components/network/NetworkProvider";
 import { Button } from "@/components/ui/Button";
 import { TxLink } from "@/components/tx/TxLink";
 import { useJournalRecovery } from "@/components/chat/useJournalRecovery";
-import { analyze, paymentsToCsv } from "@/lib/browser/history/payments";
+import { analyze, paymentsToCsv, type PaymentRecord } from "@/lib/browser/history/payments";
+import type { Reconciliation } from "@/lib/browser/history/tab-history";
+import { USDC_DECIMALS } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { resolveOpenPayments } from "@/lib/browser/history/resolve";
 import { paymentsStore } from "@/lib/browser/history/store";
@@ -45,6 +47,29 @@ function useResolveOpenPayments(chainId: number) {
   }, [chainId]);
 }
 
+/**
+ * Each tab of the history checked against its channel on chain (`channels(channelId)`), again whenever its rows
+ * change; the reader and the contract's ABI load only here, when the history has a tab.
+ */
+function useTabReconciliation(chainId: number, payments: PaymentRecord[]): Map<string, Reconciliation> {
+  const [verdicts, setVerdicts] = useState(() => new Map<string, Reconciliation>());
+  const tabRows = useMemo(() => payments.filter((p) => p.tab), [payments]);
+  useEffect(() => {
+    if (tabRows.length === 0) return;
+    let live = true;
+    void import("@/lib/browser/history/tab-reconcile").then(async ({ reconcileTabs }) => {
+      const found = await reconcileTabs(tabRows, relayReader(chainId));
+      if (live) setVerdicts(new Map(found.map((v) => [v.channelId, v])));
+    });
+    return () => {
+      live = false;
+    };
+  }, [chainId, tabRows]);
+  return verdicts;
+}
+
+const TAB_KIND: Record<string, string> = { deposit: "Tab deposit", topup: "Tab top-up", charge: "Tab charge", refund: "Tab refund", withdrawal: "Tab withdrawal" };
+
 export function HistoryView() {
   const { network } = useNetwork();
   // A payment left open by a reload (its reply cut off) is resolved here too, so the history adds up.
@@ -55,6 +80,7 @@ export function HistoryView() {
   const stats = useMemo(() => analyze(payments), [payments]);
   const points = useMemo(() => spendOverTime(payments), [payments]);
   const agents = useMemo(() => spendPerAgent(payments), [payments]);
+  const reconciled = useTabReconciliation(network.chainId, payments);
 
   const exportCsv = () => {
     const url = URL.createObjectURL(new Blob([paymentsToCsv(payments)], { type: "text/csv" }));
@@ -79,7 +105,7 @@ export function HistoryView() {
 
       <section className="grid gap-4 md:grid-cols-2">
         <Breakdown title="Per agent" usdcText={usdcText} rows={stats.perAgent.map((a) => ({ key: a.agentId, label: a.agentName, ...a }))} />
-        <Breakdown title="Per day (UTC)" usdcText={usdcText} rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
+        <Breakdown title="Per day" usdcText={usdcText} rows={stats.perDay.map((d) => ({ key: d.day, label: d.day, ...d }))} />
       </section>
 
       <section>
@@ -111,11 +137,14 @@ export function HistoryView() {
                       key={p.id}
                       data-testid="history-row"
                       data-status={p.status}
+                      data-kind={p.tab ? `tab-${p.tab.kind}` : "exact"}
+                      data-amount={p.amount}
                       className="border-t border-zinc-200 max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-3 max-sm:gap-y-2 max-sm:rounded-lg max-sm:border max-sm:p-3 dark:border-zinc-800"
                     >
                       <td className={`${rowCell} font-medium`}>
                         <Label>Agent</Label>
                         {p.agentName}
+                        {p.tab && <TabNote record={p} verdict={reconciled.get(p.tab.channelId)} />}
                       </td>
                       <td className={`${rowCell} font-mono max-sm:text-right`}>
                         <Label>Amount</Label>
@@ -132,7 +161,11 @@ export function HistoryView() {
                       <td className={`${rowCell} max-w-48 font-mono text-xs max-sm:col-span-2 max-sm:max-w-none`}>
                         <Label>Transaction</Label>
                         <span className="block truncate" title={p.transaction}>
-                          {p.transaction ? <TxLink testId="history-tx" network={network} hash={p.transaction} /> : <span data-testid="history-tx">—</span>}
+                          {p.transaction ? (
+                            <TxLink testId="history-tx" network={network} hash={p.transaction} />
+                          ) : (
+                            <span data-testid="history-tx">{p.tab?.kind === "charge" ? "— voucher" : "—"}</span>
+                          )}
                         </span>
                       </td>
                       <td className={`${rowCell} max-sm:hidden`}>{p.usage ? `${p.usage.inputTokens}/${p.usage.outputTokens}` : "—"}</td>
@@ -145,6 +178,27 @@ export function HistoryView() {
         )}
       </section>
     </div>
+  );
+}
+
+/** What a tab's row is, and whether its tab agrees with the chain (shown on its deposit and refund rows). */
+function TabNote({ record, verdict }: { record: PaymentRecord; verdict?: Reconciliation }) {
+  const money = record.tab!.kind !== "charge";
+  return (
+    <span className="block text-xs font-normal text-zinc-500">
+      <span data-testid="history-kind">{TAB_KIND[record.tab!.kind]}</span>
+      {record.tab!.maxAmount && ` · of max ${formatUsdc(record.tab!.maxAmount, USDC_DECIMALS, { unit: false })}`}
+      {money && verdict && (
+        <span
+          data-testid="history-reconciled"
+          data-matches={verdict.matches}
+          title={verdict.matches ? `channels(${record.tab!.channelId}) on chain agrees with these rows` : verdict.why}
+          className={verdict.matches ? "text-emerald-700 dark:text-emerald-400" : "text-red-700 dark:text-red-400"}
+        >
+          {verdict.matches ? " · matches chain" : ` · does not match chain: ${verdict.why}`}
+        </span>
+      )}
+    </span>
   );
 }
 
