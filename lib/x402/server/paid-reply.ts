@@ -176,7 +176,9 @@ export class PaidReply {
     if (this.paid.kind === "tab") return this.tabResponse ? paymentResponseHeaders(this.tabResponse) : {};
     // A pending settlement has no transaction to report yet: the reply goes out without PAYMENT-RESPONSE.
     if (receipt.pending || !receipt.success) return {};
-    return paymentResponseHeaders({ success: true, transaction: receipt.transaction, network: receipt.network, payer: receipt.payer } as SettleResponse);
+    // A v1 client reads v1's network name ("base-sepolia") in X-PAYMENT-RESPONSE, as its quote named it.
+    const network = this.paid.payment.x402Version === 1 ? (this.paid.quote.network.x402V1Name ?? receipt.network) : receipt.network;
+    return paymentResponseHeaders({ success: true, transaction: receipt.transaction, network, payer: receipt.payer } as SettleResponse);
   }
 
   private async chargeTab(amount: bigint, usage: UsageReport | null): Promise<Receipt> {
@@ -279,8 +281,10 @@ function receiptBase({ record, quote, payment }: ExactPaidRequest) {
     payer: payment.payer,
     payTo: payment.requirements.payTo,
     asset: payment.requirements.asset,
-    amount: payment.requirements.amount,
-    amountDisplay: formatUsdc(payment.requirements.amount, quote.network.usdc.decimals),
+    // The quote's (v2) amount: a v1 payment's requirements name it maxAmountRequired. The authorization moves
+    // exactly this (decodePaymentHeader checked it).
+    amount: quote.requirements.amount,
+    amountDisplay: formatUsdc(quote.requirements.amount, quote.network.usdc.decimals),
   };
 }
 

@@ -7,7 +7,7 @@ import { NETWORKS, type Network } from "@/lib/chains/networks";
 import { paymentSchemes } from "@/lib/agents/pricing";
 import { priceAtomic, type AgentConfig } from "@/lib/agents/registry";
 import { chatRequestJsonSchema } from "@/lib/agents/request";
-import { v1Requirements } from "@/lib/x402/shared/v1";
+import { v1OffersOf, v1Requirements } from "@/lib/x402/shared/v1";
 import { corsHeaders } from "./cors";
 
 /** How long a signed authorization for an agent's reply may stay valid. */
@@ -158,8 +158,9 @@ async function buildPaymentRequired(
     x402Version: 1,
     error,
     message,
-    // The same offers as the header (a corrective 402's channel state included), in v1's shape.
-    accepts: paymentRequired.accepts.map((requirements) => ({
+    // The same offers as the header (a corrective 402's channel state included), in v1's shape; on a network v1
+    // names, only the schemes v1 has (v1OffersOf).
+    accepts: v1OffersOf(paymentRequired.accepts, network).map((requirements) => ({
       ...v1Requirements(requirements, network, resource),
       outputSchema: { input: { type: "http", method: "POST", bodyType: "json" } },
     })),

@@ -24,6 +24,9 @@ export function getResourceServer(): Promise<x402ResourceServer> {
     for (const network of NETWORK_LIST) {
       server.register(network.caip2, new ExactEvmScheme());
       server.register(network.caip2, tabSchemeFor(network.caip2));
+      // A v1 payment (X-PAYMENT) is verified against the quote in v1's shape, which names the network
+      // ("base-sepolia"): the SDK finds its scheme by that name. v1 has `exact` only.
+      if (network.x402V1Name) server.register(network.x402V1Name as Caip2, new ExactEvmScheme());
     }
     server.registerExtension(bazaarResourceServerExtension);
     await server.initialize();

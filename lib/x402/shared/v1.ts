@@ -26,3 +26,15 @@ export function v1Requirements(requirements: PaymentRequirements, network: Netwo
     extra: requirements.extra,
   };
 }
+
+/** The schemes x402 v1 defines: its clients parse every offer in `accepts` against this closed list. */
+export const V1_SCHEMES: readonly string[] = ["exact"];
+
+/**
+ * The offers a v1 body lists. On a network v1 names (Base), only v1's schemes: the official v1 client (`x402-fetch`
+ * 1.2) parses every entry and throws on any other (a tab, `batch-settlement`, is v2's, in the header). The local
+ * chain has no v1 name, so no v1 client pays there, and its body mirrors the header for readers of the body.
+ */
+export function v1OffersOf<T extends { scheme: string }>(offers: readonly T[], network: Network): T[] {
+  return network.x402V1Name ? offers.filter((offer) => V1_SCHEMES.includes(offer.scheme)) : [...offers];
+}
