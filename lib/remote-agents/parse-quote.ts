@@ -38,6 +38,11 @@ export interface NormalizedQuote {
    * with its transaction hash in `X-PAYMENT` and the network in `X-Payment-Network`.
    */
   payBy?: "transfer";
+  /**
+   * The 402 also offers a tab (x402 `batch-settlement`) in the same asset, network and receiver as the payable
+   * offer: the chat may propose opening one. The tab client reads its terms from the 402 itself at payment time.
+   */
+  tab?: boolean;
 }
 
 export interface QuoteResponse {
@@ -158,7 +163,10 @@ function fromX402(body: Record<string, unknown>, dialect: "x402-v1" | "x402-v2",
     }
     return quote;
   });
-  return offers.find((offer) => offer.payable) ?? offers[0]!;
+  const chosen = offers.find((offer) => offer.payable) ?? offers[0]!;
+  const same = (a: string | null, b: string | null) => a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
+  const tab = chosen.payable && offers.some((o) => o.scheme === "batch-settlement" && o.network === chosen.network && same(o.asset, chosen.asset) && same(o.payTo, chosen.payTo));
+  return tab ? { ...chosen, tab } : chosen;
 }
 
 function fromAccept(entry: unknown, dialect: "x402-v1" | "x402-v2", url?: string): NormalizedQuote {

@@ -72,6 +72,7 @@ export function urlAgent(url: string, quote: NormalizedQuote, network: Network, 
     shown,
     priceDisplay: quote.amount?.display ?? "unknown price",
     blocked,
+    tab: quote.tab === true,
   };
 }
 
