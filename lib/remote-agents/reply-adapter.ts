@@ -16,11 +16,11 @@ export interface PaidQuote {
   asset: string;
 }
 
-export async function asUIMessageStream(res: Response, paid: PaidQuote | null): Promise<Response> {
+/** `receipt`: the browser's own, for a payment it made itself (a transfer); else one is read from PAYMENT-RESPONSE. */
+export async function asUIMessageStream(res: Response, paid: PaidQuote | null, receipt: Receipt | null = receiptOf(res, paid)): Promise<Response> {
   const type = res.headers.get("content-type") ?? "";
   if (!res.ok || type.includes("text/event-stream")) return res;
   const text = replyText(await res.text(), type);
-  const receipt = receiptOf(res, paid);
   const id = "reply";
   const stream = createUIMessageStream<ChatMessage>({
     execute: ({ writer }) => {
@@ -41,7 +41,9 @@ function replyText(body: string, contentType: string): string {
   try {
     const json = JSON.parse(body) as Record<string, unknown>;
     const messages = json.messages as Array<{ content?: unknown }> | undefined;
-    const candidates = [messages?.at(-1)?.content, json.reply, json.text, json.content, json.answer, json.message, json.output];
+    // Atelier answers {success, data: {reply}}.
+    const data = json.data as { reply?: unknown } | undefined;
+    const candidates = [messages?.at(-1)?.content, json.reply, data?.reply, json.text, json.content, json.answer, json.message, json.output];
     const found = candidates.find((c): c is string => typeof c === "string" && c.length > 0);
     return found ?? JSON.stringify(json, null, 2);
   } catch {

@@ -58,3 +58,26 @@ describe("another agent's reply as a UI message stream", () => {
     expect(message?.parts.map((p) => p.type)).toEqual(["text"]);
   });
 });
+
+describe("a reply paid by transfer (Atelier's shape)", () => {
+  it("reads data.reply, and shows the browser's own receipt, not one from the agent", async () => {
+    const own = {
+      paymentId: TX,
+      success: true,
+      transaction: TX,
+      network: NETWORKS.local.caip2,
+      chainId: NETWORKS.local.chainId,
+      payer: "0x2222222222222222222222222222222222222222",
+      payTo: paid.payTo,
+      asset: paid.asset,
+      amount: "20000",
+      amountDisplay: "0.02 USDC",
+      explorerUrl: null,
+    };
+    const body = { success: true, data: { order_id: "o-1", status: "completed", reply: "Here is your logo.", payment: { transaction: TX } } };
+    const res = await asUIMessageStream(new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } }), paid, own);
+    const message = await readMessage(res);
+    expect(message?.parts.find((p) => p.type === "text")).toMatchObject({ text: "Here is your logo." });
+    expect(message?.parts.find((p) => p.type === "data-receipt")).toMatchObject({ data: own });
+  });
+});
