@@ -38,7 +38,8 @@ const stack = fixture(
     const restoreEnv = setEnv({ BASE_SEPOLIA_RPC_URL: anvil.rpcUrl, FACILITATOR_PRIVATE_KEY: FACILITATOR_KEY });
     const facilitator = getLocalFacilitator();
     const call = (operation: "verify" | "settle") => async (req: Request) => {
-      const { paymentPayload, paymentRequirements } = (await req.json()) as Record<string, never>;
+      type Args = Parameters<typeof facilitator.verify>;
+      const { paymentPayload, paymentRequirements } = (await req.json()) as { paymentPayload: Args[0]; paymentRequirements: Args[1] };
       return Response.json(await facilitator[operation](paymentPayload, paymentRequirements));
     };
     const facilitatorServer = await serveRoutes([
