@@ -8,6 +8,7 @@ import type { x402ResourceServer } from "@x402/core/server";
 import type { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/server";
 import type { Ledger } from "@/lib/ledger/ledger";
 import type { TabClaimer } from "@/lib/x402/settlement/claimer";
+import type { SettlementWorker } from "@/lib/x402/settlement/worker";
 
 /** The one table of what the process holds once, so every key has one type. */
 export interface ProcessSingletons {
@@ -19,6 +20,8 @@ export interface ProcessSingletons {
   tabClaimer: Promise<TabClaimer>;
   /** The tab (batch-settlement) scheme of each network, by CAIP-2 id: its request state must be one per process. */
   tabSchemes: Map<string, BatchSettlementEvmScheme>;
+  /** The exact settlement worker (lib/x402/settlement/worker.ts): one per process, one working across processes. */
+  settlementWorker: Promise<SettlementWorker>;
 }
 
 type Key = keyof ProcessSingletons;

@@ -6,6 +6,7 @@ import type { LedgerDb } from "./db";
 import { FacilitatorKeyStore } from "./facilitator-keys";
 import { ReplyStore } from "./replies";
 import { payments, usage } from "./schema";
+import { SettlementQueueStore } from "./settlement-queue";
 import { TabClaimerStore } from "./tab-claimer";
 import { TabLedger } from "./tabs";
 import { TransferOrderStore } from "./transfer-orders";
@@ -121,6 +122,11 @@ export class Ledger {
   transferOrders(): TransferOrderStore {
     this.orderStore ??= new TransferOrderStore(this.db);
     return this.orderStore;
+  }
+
+  /** The exact settlement queue and its worker's lock (lib/x402/settlement/worker.ts), on this ledger's database. */
+  settlementQueue(): SettlementQueueStore {
+    return new SettlementQueueStore(this.db);
   }
 
   /** The tab claimer's progress and lock (lib/x402/settlement/claimer.ts), on this ledger's database. */

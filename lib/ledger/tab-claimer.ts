@@ -80,8 +80,7 @@ export class TabClaimerStore {
 
   /** The claimer's lock on this database. */
   lock(): ClaimerLock {
-    const client = (this.db as { $client?: unknown }).$client;
-    return client instanceof pg.Pool ? new PostgresSessionLock(client) : new SingleSessionLock(this.db);
+    return sessionLock(this.db, LOCK_NAME);
   }
 }
 
@@ -95,6 +94,12 @@ export interface ClaimerLock {
 // Any constant works; every process that claims on this database must use the same one.
 const LOCK_NAME = "x402-tab-claimer";
 
+/** A lock of that kind under another name (e.g. the exact settlement worker's, settlement-queue.ts). */
+export function sessionLock(db: LedgerDb, name: string): ClaimerLock {
+  const client = (db as { $client?: unknown }).$client;
+  return client instanceof pg.Pool ? new PostgresSessionLock(client, name) : new SingleSessionLock(db, name);
+}
+
 /**
  * Postgres: a session advisory lock on a connection of its own, kept out of the pool while held. A process that
  * dies ends its session and so frees the lock at once for another process; no lease to wait out.
@@ -103,7 +108,10 @@ class PostgresSessionLock implements ClaimerLock {
   private held: pg.PoolClient | undefined;
   private lost = false;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly name: string,
+  ) {}
 
   async acquire(): Promise<boolean> {
     if (this.held && !this.lost) {
@@ -123,7 +131,7 @@ class PostgresSessionLock implements ClaimerLock {
     try {
       const { rows } = await client.query<{ locked: boolean }>(
         "select pg_try_advisory_lock(hashtextextended($1, 402)) as locked",
-        [LOCK_NAME],
+        [this.name],
       );
       if (!rows[0]?.locked) {
         client.release();
@@ -149,7 +157,7 @@ class PostgresSessionLock implements ClaimerLock {
     try {
       // Unlocked before release returns, so another process can take over at once (a discarded connection's
       // session ends a moment later, which would free it too, but not yet).
-      if (!this.lost) await client.query("select pg_advisory_unlock(hashtextextended($1, 402))", [LOCK_NAME]);
+      if (!this.lost) await client.query("select pg_advisory_unlock(hashtextextended($1, 402))", [this.name]);
     } finally {
       client.release(true);
     }
@@ -160,12 +168,15 @@ class PostgresSessionLock implements ClaimerLock {
 class SingleSessionLock implements ClaimerLock {
   private held = false;
 
-  constructor(private readonly db: LedgerDb) {}
+  constructor(
+    private readonly db: LedgerDb,
+    private readonly name: string,
+  ) {}
 
   async acquire(): Promise<boolean> {
     if (this.held) return true;
     // Session advisory locks are re-entrant: taken once, released once.
-    const result = (await this.db.execute(sql`select pg_try_advisory_lock(hashtextextended(${LOCK_NAME}, 402)) as locked`)) as unknown as {
+    const result = (await this.db.execute(sql`select pg_try_advisory_lock(hashtextextended(${this.name}, 402)) as locked`)) as unknown as {
       rows: { locked: boolean }[];
     };
     this.held = result.rows[0]?.locked === true;
@@ -175,6 +186,6 @@ class SingleSessionLock implements ClaimerLock {
   async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
-    await this.db.execute(sql`select pg_advisory_unlock(hashtextextended(${LOCK_NAME}, 402))`);
+    await this.db.execute(sql`select pg_advisory_unlock(hashtextextended(${this.name}, 402))`);
   }
 }

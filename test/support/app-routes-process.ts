@@ -6,7 +6,8 @@
  *
  * Test-only route: POST /test/claimer with {"action":"tick"|"claimNow"} runs this process's claimer once and
  * answers its report, so a test can see which process claims and which stands by. POST /test/reconcile with
- * {"olderThanMs"} runs one reconciliation pass of unfinished exact payments here and answers its reports.
+ * {"olderThanMs"} runs one reconciliation pass of unfinished exact payments here and answers its reports. GET
+ * /test/settlement-worker answers {"holder"}: whether this process is the exact settlement worker now.
  *
  * Run: node --conditions=react-server --import tsx test/support/app-routes-process.ts (see startRoutesProcess).
  */
@@ -16,6 +17,7 @@ import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402
 import { reconcileUnfinishedPayments, startReconciler } from "@/lib/x402/server/reconcile";
 import { handlePaidAgentChat, handlePaidAgentGet } from "@/lib/x402/server/paid-chat";
 import { getTabClaimer, startTabClaimer, stopTabClaimer } from "@/lib/x402/settlement/start";
+import { getSettlementWorker } from "@/lib/x402/settlement/worker";
 
 const routes: Route[] = [
   { method: "POST", path: "/api/x402/:agentId/chat", handle: (req, p) => handlePaidAgentChat(req, p.agentId!) },
@@ -31,6 +33,16 @@ const routes: Route[] = [
       const claimer = await getTabClaimer();
       const report = action === "claimNow" ? await claimer.claimNow() : await claimer.tick();
       return Response.json(report);
+    },
+  },
+  {
+    // Whether this process is the deployment's exact settlement worker now.
+    method: "GET",
+    path: "/test/settlement-worker",
+    handle: async () => {
+      const worker = await getSettlementWorker();
+      await worker.tick();
+      return Response.json({ holder: worker.holder });
     },
   },
   {

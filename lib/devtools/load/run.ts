@@ -39,6 +39,8 @@ export interface LoadReport {
   settled: number;
   failed: Record<string, number>;
   reconciliation: Reconciliation;
+  /** The receipts the clients got. */
+  receipts: Settlement[];
 }
 
 /** Many concurrent paying clients against the agents' paid routes, then a three-way reconciliation. */
@@ -92,6 +94,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     settled: receipts.length,
     failed,
     reconciliation: reconcile({ receipts, ledger, chain: onChain }),
+    receipts,
   };
 }
 

@@ -3,6 +3,7 @@ import type { x402ResourceServer } from "@x402/core/server";
 import { SettleError, type PaymentPayload, type PaymentRequirements, type SettleResponse } from "@x402/core/types";
 import { describeError } from "@/lib/errors";
 import type { Ledger } from "@/lib/ledger";
+import { getSettlementWorker, settlementWorkerEnabled } from "@/lib/x402/settlement/worker";
 
 /**
  * Settles a payment already moved to `settling` and records the outcome in the
@@ -28,7 +29,24 @@ function isTransientSettleFailure(failure: { errorReason?: string; errorMessage?
   return PENDING_REASONS.has(failure.errorReason ?? "") || TRANSPORT_FAILURE.test(failure.errorMessage ?? "");
 }
 
+/**
+ * Settles a payment (moved to `settling`, its payload on its row) and records the outcome. With the ledger on
+ * Postgres and our own facilitator the only one, the deployment's one settlement worker does it
+ * (settlement/worker.ts): the payment is queued and this waits for its outcome; otherwise it is settled here.
+ */
 export async function settleAndRecord(
+  server: x402ResourceServer,
+  ledger: Ledger,
+  paymentId: string,
+  payload: PaymentPayload,
+  requirements: PaymentRequirements,
+): Promise<SettlementOutcome> {
+  if (settlementWorkerEnabled()) return (await getSettlementWorker()).settle(paymentId);
+  return settleNow(server, ledger, paymentId, payload, requirements);
+}
+
+/** Settles in this process and records the outcome (the worker's own path, and the path without a worker). */
+export async function settleNow(
   server: x402ResourceServer,
   ledger: Ledger,
   paymentId: string,
