@@ -21,6 +21,7 @@ import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
 import { payingSigner, tabWallet } from "./paying-wallet";
 import { closeTab as closeWith } from "./tab-actions";
 import { tabReceipts } from "./tab-stream";
+import { createBrowserTransferFetch } from "@/lib/x402/payer/pay-by-transfer-browser";
 
 async function usdcBalance(network: Network, address: Address): Promise<bigint> {
   const res = await fetch(`/api/wallet/balances?chainId=${network.chainId}&address=${address}`, { cache: "no-store" });
@@ -107,6 +108,7 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
       walletSession.touch();
     },
   });
+  const transferFetch = agent.transfer ? createBrowserTransferFetch(agent, network, ask, () => sending) : null;
   const transport = new DefaultChatTransport<ChatMessage>({
     api: agent.endpoint,
     headers: agent.headers,
@@ -116,6 +118,15 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
       signed.last = null;
       signed.lost = false;
       sending = messageOf(init?.body);
+      // Pay-then-prove agents (Atelier): a transfer from the local wallet, then its hash (pay-by-transfer-browser.ts).
+      if (transferFetch) {
+        try {
+          return await transferFetch(input as RequestInfo, init);
+        } catch (err) {
+          if (err instanceof PaymentStopped) stops.last = err;
+          throw err;
+        }
+      }
       if (tab.choice) {
         tab.charge = null;
         try {

@@ -21,3 +21,17 @@ describe("a pasted agent's endpoint", () => {
     }
   });
 });
+
+describe("a pasted agent paid by transfer (Atelier's 402)", () => {
+  it("is payable on its network, says before sending that it pays on chain with gas in ETH, and is marked transfer", async () => {
+    const { parseQuote } = await import("@/lib/remote-agents/parse-quote");
+    const usdc = NETWORKS.local.usdc.address;
+    const payTo = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f";
+    const body = { payment_requirements: { version: "1", scheme: "exact", network: "eip155:31337", asset: { currency: "USDC", address: usdc }, payTo, maxAmountRequired: "10000", description: "d", resource: "https://a.example/pay" } };
+    const quote = parseQuote({ status: 402, headers: {}, bodyText: JSON.stringify(body) });
+    const agent = urlAgent("https://a.example/pay", quote, NETWORKS.local, "http://127.0.0.1:3000");
+    expect(agent).toMatchObject({ transfer: true, blocked: null, priceDisplay: "0.01 USDC + gas in ETH (pays on chain by transfer)", shown: { network: "eip155:31337", asset: usdc, payTo, amount: 10_000n } });
+    // An x402 agent is not.
+    expect(urlAgent("https://b.example/chat", { ...quote, payBy: undefined }, NETWORKS.local).transfer).toBeUndefined();
+  });
+});

@@ -23,6 +23,8 @@ export interface ChatAgent {
   blocked: string | null;
   /** Its 402 offers a tab (x402 `batch-settlement`): the chat proposes opening one. */
   tab?: boolean;
+  /** Paid by a USDC transfer from the local wallet, then proven by its hash (Atelier's pay-then-prove). */
+  transfer?: boolean;
 }
 
 export function catalogAgent(entry: CatalogEntry, network: Network): ChatAgent {
@@ -70,9 +72,11 @@ export function urlAgent(url: string, quote: NormalizedQuote, network: Network, 
     capabilities: quote.toolkits ?? [],
     ...endpointOf(url, appOrigin),
     shown,
-    priceDisplay: quote.amount?.display ?? "unknown price",
+    // A transfer is a transaction of the wallet's own: said before anything is signed, gas included.
+    priceDisplay: quote.payBy === "transfer" && quote.amount ? `${quote.amount.display} + gas in ETH (pays on chain by transfer)` : quote.amount?.display ?? "unknown price",
     blocked,
     tab: quote.tab === true,
+    ...(quote.payBy === "transfer" && { transfer: true }),
   };
 }
 
