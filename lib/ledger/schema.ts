@@ -263,9 +263,8 @@ export const transferOrders = pgTable(
 export const settlementQueue = pgTable(
   "settlement_queue",
   {
-    paymentId: uuid("payment_id")
-      .primaryKey()
-      .references(() => payments.id),
+    // No foreign key, so payments can be truncated alone (tests); take() drops a row whose payment is gone.
+    paymentId: uuid("payment_id").primaryKey(),
     enqueuedAt: timestamp("enqueued_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("settlement_queue_enqueued_at_idx").on(t.enqueuedAt)],

@@ -21,11 +21,11 @@ export class SettlementQueueStore {
 
   /**
    * The oldest queued payments still `settling`, at most `limit`, skipping rows another transaction holds.
-   * Rows whose payment has moved on (a worker recorded it, then died before deleting the row) are dropped.
+   * Rows whose payment has moved on (a worker recorded it, then died before deleting the row) or is gone are dropped.
    */
   async take(limit: number): Promise<Payment[]> {
     await this.db.execute(
-      sql`delete from ${settlementQueue} q using ${payments} p where q.payment_id = p.id and p.status <> 'settling'`,
+      sql`delete from ${settlementQueue} q where not exists (select 1 from ${payments} p where p.id = q.payment_id and p.status = 'settling')`,
     );
     return this.db.transaction(async (tx) => {
       const queued = await tx

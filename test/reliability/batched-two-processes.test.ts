@@ -67,10 +67,11 @@ async function reconcileIn(app: RoutesProcess): Promise<ReconcileReport[]> {
   return (await res.json()) as ReconcileReport[];
 }
 
-async function isWorker(app: RoutesProcess): Promise<boolean> {
+async function workerState(app: RoutesProcess): Promise<{ holder: boolean; settled: number }> {
   const res = await fetch(`${app.url}/test/settlement-worker`);
-  return ((await res.json()) as { holder: boolean }).holder;
+  return (await res.json()) as { holder: boolean; settled: number };
 }
+const isWorker = async (app: RoutesProcess) => (await workerState(app)).holder;
 
 async function unfinished(payers: Address[]): Promise<string[]> {
   const mine = new Set(payers.map((p) => p.toLowerCase()));
@@ -107,8 +108,11 @@ describe("batched exact settlement from two app processes on one Postgres and on
     expect(report.reconciliation.mismatches).toEqual([]);
     expect(report.reconciliation.exact).toBe(true);
     expect(await unfinished(payers.map((p) => p.address))).toEqual([]);
-    // One worker across both processes: exactly one holds the lock, and nothing is left queued.
-    expect((await Promise.all(apps.map(isWorker))).filter(Boolean)).toHaveLength(1);
+    // One worker across both processes: exactly one holds the lock and settled every payment, both processes'
+    // clients' alike; nothing is left queued.
+    const states = await Promise.all(apps.map(workerState));
+    expect(states.filter((s) => s.holder)).toEqual([{ holder: true, settled: MESSAGES }]);
+    expect(states.filter((s) => !s.holder)).toEqual([{ holder: false, settled: 0 }]);
     const queued = (await opened.db.execute(sql`select count(*)::int as n from settlement_queue`)) as unknown as { rows: { n: number }[] };
     expect(queued.rows[0]!.n).toBe(0);
 

@@ -7,7 +7,8 @@
  * Test-only route: POST /test/claimer with {"action":"tick"|"claimNow"} runs this process's claimer once and
  * answers its report, so a test can see which process claims and which stands by. POST /test/reconcile with
  * {"olderThanMs"} runs one reconciliation pass of unfinished exact payments here and answers its reports. GET
- * /test/settlement-worker answers {"holder"}: whether this process is the exact settlement worker now.
+ * /test/settlement-worker answers {"holder", "settled"}: whether this process is the exact settlement worker
+ * now, and how many payments it settled as the worker.
  *
  * Run: node --conditions=react-server --import tsx test/support/app-routes-process.ts (see startRoutesProcess).
  */
@@ -42,7 +43,7 @@ const routes: Route[] = [
     handle: async () => {
       const worker = await getSettlementWorker();
       await worker.tick();
-      return Response.json({ holder: worker.holder });
+      return Response.json({ holder: worker.holder, settled: worker.settled });
     },
   },
   {

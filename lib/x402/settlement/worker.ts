@@ -55,8 +55,9 @@ export class SettlementWorker {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private nextLockTry = 0;
-  /** Whether this process holds the worker's lock (for tests). */
+  /** Whether this process holds the worker's lock, and how many payments it settled as the worker (for tests). */
   holder = false;
+  settled = 0;
 
   constructor(
     private readonly ledger: Ledger,
@@ -134,6 +135,7 @@ export class SettlementWorker {
       }
       // Off the queue once recorded; a waiter in this process needs no poll.
       await this.queue.done(row.id);
+      this.settled += 1;
       this.resolve(row.id, outcome);
     } catch (err) {
       // The row stays queued and settling: the next pass (or reconciliation) takes it again.
