@@ -154,7 +154,7 @@ const probeRoute = {
 };
 
 const proxyRoute = {
-  summary: "Call a remote agent for this app's chat (same origin only): forwards content-type, accept, PAYMENT-SIGNATURE and X-PAYMENT; streams the answer back with PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE, cache-control and x-vercel-ai-ui-message-stream, under CSP sandbox. JSON, text/event-stream and text/plain keep their type; anything else comes back as an application/octet-stream attachment. Never reaches this app or its chain RPCs",
+  summary: "Call a remote agent for this app's chat (same origin only): forwards content-type, accept, PAYMENT-SIGNATURE, X-PAYMENT and X-Payment-Network; streams the answer back with PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE, cache-control and x-vercel-ai-ui-message-stream, under CSP sandbox. JSON, text/event-stream and text/plain keep their type; anything else comes back as an application/octet-stream attachment. Never reaches this app or its chain RPCs",
   parameters: [
     { name: "url", in: "query", required: true, schema: { type: "string", format: "uri" }, description: "The agent URL (encoded)" },
     { name: "X-Requested-By", in: "header", required: true, schema: { type: "string", enum: ["x402-chat"] }, description: "Sent by the chat; a form cannot send it" },

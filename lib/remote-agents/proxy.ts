@@ -19,7 +19,8 @@ import { safeFetch, SafeFetchError, type SafeFetchErrorCode, type SafeFetchOptio
  * the app itself or the chain RPC the app uses, redirects included.
  */
 
-const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "payment-signature", "x-payment"];
+// x-payment-network: the network of a transfer proven by its hash (Atelier's pay-then-prove).
+const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "payment-signature", "x-payment", "x-payment-network"];
 const RETURNED_RESPONSE_HEADERS = ["payment-required", "payment-response", "x-payment-response", "cache-control", "x-vercel-ai-ui-message-stream"];
 /** JSON replies and quotes, SSE (the AI SDK UI message stream too), plain text replies. */
 const RELAYED_TYPES = new Set(["application/json", "text/event-stream", "text/plain"]);

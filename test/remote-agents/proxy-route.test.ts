@@ -72,6 +72,13 @@ describe("POST /api/proxy", () => {
     expect(decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!).accepts[0]).toMatchObject({ amount: "20000", payTo: EXTERNAL_PAY_TO });
   });
 
+  it("forwards a transfer's proof to a pay-then-prove agent: X-PAYMENT and X-Payment-Network", async () => {
+    const url = await double((req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ payment: req.headers["x-payment"], network: req.headers["x-payment-network"] })));
+    const hash = `0x${"cd".repeat(32)}`;
+    const res = await post(via(url), { headers: { "content-type": "application/json", "X-PAYMENT": hash, "X-Payment-Network": "base-sepolia" } });
+    expect(await res.json()).toEqual({ payment: hash, network: "base-sepolia" });
+  });
+
   it("returns only the headers a paying client reads", async () => {
     const url = await double((_req, res) =>
       res
