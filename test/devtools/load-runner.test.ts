@@ -27,6 +27,8 @@ describe("the load runner", () => {
     expect(reconcile({ receipts: [receipt], ledger: [receipt], chain: [receipt] }).exact).toBe(true);
     expect(reconcile({ receipts: [receipt], ledger: [receipt], chain: [{ ...receipt, amount: 9n }] }).exact).toBe(false);
     expect(reconcile({ receipts: [receipt], ledger: [], chain: [receipt] }).mismatches[0]).toContain("in receipts but not in ledger");
-    expect(reconcile({ receipts: [receipt, receipt], ledger: [receipt, receipt], chain: [receipt, receipt] }).exact).toBe(false);
+    // A payment counted twice by one witness; one payer paying twice in one (batch) transaction is no mismatch.
+    expect(reconcile({ receipts: [receipt, receipt], ledger: [receipt], chain: [receipt] }).exact).toBe(false);
+    expect(reconcile({ receipts: [receipt, receipt], ledger: [receipt, receipt], chain: [receipt, receipt] }).exact).toBe(true);
   });
 });

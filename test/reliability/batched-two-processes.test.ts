@@ -169,6 +169,5 @@ describe("batched exact settlement from two app processes on one Postgres and on
     const settledKeys = new Set(onLedger.map((s) => `${s.txHash}:${s.payer}`.toLowerCase()));
     expect(report.receipts).toHaveLength(report.settled);
     expect(report.receipts.filter((r) => !settledKeys.has(`${r.txHash}:${r.payer}`.toLowerCase()))).toEqual([]);
-    expect(settledKeys.size).toBe(onLedger.length);
   }, 300_000);
 });
