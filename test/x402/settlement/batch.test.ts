@@ -38,7 +38,7 @@ describe("batched exact settlement", () => {
     const batcher = batchers.get(NETWORKS.local.caip2)!;
     const req = requirements();
     const price = BigInt(req.amount);
-    const payers = await Promise.all(Array.from({ length: 12 }, () => fundedPayer(chain.rpcUrl, "1")));
+    const payers = await Promise.all(Array.from({ length: 48 }, () => fundedPayer(chain.rpcUrl, "1")));
     const payloads = await Promise.all(payers.map((p) => payload(p, req)));
     // A payer holding one price signs two payments: each alone is valid (verification passes both), but only one
     // of them can move money; in the batch the other fails, by the token's reason, and nothing else does.
