@@ -1,11 +1,17 @@
 import "server-only";
 
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { LedgerDb } from "./db";
 import { payments, tabEvents, transferOrders } from "./schema";
 
 export type TransferOrder = typeof transferOrders.$inferSelect;
 export type NewTransferOrder = Pick<TransferOrder, "network" | "txHash" | "agentId" | "payer" | "payTo" | "asset" | "amount">;
+
+/**
+ * A run still `running` after this long died with its process (a reply takes seconds; the agent's steps and tools
+ * are bounded): its hash is taken back like a failed one, so a crash does not keep a paid reply from its payer.
+ */
+export const STALE_RUN_MS = 10 * 60_000;
 
 export type TransferClaim = { claimed: true; order: TransferOrder } | { claimed: false; existing: TransferOrder };
 
@@ -24,7 +30,8 @@ export class TransferOrderStore {
 
   /**
    * Claims a transfer for one reply: a new hash is inserted `running`; a hash whose earlier run failed (delivered
-   * nothing) is taken back to `running` by one conditional UPDATE; any other (running or completed) is not claimed.
+   * nothing) or died (running past STALE_RUN_MS) is taken back to `running` by one conditional UPDATE; any other
+   * (running now, or completed) is not claimed.
    */
   async claim(order: NewTransferOrder): Promise<TransferClaim> {
     const row = { ...order, txHash: order.txHash.toLowerCase(), payer: order.payer.toLowerCase(), payTo: order.payTo.toLowerCase(), asset: order.asset.toLowerCase() };
@@ -34,7 +41,7 @@ export class TransferOrderStore {
     const [retried] = await this.db
       .update(transferOrders)
       .set({ status: "running", error: null, updatedAt: sql`now()` })
-      .where(and(key, eq(transferOrders.status, "failed")))
+      .where(and(key, or(eq(transferOrders.status, "failed"), and(eq(transferOrders.status, "running"), sql`${transferOrders.updatedAt} < now() - ${STALE_RUN_MS} * interval '1 millisecond'`))))
       .returning();
     if (retried) return { claimed: true, order: retried };
     const [existing] = await this.db.select().from(transferOrders).where(key);

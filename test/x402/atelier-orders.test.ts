@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger, openLedgerDb, type OpenedLedgerDb } from "@/lib/ledger";
 import type { NewTransferOrder } from "@/lib/ledger/transfer-orders";
@@ -51,5 +52,16 @@ describe("transfer orders across processes", () => {
       { claimed: false, existing: expect.objectContaining({ status: "completed" }) },
       { claimed: false, existing: expect.objectContaining({ status: "completed" }) },
     ]);
+  });
+
+  it("a run left running by a process that died is taken back after STALE_RUN_MS, by one process", async () => {
+    const stores = [new Ledger(first.db).transferOrders(), new Ledger(second.db).transferOrders()];
+    const hash = `0x${"ef".repeat(32)}`;
+    const claim = await stores[0]!.claim(order(hash));
+    if (!claim.claimed) throw new Error("not claimed");
+    expect((await stores[1]!.claim(order(hash))).claimed).toBe(false); // running now: nobody else
+    await first.db.execute(sql`update transfer_orders set updated_at = now() - interval '11 minutes' where id = ${claim.order.id}`);
+    const retries = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2]!.claim(order(hash))));
+    expect(retries.filter((c) => c.claimed)).toHaveLength(1);
   });
 });
