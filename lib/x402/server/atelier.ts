@@ -211,7 +211,7 @@ export async function payService(req: Request): Promise<Response> {
   try {
     await orders.complete(order.id);
   } catch (err) {
-    // Not recorded as completed, the hash would stay `running`: refused to anyone else, never served twice.
+    // Not recorded as completed, the hash stays `running`: refused to others until it counts as stale (STALE_RUN_MS).
     console.error(`[atelier] order ${order.id} not completed: ${describeError(err)}`);
   }
   const usage = { model: agent.model, inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, toolCalls: reply.toolCalls, latencyMs: Math.round(performance.now() - startedAt) };
