@@ -7,6 +7,7 @@ import { readJsonBody } from "@/lib/http/body";
 import { formatZodError, jsonError } from "@/lib/http/json";
 import { isCrossSiteRequest } from "@/lib/http/origin";
 import { RateLimiter } from "@/lib/http/rate-limit";
+import { resourceUrlOf } from "@/lib/x402/server/gate";
 import { getLedger } from "@/lib/ledger";
 import { keyView, type FacilitatorKeyStore } from "@/lib/ledger/facilitator-keys";
 import { DEFAULT_KEY_RATE_PER_MINUTE, generateApiKey, hashSecret } from "./keys";
@@ -36,9 +37,9 @@ function crossSite(req: Request): Response | null {
   return isCrossSiteRequest(req) ? jsonError(403, "cross_site", "The facilitator's key management serves this app's own pages only.") : null;
 }
 
-/** The page's own URL, which the signed message names (SIWE's domain and uri). */
+/** The page's own URL as the browser addressed it (Host, not the server's own URL), which the signed message names (SIWE's domain and uri). */
 function pageUrl(req: Request): URL {
-  return new URL("/facilitator", req.url);
+  return new URL("/facilitator", resourceUrlOf(req));
 }
 
 function readCookie(req: Request, name: string): string | undefined {
@@ -50,7 +51,7 @@ function readCookie(req: Request, name: string): string | undefined {
 }
 
 function sessionCookie(req: Request, token: string, maxAgeSeconds: number): string {
-  const secure = new URL(req.url).protocol === "https:" ? "; Secure" : "";
+  const secure = new URL(resourceUrlOf(req)).protocol === "https:" ? "; Secure" : "";
   return `${SESSION_COOKIE}=${token}; Path=/api/facilitator/keys; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
@@ -192,7 +193,7 @@ export function handleCreateKey(req: Request): Promise<Response> {
       networks: parsed.data.networks ? [...new Set(parsed.data.networks)] : null,
       ratePerMinute: parsed.data.ratePerMinute ?? DEFAULT_KEY_RATE_PER_MINUTE,
     });
-    const facilitatorUrl = new URL(`/api/facilitator/${key}`, req.url).href;
+    const facilitatorUrl = new URL(`/api/facilitator/${key}`, resourceUrlOf(req)).href;
     return NextResponse.json({ key, facilitatorUrl, apiKey: keyView(row) }, { status: 201 });
   });
 }

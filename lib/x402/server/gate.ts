@@ -253,7 +253,7 @@ async function readChatRequest(req: Request): Promise<ParsedChatRequest | Respon
  * is the client's; X-Forwarded-Host/-Proto only when TRUST_PROXY says a proxy in front of us sets them (from
  * anyone else they are just text). Whatever is used must make an http(s) origin, or the request's own URL stands.
  */
-function resourceUrlOf(req: Request): string {
+export function resourceUrlOf(req: Request): string {
   const url = new URL(req.url);
   const trustProxy = env.TRUST_PROXY;
   const forwarded = (name: string) => (trustProxy ? req.headers.get(name)?.split(",")[0]?.trim() : undefined);
