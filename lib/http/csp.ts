@@ -38,7 +38,8 @@ export function contentSecurityPolicy({ nonce, dev, walletConnect }: CspOptions)
   const script = nonce ? ["'self'", `'nonce-${nonce}'`] : ["'self'"];
   const directives: Record<string, string[]> = {
     "default-src": ["'self'"],
-    "script-src": [...script, ...(dev ? ["'unsafe-eval'"] : [])],
+    // 'wasm-unsafe-eval' compiles WebAssembly only (the keystore's scrypt), never JS: eval stays refused.
+    "script-src": [...script, "'wasm-unsafe-eval'", ...(dev ? ["'unsafe-eval'"] : [])],
     // Styles stay inline-capable: RainbowKit and React set style attributes, and a style cannot run script.
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:", "blob:"],

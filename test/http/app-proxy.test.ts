@@ -53,7 +53,7 @@ describe("proxy: CSP nonce", () => {
       const res = proxy(request("127.0.0.1:3000"));
       const csp = res.headers.get("content-security-policy")!;
       const scriptSrc = csp.split("; ").find((d) => d.startsWith("script-src "))!;
-      expect(scriptSrc).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9+/]{22}=='( 'unsafe-eval')?$/); // eval: vitest is not a production build
+      expect(scriptSrc).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9+/]{22}==' 'wasm-unsafe-eval'( 'unsafe-eval')?$/); // eval: vitest is not a production build
       expect(scriptSrc).not.toContain("'unsafe-inline'");
       // NextResponse.next({request: {headers}}) forwards the policy as the request header Next.js takes the nonce from.
       expect(res.headers.get("x-middleware-request-content-security-policy")).toBe(csp);

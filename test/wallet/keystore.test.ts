@@ -102,6 +102,34 @@ describe("interop with ethers", () => {
   });
 });
 
+describe("interop with geth", () => {
+  // The Web3 Secret Storage definition's test vectors (what geth writes), password "testpassword".
+  const KEY = "0x7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d";
+  const vector = (cipherparams: object, ciphertext: string, kdf: string, kdfparams: object, mac: string) =>
+    JSON.stringify({ crypto: { cipher: "aes-128-ctr", cipherparams, ciphertext, kdf, kdfparams, mac }, id: "3198bc9c-6672-5ab3-d995-4942343ae5b6", version: 3 });
+
+  it("decrypts the scrypt and PBKDF2 vectors", async () => {
+    const scrypt = vector(
+      { iv: "83dbcc02d8ccb40e466191a123791e0e" },
+      "d172bf743a674da9cdad04534d56926ef8358534d458fffccd4e6ad2fbde479c",
+      "scrypt",
+      { dklen: 32, n: 262144, r: 1, p: 8, salt: "ab0c7876052600dd703518d6fc3fe8984592145b591fc8fb5c6d43190334ba19" },
+      "2103ac29920d71da29f15d75b4a16dbe95cfd7ff8faea1056c33131d846e3097",
+    );
+    const pbkdf2 = vector(
+      { iv: "6087dab2f9fdbbfaddc31a909735c1e6" },
+      "5318b4d5bcd28de64ee5559e671353e16f075ecae9f99c7a79a38af5f869aa46",
+      "pbkdf2",
+      { c: 262144, dklen: 32, prf: "hmac-sha256", salt: "ae3cd4e7013836a3df6bd7241b12db061dbe2c6785853cce422d148a624ce0bd" },
+      "517ead924a9d0dc3124507e3393d175ce3ff7c1e96529c6c555ce9e51205e9b2",
+    );
+    for (const json of [scrypt, pbkdf2]) {
+      expect(await decryptKeystore(json, "testpassword")).toEqual({ privateKey: KEY, address: privateKeyToAddress(KEY) });
+      await expect(decryptKeystore(json, "testpassword!")).rejects.toMatchObject({ code: "wrong-password" });
+    }
+  });
+});
+
 describe("parsePrivateKey", () => {
   it("accepts 64 hex digits with or without 0x, in any case, and gives the address", () => {
     const key = createPrivateKey();
