@@ -25,12 +25,14 @@ let llm: Awaited<ReturnType<typeof startOpenAIDouble>>;
 let configDir: string;
 let restoreConfig: () => void;
 let marketPayTo: Address;
+let agentCount: number;
 
 beforeAll(async () => {
   // A model that can be made to fail (an OpenAI-compatible test double), for the agent that delivers nothing.
   llm = await startOpenAIDouble({ toolCall: { name: "getPrice", arguments: { pair: "ETH/USD" } }, reply: () => "ETH is fine." });
   const shipped = JSON.parse(readFileSync("agents.config.json", "utf8")) as { agents: Array<Record<string, unknown>> };
   marketPayTo = shipped.agents.find((a) => a.id === MARKET)!.payTo as Address;
+  agentCount = shipped.agents.length + 1;
   const flaky = { ...shipped.agents[0]!, id: FLAKY, name: "Flaky Analyst", model: "compatible:flaky" };
   configDir = mkdtempSync(path.join(tmpdir(), "x402-agents-"));
   writeFileSync(path.join(configDir, "agents.json"), JSON.stringify({ agents: [...shipped.agents, flaky] }));
@@ -212,7 +214,7 @@ describe("Atelier's surface for our agents", () => {
       x402Version: 2,
       accepts: [{ scheme: "exact", network: "eip155:31337", asset: USDC, amount: "10000", payTo: marketPayTo }],
     });
-    expect(bazaar.pagination).toMatchObject({ limit: 2, offset: 0, total: 4 });
+    expect(bazaar.pagination).toMatchObject({ limit: 2, offset: 0, total: agentCount });
   });
 });
 
