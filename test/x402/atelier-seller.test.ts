@@ -134,6 +134,14 @@ describe("Atelier's surface for our agents", () => {
     expect(await again.json()).toMatchObject({ error: { code: "payment_already_used", order_id: body.data.order_id, status: "completed" } });
   });
 
+  it("pay takes the chat body too", async () => {
+    const hash = await transfer(await payer(), (await listFlakyPayTo()) as Address, PRICE);
+    const res = await pay(FLAKY, hash, { messages: [{ role: "user", content: "And BTC?" }] });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { reply: string } }).data.reply).toContain("ETH is fine.");
+    expect(llm.requests.at(-1)!.body.messages.some((m) => m.content === "And BTC?")).toBe(true);
+  });
+
   it("a hash sent twice at once buys one reply", async () => {
     const hash = await transfer(await payer(), marketPayTo, PRICE);
     const answers = await Promise.all([pay(MARKET, hash), pay(MARKET, hash)]);
@@ -196,10 +204,10 @@ describe("Atelier's surface for our agents", () => {
   it("trending ranks agents by paid messages; bazaar lists the catalog in the Bazaar format", async () => {
     const res = await fetch(`${stack().server.url}/api/x402/trending?limit=5`);
     const { trending } = (await res.json()) as { trending: Array<{ service_id: string; paid_messages: number }> };
-    // Market Analyst was paid twice above (one reply each), the flaky one once.
+    // Market Analyst and the flaky one were each paid for two replies above; ties go by id.
     expect(trending.slice(0, 2)).toEqual([
       expect.objectContaining({ service_id: MARKET, paid_messages: 2 }),
-      expect.objectContaining({ service_id: FLAKY, paid_messages: 1 }),
+      expect.objectContaining({ service_id: FLAKY, paid_messages: 2 }),
     ]);
     expect((await fetch(`${stack().server.url}/api/x402/trending?limit=0`)).status).toBe(400);
     const rows = await (await getLedger()).transferOrders().paidMessagesByAgent(1);
