@@ -87,6 +87,8 @@ const schema = z.object({
   // Inlined at build time: read through lib/public-env.ts, so the server's CSP and the browser agree.
   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: setting(text().optional()),
 
+  // `npm run bench` only: serve the unpaid reply at POST /api/bench/:agentId/chat (404 without it).
+  BENCH_FREE_ROUTE: setting(flag().default(false)),
   // The browser lib/devtools (the benchmark) and the Playwright tests drive.
   CHROMIUM_PATH: setting(text().default("/usr/bin/chromium")),
 });

@@ -17,7 +17,8 @@ import { handlePaidAgentChat } from "../../x402/server/paid-chat";
 import { serveRoutes } from "../route-server";
 import { summarize } from "../load/stats";
 import type { CpuMode, FromClient, ToClient } from "./cpu-client";
-import { BODY, freeReply } from "./ttft";
+import { BODY } from "./ttft";
+import { freeReply } from "./free-reply";
 
 export const CPU_MODES: readonly CpuMode[] = ["unpaid", "exact", "tab"];
 

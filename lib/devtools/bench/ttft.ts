@@ -7,9 +7,7 @@
 import { x402HTTPClient } from "@x402/core/client";
 import { NextRequest, type NextResponse } from "next/server";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { runAgent } from "../../agents/engine";
 import type { AgentConfig } from "../../agents/registry";
-import { ChatRequestSchema, toModelMessages } from "../../agents/request";
 import { handlePaidAgentChat } from "../../x402/server/paid-chat";
 import { agentPrice } from "../../x402/server/quote";
 import { getResourceServer } from "../../x402/server/resource-server";
@@ -18,13 +16,9 @@ import { localX402Client, receiptIn } from "../load/client";
 import { summarize } from "../load/stats";
 import { streamChunks } from "../../http/stream";
 import { BenchTab } from "./tab-client";
+import { freeReply } from "./free-reply";
 
 export const BODY = JSON.stringify({ messages: [{ role: "user", content: "What is the current price of ETH?" }] });
-
-export async function freeReply(req: Request, agent: AgentConfig): Promise<Response> {
-  const body = ChatRequestSchema.parse(await req.json());
-  return runAgent({ agent, messages: await toModelMessages(body.messages) }).toUIMessageStreamResponse();
-}
 
 /** The model's first output in a UI message stream: reasoning, text or a tool call. */
 const FIRST_TOKEN = /"type":"(reasoning-delta|text-delta|tool-input-start)"/;
