@@ -13,10 +13,19 @@ export const dynamic = "force-dynamic";
 /** A sender (the signer of the transaction) may pass a few a minute: a tab's withdrawal is two. */
 const limiter = new RateLimiter(60_000, 10);
 
+/** ERC-20 `transfer(address,uint256)`: the pay-then-prove agents' payment (pay-by-transfer). */
+const TRANSFER_SELECTOR = "0xa9059cbb";
+
+/** A call of this network's USDC `transfer`, nothing else of the token (no approve, no transferFrom). */
+function isUsdcTransfer(to: Address, data: Hex | undefined, usdc: Address): boolean {
+  return isAddressEqual(to, usdc) && data?.slice(0, 10).toLowerCase() === TRANSFER_SELECTOR;
+}
+
 /**
  * Broadcasts a transaction the browser's local wallet signed itself, for the wallet's own way out of a tab
- * (initiateWithdraw / finalizeWithdraw on the tab contract): only a signed transaction to that contract, on this
- * network's chain, passes. The server signs nothing and pays nothing; the read-only relay stays read-only.
+ * (initiateWithdraw / finalizeWithdraw on the tab contract) and its payment of a pay-then-prove agent (a USDC
+ * `transfer`): only a signed transaction to that contract or that call of this network's USDC, on its chain,
+ * passes. The server signs nothing and pays nothing; the read-only relay stays read-only.
  */
 export async function POST(req: Request, ctx: { params: Promise<{ chainId: string }> }) {
   const { chainId } = await ctx.params;
@@ -31,7 +40,9 @@ export async function POST(req: Request, ctx: { params: Promise<{ chainId: strin
   try {
     const tx = parseTransaction(raw as TransactionSerialized);
     if (tx.chainId !== network.chainId) return jsonError(400, "invalid_request", `The transaction is for chain ${tx.chainId}, not ${network.chainId}.`);
-    if (!tx.to || !isAddressEqual(tx.to, BATCH_SETTLEMENT_ADDRESS)) return jsonError(400, "invalid_request", "Only a transaction to the tab contract is sent here.");
+    if (!tx.to || !(isAddressEqual(tx.to, BATCH_SETTLEMENT_ADDRESS) || isUsdcTransfer(tx.to, tx.data, network.usdc.address))) {
+      return jsonError(400, "invalid_request", "Only a transaction to the tab contract, or a USDC transfer, is sent here.");
+    }
     from = await recoverTransactionAddress({ serializedTransaction: raw as TransactionSerialized });
   } catch {
     return jsonError(400, "invalid_request", "The transaction is not a signed transaction.");
