@@ -131,6 +131,8 @@ export function ProbeResult({ quote, agent, onUse }: { quote: NormalizedQuote; a
         <p>
           <span className="font-medium">{agent.name}</span> asks <span data-testid="probe-price" className="font-mono">{quote.amount.display}</span>
           {networkName && <> on {networkName}</>} per message
+          {/* Atelier's pay-then-prove: a USDC transfer from the wallet, whose gas the wallet pays in ETH. */}
+          {quote.payBy === "transfer" && <span data-testid="probe-transfer">, paid by transfer (+ gas in ETH)</span>}
         </p>
       ) : (
         <p>
