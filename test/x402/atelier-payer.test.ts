@@ -15,8 +15,8 @@ import {
   transferChain,
   type TransferEntry,
 } from "@/lib/x402/payer/pay-by-transfer";
-import { checkTransfer } from "@/lib/x402/server/atelier-proof";
-import { routesFixture, testChainFixture } from "../support/fixtures";
+import { startAtelierDouble } from "../../e2e/support/atelier-double";
+import { fixture, testChainFixture } from "../support/fixtures";
 import { MemoryStorage } from "../support/memory-storage";
 
 const network = NETWORKS.local;
@@ -25,37 +25,8 @@ const PRICE = 20_000n; // 0.02 USDC
 const SELLER = privateKeyToAccount(generatePrivateKey()).address;
 const chain = testChainFixture();
 
-/**
- * An Atelier-style test double (not Atelier): its 402 is Atelier's shape, quoting the local chain as eip155:31337
- * and our USDC; a request with X-PAYMENT (a transaction hash) is served once the chain shows a transfer of the
- * price to SELLER, once per hash. `state.failProofs` makes it drop the next proofs (503) to test recovery.
- */
-const state = { used: new Set<string>(), proofs: [] as Array<{ hash: string; network: string | null }>, failProofs: 0, quote: {} as Record<string, unknown> };
-const atelier = routesFixture([
-  {
-    method: "POST",
-    path: "/api/x402/pay",
-    handle: async (req) => {
-      const hash = req.headers.get("x-payment");
-      const brief = ((await req.json()) as { brief?: string }).brief;
-      if (!hash) {
-        const requirements = { version: "1", scheme: "exact", network: "eip155:31337", asset: { currency: "USDC", address: USDC }, payTo: SELLER, maxAmountRequired: PRICE.toString(), description: "A logo brief", resource: req.url, ...state.quote };
-        return Response.json({ error: "payment_required", payment_requirements: requirements }, { status: 402 });
-      }
-      state.proofs.push({ hash, network: req.headers.get("x-payment-network") });
-      if (state.failProofs > 0) {
-        state.failProofs -= 1;
-        return new Response("busy", { status: 503 });
-      }
-      const reader = createPublicClient({ transport: http(chain.rpcUrl) });
-      const check = await checkTransfer(reader, { network, txHash: hash as Hex, payTo: SELLER, price: PRICE });
-      if (!check.ok) return Response.json({ error: check.message }, { status: 402 });
-      if (state.used.has(hash)) return Response.json({ error: "hash already used" }, { status: 409 });
-      state.used.add(hash);
-      return Response.json({ success: true, data: { order_id: "o-1", status: "completed", reply: `Logo for: ${brief}`, payment: { transaction: hash } } });
-    },
-  },
-]);
+/** The Atelier-style test double (e2e/support/atelier-double.ts), serving SELLER's price; its `state` is what it saw. */
+const atelier = fixture(() => startAtelierDouble({ rpcUrl: chain.rpcUrl, payTo: SELLER, price: PRICE }), (double) => double.close());
 
 let reader: PublicClient;
 let storage: MemoryStorage;
@@ -67,8 +38,8 @@ beforeEach(() => {
   storage = new MemoryStorage();
   approvals = [];
   events = [];
-  state.quote = {};
-  state.failProofs = 0;
+  atelier().state.quote = {};
+  atelier().state.failProofs = 0;
 });
 
 async function payer(eth = parseUnits("1", 18)): Promise<PrivateKeyAccount> {
@@ -115,11 +86,11 @@ describe("paying an Atelier-style agent by transfer, then its hash", () => {
     const account = await payer();
     const [before, sellerBefore] = await Promise.all([usdcOf(account.address), usdcOf(SELLER)]);
     const pay = payingFetch(account);
-    const res = await pay(`${atelier.url}/api/x402/pay?service_id=logo`, brief());
+    const res = await pay(`${atelier().url}/api/x402/pay?service_id=logo`, brief());
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ success: true, data: { reply: "Logo for: a fox" } });
     const entry = pay.last()!;
-    expect(state.proofs.at(-1)).toEqual({ hash: entry.hash, network: "eip155:31337" });
+    expect(atelier().state.proofs.at(-1)).toEqual({ hash: entry.hash, network: "eip155:31337" });
     expect(await usdcOf(account.address)).toBe(before - PRICE);
     expect(await usdcOf(SELLER)).toBe(sellerBefore + PRICE);
     expect(entry).toMatchObject({ payer: account.address, payTo: SELLER, amount: PRICE.toString(), mined: "success", conversationId: "c1" });
@@ -131,7 +102,7 @@ describe("paying an Atelier-style agent by transfer, then its hash", () => {
 
   it("says clearly that gas is paid in ETH and there is none, before signing anything", async () => {
     const account = await payer(0n);
-    const err = await payingFetch(account)(`${atelier.url}/api/x402/pay`, brief()).catch((e: unknown) => e);
+    const err = await payingFetch(account)(`${atelier().url}/api/x402/pay`, brief()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PaymentStopped);
     expect((err as PaymentStopped).reason).toBe("insufficient_funds");
     expect((err as PaymentStopped).message).toMatch(/paid on chain: 0\.02 USDC \+ gas in ETH, and your wallet has no ETH/);
@@ -140,9 +111,9 @@ describe("paying an Atelier-style agent by transfer, then its hash", () => {
   });
 
   it("a Solana quote is explained and never paid", async () => {
-    state.quote = { network: "solana-mainnet", payTo: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin" };
+    atelier().state.quote = { network: "solana-mainnet", payTo: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin" };
     const account = await payer();
-    const err = (await payingFetch(account)(`${atelier.url}/api/x402/pay`, brief()).catch((e: unknown) => e)) as PaymentStopped;
+    const err = (await payingFetch(account)(`${atelier().url}/api/x402/pay`, brief()).catch((e: unknown) => e)) as PaymentStopped;
     expect(err.reason).toBe("not_payable");
     expect(err.message).toMatch(/Solana is not supported yet/);
     expect(events).toEqual([]);
@@ -150,22 +121,22 @@ describe("paying an Atelier-style agent by transfer, then its hash", () => {
 
   it("the policy and the quote check apply: refused, nothing is signed; approved, it pays", async () => {
     const account = await payer();
-    const overBudget = (await payingFetch(account, { spent: DEFAULT_POLICY.sessionBudget })(`${atelier.url}/api/x402/pay`, brief()).catch((e: unknown) => e)) as PaymentStopped;
+    const overBudget = (await payingFetch(account, { spent: DEFAULT_POLICY.sessionBudget })(`${atelier().url}/api/x402/pay`, brief()).catch((e: unknown) => e)) as PaymentStopped;
     expect(overBudget.reason).toBe("policy_refused");
     expect(approvals.map((a) => a.kind)).toEqual(["over-policy"]);
-    const changed = (await payingFetch(account, { shown: PRICE / 2n })(`${atelier.url}/api/x402/pay`, brief()).catch((e: unknown) => e)) as PaymentStopped;
+    const changed = (await payingFetch(account, { shown: PRICE / 2n })(`${atelier().url}/api/x402/pay`, brief()).catch((e: unknown) => e)) as PaymentStopped;
     expect(changed.reason).toBe("quote_changed");
     expect(events).toEqual([]);
-    const approved = await payingFetch(account, { shown: PRICE / 2n, approve: true })(`${atelier.url}/api/x402/pay`, brief());
+    const approved = await payingFetch(account, { shown: PRICE / 2n, approve: true })(`${atelier().url}/api/x402/pay`, brief());
     expect(approved.status).toBe(200);
     expect(approvals.at(-1)).toMatchObject({ kind: "quote-changed", amount: PRICE, payTo: SELLER });
   });
 
   it("a transfer whose proof did not get through stays journaled and is proven again from the journal", async () => {
     const account = await payer();
-    state.failProofs = 1;
+    atelier().state.failProofs = 1;
     const pay = payingFetch(account);
-    const res = await pay(`${atelier.url}/api/x402/pay`, brief("a cat"));
+    const res = await pay(`${atelier().url}/api/x402/pay`, brief("a cat"));
     expect(res.status).toBe(503);
     expect(events).toEqual(["signed:false", "transferred"]);
     const [open] = readTransfers(storage, network.chainId) as [TransferEntry];
