@@ -1,7 +1,12 @@
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { NETWORKS } from "../lib/chains/networks";
+import { ensureStandInContracts, startAnvil } from "../lib/devchain";
 import { startAppProcess } from "../lib/devtools/app-process";
+
+/** anvil's account #1 (the local facilitator's default key): set, our facilitator also serves the Base stand-in. */
+const STAND_IN_FACILITATOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 /**
  * Starts the app the way the README's start command does, on free loopback
@@ -14,11 +19,22 @@ export default async function globalSetup() {
   // Shown as usual, and also kept in a file: the security spec reads every line the app logged.
   const logPath = process.env.E2E_APP_LOG ?? path.join(dataDir, "app.log");
   const log = createWriteStream(logPath);
+  // Local stand-ins for Base Sepolia (the Base Sepolia agent's specs) and Base: with FACILITATOR_PRIVATE_KEY set our
+  // facilitator serves both, and the tab claimer reads both, so neither may be the real network's RPC.
+  const [baseSepolia, base] = await Promise.all([startAnvil({ port: 0, silent: true, chainId: NETWORKS["base-sepolia"].chainId }), startAnvil({ port: 0, silent: true, chainId: NETWORKS.base.chainId })]);
+  await Promise.all([ensureStandInContracts(baseSepolia.rpcUrl, "base-sepolia"), ensureStandInContracts(base.rpcUrl, "base")]);
   const app = await startAppProcess({
     dataDir,
     // Every spec funds its wallets with the faucet button: more than the default 5 a minute in one run.
     // DeFiLlama at a closed loopback port: unreachable whatever network the run has, so its failure is tested.
-    env: { FAUCET_MINTS_PER_MINUTE: "1000", DEFILLAMA_BASE_URL: "http://127.0.0.1:9", DEFILLAMA_COINS_URL: "http://127.0.0.1:9" },
+    env: {
+      FAUCET_MINTS_PER_MINUTE: "1000",
+      DEFILLAMA_BASE_URL: "http://127.0.0.1:9",
+      DEFILLAMA_COINS_URL: "http://127.0.0.1:9",
+      BASE_SEPOLIA_RPC_URL: baseSepolia.rpcUrl,
+      BASE_RPC_URL: base.rpcUrl,
+      FACILITATOR_PRIVATE_KEY: STAND_IN_FACILITATOR_KEY,
+    },
     output: (chunk, stream) => {
       (stream === "stdout" ? process.stdout : process.stderr).write(chunk);
       log.write(chunk);
@@ -28,9 +44,11 @@ export default async function globalSetup() {
   process.env.E2E_BASE_URL = app.baseUrl;
   process.env.E2E_APP_LOG = logPath;
   process.env.E2E_ANVIL_RPC_URL = app.rpcUrl;
+  process.env.E2E_BASE_SEPOLIA_RPC_URL = baseSepolia.rpcUrl;
 
   return async () => {
     await app.stop();
+    await Promise.all([baseSepolia.stop(), base.stop()]);
     log.end();
     rmSync(dataDir, { recursive: true, force: true });
   };
