@@ -10,10 +10,10 @@ import { privateKeyToAccount } from "viem/accounts";
 import { localX402Client, receiptIn } from "../load/client";
 import { BenchTab } from "./tab-client";
 
-export type CpuMode = "unpaid" | "exact" | "tab";
+export type CpuMode = "unpaid" | "exact" | "tab" | "withX402";
 
 export type ToClient =
-  | { type: "init"; freeUrl: string; paidUrl: string; rpcUrl: string; payerKey: Hex; body: string; tabMessages: number }
+  | { type: "init"; freeUrl: string; paidUrl: string; withX402Url: string | null; rpcUrl: string; payerKey: Hex; body: string; tabMessages: number }
   | { type: "run"; mode: CpuMode; count: number };
 export type FromClient = { type: "ready" } | { type: "done"; mode: CpuMode } | { type: "failed"; error: string };
 
@@ -23,25 +23,36 @@ let state: {
   exactOffer: PaymentRequired;
   tab: BenchTab;
   tabOffer: PaymentRequired;
+  withX402Offer: PaymentRequired | null;
 } | null = null;
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
+  return (await postFor(url, body, headers)).text;
+}
+
+async function postFor(url: string, body: string, headers: Record<string, string> = {}): Promise<{ text: string; headers: Headers }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
   const text = await res.text();
   if (!res.ok) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 300)}`);
-  return text;
+  return { text, headers: res.headers };
+}
+
+/** The exact offer of a paid route's 402. */
+async function exactOfferOf(client: x402HTTPClient, url: string, body: string): Promise<PaymentRequired> {
+  const unpaid = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  return client.getPaymentRequiredResponse((name) => unpaid.headers.get(name), await unpaid.json().catch(() => undefined));
 }
 
 async function start(init: Extract<ToClient, { type: "init" }>): Promise<void> {
   const payer = privateKeyToAccount(init.payerKey);
   const exact = new x402HTTPClient(localX402Client(payer));
-  const unpaid = await fetch(init.paidUrl, { method: "POST", headers: { "content-type": "application/json" }, body: init.body });
-  const exactOffer = exact.getPaymentRequiredResponse((name) => unpaid.headers.get(name), await unpaid.json().catch(() => undefined));
+  const exactOffer = await exactOfferOf(exact, init.paidUrl, init.body);
+  const withX402Offer = init.withX402Url ? await exactOfferOf(exact, init.withX402Url, init.body) : null;
   const tab = new BenchTab(payer, init.rpcUrl, init.tabMessages);
   const tabOffer = await BenchTab.offerOf(init.paidUrl, init.body);
   // The deposit is sent here, before any measurement.
   await tab.settled(receiptIn(await post(init.paidUrl, init.body, await tab.proof(tabOffer))));
-  state = { init, exact, exactOffer, tab, tabOffer };
+  state = { init, exact, exactOffer, tab, tabOffer, withX402Offer };
 }
 
 /** One message of `mode`: its proof signed here, then the reply read whole; a paid one must carry a good receipt. */
@@ -53,6 +64,11 @@ async function message(mode: CpuMode): Promise<void> {
     const proof = s.exact.encodePaymentSignatureHeader(await s.exact.createPaymentPayload(s.exactOffer));
     const receipt = receiptIn(await post(s.init.paidUrl, s.init.body, proof));
     if (!receipt?.success) throw new Error(`exact reply not settled: ${receipt?.error ?? "no receipt"}`);
+  } else if (mode === "withX402") {
+    const proof = s.exact.encodePaymentSignatureHeader(await s.exact.createPaymentPayload(s.withX402Offer!));
+    const reply = await postFor(s.init.withX402Url!, s.init.body, proof);
+    const settled = s.exact.getPaymentSettleResponse((name) => reply.headers.get(name));
+    if (!settled.success) throw new Error(`withX402 reply not settled: ${settled.errorReason ?? "no PAYMENT-RESPONSE"}`);
   } else {
     const proof = await s.tab.proof(s.tabOffer);
     await s.tab.settled(receiptIn(await post(s.init.paidUrl, s.init.body, proof)));

@@ -1,6 +1,7 @@
 /**
- * Server CPU per message of one agent, three ways, in one warm process: unpaid (the free route of ttft.ts), paid
- * with `exact`, and paid on a tab (batch-settlement vouchers). The routes run in this process and nothing else
+ * Server CPU per message of one agent, four ways, in one warm process: unpaid (the free reply), paid with `exact`,
+ * paid on a tab (batch-settlement vouchers), and `exact` through the official @x402/next withX402 wrapper around
+ * the free reply. The routes run in this process and nothing else
  * does: the client (proofs, vouchers, reading the replies) is a child process (cpu-client.ts), so this process's
  * process.cpuUsage() (user + system, every thread: JS, GC, libuv) across a block of sequential messages is the
  * server's alone. The chain (anvil) is a process of its own too; what the server spends waiting on it is not CPU.
@@ -17,10 +18,10 @@ import { handlePaidAgentChat } from "../../x402/server/paid-chat";
 import { serveRoutes } from "../route-server";
 import { summarize } from "../load/stats";
 import type { CpuMode, FromClient, ToClient } from "./cpu-client";
-import { BODY } from "./ttft";
+import { BODY, withX402Route } from "./ttft";
 import { freeReply } from "./free-reply";
 
-export const CPU_MODES: readonly CpuMode[] = ["unpaid", "exact", "tab"];
+export const CPU_MODES: readonly CpuMode[] = ["unpaid", "exact", "tab", "withX402"];
 
 export interface ServerCpuOptions {
   agent: AgentConfig;
@@ -31,7 +32,7 @@ export interface ServerCpuOptions {
   rounds?: number;
   /** Unmeasured messages per mode first; default 5. */
   warmup?: number;
-  /** The modes measured; default all three (a profile of one path takes one). */
+  /** The modes measured; default all four (a profile of one path takes one). */
   modes?: readonly CpuMode[];
 }
 
@@ -46,9 +47,11 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
   const warmup = opts.warmup ?? 5;
   const modes = opts.modes ?? CPU_MODES;
   const { agent } = opts;
+  const official = modes.includes("withX402") ? await withX402Route(agent) : null;
   const server = await serveRoutes([
     { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
     { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },
+    ...(official ? [{ method: "POST", path: "/withx402", handle: official }] : []),
   ]);
   const payerKey = generatePrivateKey();
   // Enough for every exact message and the tab's deposit, each at the agent's price or less.
@@ -56,9 +59,9 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
   const client = fork(path.join(import.meta.dirname, "cpu-client.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   try {
     const tabMessages = warmup + perRound * rounds + 1;
-    await ask(client, { type: "init", freeUrl: `${server.url}/free`, paidUrl: `${server.url}/paid`, rpcUrl: opts.rpcUrl, payerKey, body: BODY, tabMessages });
+    await ask(client, { type: "init", freeUrl: `${server.url}/free`, paidUrl: `${server.url}/paid`, withX402Url: official ? `${server.url}/withx402` : null, rpcUrl: opts.rpcUrl, payerKey, body: BODY, tabMessages });
     for (const mode of modes) await ask(client, { type: "run", mode, count: warmup });
-    const samples: Record<CpuMode, number[]> = { unpaid: [], exact: [], tab: [] };
+    const samples: Record<CpuMode, number[]> = { unpaid: [], exact: [], tab: [], withX402: [] };
     for (let r = 0; r < rounds; r++) {
       for (const mode of modes) {
         const before = process.cpuUsage();

@@ -39,6 +39,19 @@ export async function timeReply(url: string, headers: Record<string, string> = {
   return { firstToken, total: performance.now() - started, text: seen };
 }
 
+/** The official @x402/next `withX402` wrapper around the unpaid reply, at the agent's price, on our facilitator. */
+export async function withX402Route(agent: AgentConfig): Promise<(req: Request) => Promise<Response>> {
+  const price = agentPrice(agent);
+  // Loaded here: @x402/next resolves only under Next's module resolution (or tsx), not in every test runner.
+  const { withX402 } = await import("@x402/next");
+  const wrapped = withX402(
+    async (req: NextRequest) => (await freeReply(req, agent)) as NextResponse,
+    { accepts: { scheme: price.scheme, network: price.network, payTo: price.payTo, price: { amount: price.amount, asset: price.asset, extra: price.extra } } },
+    await getResourceServer(),
+  );
+  return (req) => wrapped(new NextRequest(req));
+}
+
 /** A signed proof for the route's 402, made before the clock starts. */
 async function proofFor(url: string, payer: PrivateKeyAccount): Promise<Record<string, string>> {
   const unpaid = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
@@ -59,17 +72,11 @@ export async function measureTtft(opts: {
 }) {
   const { agent } = opts;
   const timeOfficial = opts.withX402 ?? true;
-  const price = agentPrice(agent);
-  const { withX402 } = timeOfficial ? await import("@x402/next") : { withX402: null };
-  const official = withX402?.(
-    async (req: NextRequest) => (await freeReply(req, agent)) as NextResponse,
-    { accepts: { scheme: price.scheme, network: price.network, payTo: price.payTo, price: { amount: price.amount, asset: price.asset, extra: price.extra } } },
-    await getResourceServer(),
-  );
+  const official = timeOfficial ? await withX402Route(agent) : null;
   const server = await serveRoutes([
     { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
     { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },
-    ...(official ? [{ method: "POST", path: "/withx402", handle: (req: Request) => official(new NextRequest(req)) }] : []),
+    ...(official ? [{ method: "POST", path: "/withx402", handle: official }] : []),
   ]);
   const samples = { free: [] as number[], paid: [] as number[], tab: [] as number[], withX402: [] as number[], replyTotal: [] as number[] };
   try {
