@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addPayment, analyze, paymentsToCsv, readPayments, type PaymentRecord } from "@/lib/browser/history/payments";
+import { addPayment, analyze, paymentsToCsv, readPayments, recordOfReply, type PaymentRecord } from "@/lib/browser/history/payments";
+import type { ChatMessage } from "@/lib/x402/shared/chat-message";
 import { localDay } from "@/lib/x402/payer/policy";
 
 function memoryStorage() {
@@ -71,6 +72,17 @@ describe("the payment history", () => {
     const a = analyze([tab("refund", "180000"), tab("charge", "6000"), tab("charge", "14000"), tab("deposit", "200000"), record({ id: "exact" })]);
     expect(a.total).toMatchObject({ messages: 3, spent: 30000n });
     expect(a.perAgent.map((x) => [x.messages, x.spent])).toEqual([[3, 30000n]]);
+  });
+
+  it("keeps a tab reply charged 0 as its own row, not as the charge before it (the charged total did not move)", () => {
+    const storage = memoryStorage();
+    const reply = (id: string, charged: string, cumulative: string) =>
+      ({ id, role: "assistant", parts: [{ type: "data-receipt", data: { success: true, network: "eip155:31337", amount: charged, tab: { channelId: "0xAB", chargedAmount: charged, chargedCumulativeAmount: cumulative, balance: "200000", maxAmount: "10000" } } }] }) as unknown as ChatMessage;
+    const meta = { conversationId: "c1", agentId: "a1", agentName: "Market Analyst", chainId: 31337 };
+    for (const message of [reply("m1", "6000", "6000"), reply("m2", "0", "6000"), reply("m3", "0", "6000")]) addPayment(storage, recordOfReply(message, meta)!);
+    const rows = readPayments(storage, 31337);
+    expect(rows.map((r) => [r.tab?.kind, r.amount])).toEqual([["charge", "0"], ["charge", "0"], ["charge", "6000"]]);
+    expect(analyze(rows).total).toMatchObject({ messages: 3, spent: 6000n });
   });
 
   it("exports CSV with quoting and without spreadsheet formulas", () => {

@@ -110,7 +110,8 @@ export function recordOfReply(
     // A tab's charge: a voucher, no transaction of its own (its deposit's has its own row); keyed like tabCharged's.
     const channelId = receipt.tab.channelId.toLowerCase();
     return {
-      id: tabChargeId(channelId, receipt.tab.chargedCumulativeAmount),
+      // A charge of 0 leaves the total as it was: its row is keyed by its reply too, so it is not taken for the one before.
+      id: tabChargeId(channelId, receipt.tab.chargedCumulativeAmount) + (BigInt(receipt.tab.chargedAmount) === 0n ? `:0:${message.id}` : ""),
       time: meta.time ?? new Date().toISOString(),
       conversationId: meta.conversationId,
       agentId: meta.agentId,

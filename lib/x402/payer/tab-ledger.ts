@@ -42,16 +42,19 @@ export function tabLedger(network: Network, stores: LedgerStores, onChange: () =
       // The message that carried a deposit was answered: the seller took the deposit.
       if (charge.deposit !== undefined) settleTabDeposit(stores.local, chainId, charge.channelId, { status: "settled" });
       chargeReservation(stores, chainId, charge.channelId, charge.charged);
-      recordTabEvent(stores.local, {
-        ...agent,
-        kind: "charge",
-        chainId,
-        network: caip2,
-        channelId: charge.channelId,
-        amount: charge.charged,
-        chargedCumulative: charge.chargedCumulative,
-        maxAmount: charge.maxAmount,
-      });
+      // A charge of 0 has no total of its own to key its row by: the reply's record (recordOfReply) writes it.
+      if (charge.charged > 0n) {
+        recordTabEvent(stores.local, {
+          ...agent,
+          kind: "charge",
+          chainId,
+          network: caip2,
+          channelId: charge.channelId,
+          amount: charge.charged,
+          chargedCumulative: charge.chargedCumulative,
+          maxAmount: charge.maxAmount,
+        });
+      }
       onChange();
     },
     /** The tab closed (cooperative refund) or withdrawn: what is left of its reservation is released; a row with its transaction. */
