@@ -18,6 +18,7 @@ import type { TransferOrder } from "@/lib/ledger/transfer-orders";
 import { checkTransfer } from "./atelier-proof";
 import { corsHeaders, paidRouteError } from "./cors";
 import { describeAgentError } from "./paid-reply";
+import { resourceUrlOf } from "./gate";
 import { agentPrice } from "./quote";
 
 /**
@@ -110,11 +111,19 @@ function quoteResponse(agent: AgentConfig, origin: string, code: "payment_requir
   );
 }
 
+/**
+ * This app's origin as its client addressed it (Host, or X-Forwarded-* behind a trusted proxy; gate.ts), for the URLs
+ * the routes hand out: req.url is the server's own view (next start sees localhost), useless to a caller behind a proxy.
+ */
+export function publicOrigin(req: Request): string {
+  return new URL(resourceUrlOf(req)).origin;
+}
+
 /** GET /api/x402/discover?service_id=: the 402 with the quote in Atelier's shape. */
 export function discoverService(req: Request): Response {
   const agent = serviceOf(req);
   if (agent instanceof Response) return agent;
-  return quoteResponse(agent, new URL(req.url).origin, "payment_required", payWords(agent));
+  return quoteResponse(agent, publicOrigin(req), "payment_required", payWords(agent));
 }
 
 function payWords(agent: AgentConfig): string {
@@ -131,7 +140,7 @@ const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 export async function payService(req: Request): Promise<Response> {
   const agent = serviceOf(req);
   if (agent instanceof Response) return agent;
-  const origin = new URL(req.url).origin;
+  const origin = publicOrigin(req);
   const network = NETWORKS[agent.network];
 
   // The body is checked before the proof, so a bad brief costs no chain read and spends no hash.
@@ -271,7 +280,7 @@ export async function trendingServices(req: Request): Promise<Response> {
   } catch (err) {
     return paidRouteError(503, "ledger_unavailable", `The ledger could not be read: ${describeError(err)}`);
   }
-  const origin = new URL(req.url).origin;
+  const origin = publicOrigin(req);
   const agents = new Map(listAgents().map((agent) => [agent.id, agent]));
   const trending = counts.flatMap(({ agentId, messages }) => {
     const agent = agents.get(agentId);
@@ -298,7 +307,7 @@ export function bazaarListing(req: Request): Response {
   const limit = read("limit", MAX_BAZAAR_PAGE, MAX_BAZAAR_PAGE);
   const offset = read("offset", 0, 1_000_000);
   if (!(limit >= 1) || Number.isNaN(offset)) return paidRouteError(400, "invalid_request", `limit must be 1 to ${MAX_BAZAAR_PAGE}, offset a whole number.`);
-  const origin = new URL(req.url).origin;
+  const origin = publicOrigin(req);
   const agents = listAgents();
   const body: DiscoveryResourcesResponse = {
     x402Version: 2,
