@@ -1,6 +1,7 @@
 import "server-only";
 
-import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, is, or, sql, type SQL } from "drizzle-orm";
+import { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { LedgerDb } from "./db";
 import { FacilitatorKeyStore } from "./facilitator-keys";
@@ -84,9 +85,29 @@ const lower = (hex: string) => hex.toLowerCase();
 const ofPayer = (key: Omit<AuthorizationKey, "nonce">) =>
   and(eq(payments.network, key.network), eq(payments.asset, lower(key.asset)), eq(payments.payer, lower(key.payer)));
 
+/**
+ * What a payer's balance must still cover: payments not yet settled that may still move money (verified,
+ * settling, failed but retryable), plus those settled since shortly before the balance was read (`since`), whose
+ * transfer that read may or may not have seen. Counting those twice refuses, never over-serves.
+ */
+const reserving = (since: Date) =>
+  or(
+    inArray(payments.status, ["verified", "settling"]),
+    and(eq(payments.status, "failed"), eq(payments.retryable, true)),
+    and(eq(payments.status, "settled"), sql`${payments.settledAt} >= ${since.toISOString()}`),
+  );
+
 /** All database access of the server's payment ledger. */
 export class Ledger {
-  constructor(private readonly db: LedgerDb) {}
+  /**
+   * PGlite is one process's database, and its transactions already exclude every other query of that process:
+   * the payer lock would only cost a statement on each paid message's claim.
+   */
+  private readonly lockPayers: boolean;
+
+  constructor(private readonly db: LedgerDb) {
+    this.lockPayers = !is(db, PgliteDatabase);
+  }
 
   private replyStore: ReplyStore | null = null;
 
@@ -151,10 +172,22 @@ export class Ledger {
     if (!funds) return this.insertClaim(this.db, row);
     return this.db.transaction(async (tx) => {
       // One payer's claims on one token queue here, across processes; other payers are not held up.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${row.network}:${row.asset}:${row.payer}`}, 402))`);
-      const existing = await this.findPaymentByNonce(row, tx);
-      if (existing) return { claimed: false, existing };
-      const reserved = await this.reservedBy(tx, row, funds.readAt);
+      if (this.lockPayers) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${row.network}:${row.asset}:${row.payer}`}, 402))`);
+      // One read for both checks, over the payer's rows on this token: this authorization's row, if it was
+      // claimed (a replay is reported as used, not as a lack of funds), and what the payer's payments reserve.
+      const since = new Date(funds.readAt.getTime() - CLOCK_SKEW_MS);
+      const [seen] = await tx
+        .select({
+          existingId: sql<string | null>`(array_agg(${payments.id}) filter (where ${payments.nonce} = ${row.nonce}))[1]`,
+          reserved: sql<string>`coalesce(sum(${payments.amount}) filter (where ${reserving(since)}), 0)::text`,
+        })
+        .from(payments)
+        .where(ofPayer(row));
+      if (seen?.existingId) {
+        const [existing] = await tx.select().from(payments).where(eq(payments.id, seen.existingId));
+        if (existing) return { claimed: false, existing };
+      }
+      const reserved = BigInt(seen?.reserved ?? "0");
       if (funds.balance - reserved < BigInt(row.amount)) {
         return { claimed: false, insufficient: { balance: funds.balance.toString(), reserved: reserved.toString() } };
       }
@@ -180,24 +213,6 @@ export class Ledger {
    * settling, failed but retryable), plus those settled since shortly before the balance was read, whose
    * transfer that read may or may not have seen. Counting those twice refuses, never over-serves.
    */
-  private async reservedBy(db: LedgerDb, key: Omit<AuthorizationKey, "nonce">, balanceReadAt: Date): Promise<bigint> {
-    const since = new Date(balanceReadAt.getTime() - CLOCK_SKEW_MS);
-    const [row] = await db
-      .select({ reserved: sql<string>`coalesce(sum(${payments.amount}), 0)::text` })
-      .from(payments)
-      .where(
-        and(
-          ofPayer(key),
-          or(
-            inArray(payments.status, ["verified", "settling"]),
-            and(eq(payments.status, "failed"), eq(payments.retryable, true)),
-            and(eq(payments.status, "settled"), sql`${payments.settledAt} >= ${since.toISOString()}`),
-          ),
-        ),
-      );
-    return BigInt(row?.reserved ?? "0");
-  }
-
   markSettling(id: string): Promise<TransitionResult> {
     // A retry starts clean: `error` describes the current failure only.
     return this.transition(id, "settling", { error: null, retryable: false, attempts: sql`${payments.attempts} + 1` });

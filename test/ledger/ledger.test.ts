@@ -2,10 +2,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { count, sql } from "drizzle-orm";
+import { count, is, sql } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite, PgliteDatabase } from "drizzle-orm/pglite";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { pgSchema, serial } from "drizzle-orm/pg-core";
 import pg from "pg";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openLedgerDb, type LedgerDb, type OpenedLedgerDb, type OpenLedgerDbOptions } from "@/lib/ledger/db";
 import { Ledger, type NewPayment, type NewUsage, type Payment } from "@/lib/ledger/ledger";
@@ -218,6 +221,19 @@ describe.each([pgliteBackend(), postgresBackend()])("ledger on $name", (backend)
 
   describe("claimPayment with the payer's balance (reservation)", () => {
     const funds = (balance: bigint, readAt = new Date()) => ({ balance, readAt });
+
+    it("claims in two statements on PGlite, three on Postgres (its payer lock), besides begin and commit", async () => {
+      const statements: string[] = [];
+      // node-postgres's drizzle logs begin and commit too; PGlite's sends them itself.
+      const logger = { logQuery: (query: string) => void (/^(begin|commit)$/.test(query) || statements.push(query)) };
+      // The same database through a drizzle that logs every statement it sends, in transactions too.
+      const db = is(opened.db, PgliteDatabase)
+        ? drizzlePglite({ client: (opened.db as unknown as { $client: PGlite }).$client, logger })
+        : drizzlePg({ client: (opened.db as unknown as { $client: pg.Pool }).$client, logger });
+      const counting = new Ledger(db as unknown as LedgerDb);
+      expect((await counting.claimPayment(newPayment(), funds(10_000n))).claimed).toBe(true);
+      expect(statements, statements.join("\n")).toHaveLength(backend.name === "PGlite" ? 2 : 3);
+    });
 
     it("claims 20 concurrent authorizations against one price of balance exactly once", async () => {
       const claims = await Promise.all(Array.from({ length: 20 }, () => ledger.claimPayment(newPayment(), funds(10_000n))));
