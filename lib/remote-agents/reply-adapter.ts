@@ -36,7 +36,7 @@ export async function asUIMessageStream(res: Response, paid: PaidQuote | null, r
 }
 
 /** The words of a JSON reply in the usual places, else the body as it is. */
-function replyText(body: string, contentType: string): string {
+export function replyText(body: string, contentType: string): string {
   if (!contentType.includes("json")) return body.trim() || "(the agent sent an empty reply)";
   try {
     const json = JSON.parse(body) as Record<string, unknown>;

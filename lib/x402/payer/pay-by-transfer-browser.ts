@@ -9,6 +9,7 @@ import type { Network } from "@/lib/chains/networks";
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
 import { walletSession } from "@/lib/wallet/session";
 import type { ChatAgent } from "./chat-agent";
+import { holdEntry, releaseEntry } from "./journal-lock";
 import { closeTransfer, createTransferPayingFetch, localTransferWallet, openTransfer, transferChain, transferReceipt, type TransferReader } from "./pay-by-transfer";
 import { PaymentStopped, type ApprovalRequest } from "./paying-fetch";
 import { readPolicy, readSpent, recordSpend } from "./policy";
@@ -43,7 +44,11 @@ export function createBrowserTransferFetch(
     shownPrice: () => agent.shown,
     policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
     approve: ask,
-    onSigned: (entry) => openTransfer(window.localStorage, entry),
+    onSigned: (entry) => {
+      openTransfer(window.localStorage, entry);
+      // This page proves it: a recovery pass (another tab, transfer-recovery.ts) leaves it alone until then.
+      holdEntry(entry.hash);
+    },
     onTransferred: (entry) => {
       recordSpend(stores(), network.chainId, BigInt(entry.amount));
       walletSession.touch();
@@ -52,7 +57,10 @@ export function createBrowserTransferFetch(
     context: () => ({ agentName: agent.name, conversationId: sending()?.conversationId ?? null, messageId: sending()?.messageId ?? null }),
   });
   return async (input, init) => {
-    const res = await payingFetch(input, init);
+    const res = await payingFetch(input, init).finally(() => {
+      const sent = payingFetch.last();
+      if (sent) releaseEntry(sent.hash);
+    });
     const entry = payingFetch.last();
     const paid = entry ? { amount: BigInt(entry.amount), payTo: entry.payTo, asset: entry.asset } : null;
     return asUIMessageStream(res, paid, entry?.mined === "success" ? transferReceipt(entry, network) : null);

@@ -61,6 +61,8 @@ export interface TransferEntry {
   time: string;
   /** Set once the transaction was mined: it paid (success) or it did not (reverted). */
   mined?: "success" | "reverted";
+  /** The request's headers and body, so a page loaded later can send the proof again (transfer-recovery.ts). */
+  request?: { headers: Record<string, string>; body: string };
 }
 
 export interface TransferPayingOptions {
@@ -170,6 +172,7 @@ export function createTransferPayingFetch(opts: TransferPayingOptions): typeof f
       amount: amount.toString(),
       ...context,
       time: new Date().toISOString(),
+      ...(typeof init?.body === "string" && { request: { headers: Object.fromEntries(new Headers(init.headers).entries()), body: init.body } }),
     };
     try {
       await opts.onSigned(entry);
