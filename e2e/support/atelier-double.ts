@@ -4,10 +4,9 @@
  * transfer of the price to `payTo`, once per hash. Shared by the payer's vitest and the e2e spec; it binds 127.0.0.1
  * on a free port.
  */
-import { createPublicClient, http, type Address, type Hex } from "viem";
+import { createPublicClient, erc20Abi, http, isAddressEqual, parseEventLogs, type Address, type Hex } from "viem";
 import { NETWORKS } from "../../lib/chains/networks";
 import { serveRoutes } from "../../lib/devtools/route-server";
-import { checkTransfer } from "../../lib/x402/server/atelier-proof";
 
 export interface AtelierDoubleState {
   /** Hashes already served. */
@@ -60,8 +59,13 @@ export async function startAtelierDouble(opts: { rpcUrl: string; payTo: Address;
           state.failProofs -= 1;
           return new Response("busy", { status: 503 });
         }
-        const check = await checkTransfer(reader, { network, txHash: hash as Hex, payTo: opts.payTo, price: opts.price });
-        if (!check.ok) return Response.json({ error: check.message }, { status: 402 });
+        // Its own check (not our seller's, which is server-only): a successful transaction whose USDC Transfers to payTo
+        // add up to the price.
+        const receipt = await reader.getTransactionReceipt({ hash: hash as Hex }).catch(() => null);
+        const paid = (receipt?.status === "success" ? parseEventLogs({ abi: erc20Abi, eventName: "Transfer", logs: receipt.logs }) : [])
+          .filter((log) => isAddressEqual(log.address, network.usdc.address) && isAddressEqual(log.args.to, opts.payTo))
+          .reduce((sum, log) => sum + log.args.value, 0n);
+        if (paid < opts.price) return Response.json({ error: `no transfer of ${opts.price} to ${opts.payTo} in ${hash}` }, { status: 402 });
         if (state.used.has(hash)) return Response.json({ error: "hash already used" }, { status: 409 });
         state.used.add(hash);
         return Response.json({ success: true, data: { order_id: `o-${state.used.size}`, status: "completed", reply: `Logo for: ${brief}`, payment: { transaction: hash } } });
