@@ -14,7 +14,7 @@ import { holdEntry, releaseEntry } from "@/lib/x402/payer/journal-lock";
 import { verifyReceipts, type PaidMessage } from "@/lib/x402/payer/receipt-stream";
 import { asUIMessageStream } from "@/lib/remote-agents/reply-adapter";
 import type { ChatMessage } from "@/lib/x402/shared/chat-message";
-import { TabClient, TabStopped, type TabCharge } from "@/lib/x402/payer/tab-client";
+import { refuseStoppedReceivers, TabClient, TabStopped, type TabCharge } from "@/lib/x402/payer/tab-client";
 import { tabCharged, tabDepositFailed, tabDepositSent } from "@/lib/x402/payer/tab-ledger";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
 import type { ChatAgent } from "../../lib/x402/payer/chat-agent";
@@ -85,6 +85,11 @@ function createPayingTransport(agent: ChatAgent, network: Network, ask: (request
     approve: ask,
     usdcBalance: (address) => usdcBalance(network, address),
     chainHead: () => chain().getBlockNumber({ cacheTime: 0 }),
+    // A receiver whose tab this wallet stopped (it cheated) is not paid by exact either, until the tab is closed.
+    baseFetch: refuseStoppedReceivers((input, init) => fetch(input, init), {
+      tabs: () => tabStorage(network.chainId).all(),
+      payer: () => payingSigner(network)?.address ?? null,
+    }),
     onSigned: (authorization) => {
       if (!sending) throw new Error("no message is being sent");
       const entry: JournalEntry = {

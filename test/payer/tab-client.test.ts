@@ -19,9 +19,9 @@ import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS, viemChainOf } from "@/lib/chains/networks";
 import { serveRoutes } from "@/lib/devtools/route-server";
 import { getLedger } from "@/lib/ledger";
-import type { ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
+import { createPayingFetch, type ApprovalRequest } from "@/lib/x402/payer/paying-fetch";
 import { DEFAULT_POLICY, readBudgetUse, readSpent, releaseReservation, reserveDeposit } from "@/lib/x402/payer/policy";
-import { TabClient, TabStopped, type TabCharge, type TabClientOptions, type TabWallet } from "@/lib/x402/payer/tab-client";
+import { refuseStoppedReceivers, TabClient, TabStopped, type TabCharge, type TabClientOptions, type TabWallet } from "@/lib/x402/payer/tab-client";
 import { deriveSessionKey, forgetSessionKeys, keyFromSignature, sessionKeyMessage } from "@/lib/x402/payer/tab-session-key";
 import { tabStorage } from "@/lib/x402/payer/tab-store";
 import { finishWithdrawal, requestWithdrawal, tabOnChain } from "@/lib/x402/payer/tab-withdraw";
@@ -75,10 +75,9 @@ interface Sent {
   text: string;
 }
 
-/** A tab client as a page makes it: the wallet, the page's storage, the default policy; `sent` records every request. */
-function page(wallet: TabWallet, storage: MemoryStorage, options: Partial<TabClientOptions> = {}) {
-  const sent: Sent[] = [];
-  const recording: typeof fetch = async (input, init) => {
+/** A fetch that records every request it sends into `sent`. */
+function recordingFetch(sent: Sent[]): typeof fetch {
+  return async (input, init) => {
     const request = new Request(input, init);
     const body = request.body ? await request.clone().text() : "";
     const res = await fetch(request);
@@ -90,6 +89,12 @@ function page(wallet: TabWallet, storage: MemoryStorage, options: Partial<TabCli
     });
     return res;
   };
+}
+
+/** A tab client as a page makes it: the wallet, the page's storage, the default policy; `sent` records every request. */
+function page(wallet: TabWallet, storage: MemoryStorage, options: Partial<TabClientOptions> = {}) {
+  const sent: Sent[] = [];
+  const recording = recordingFetch(sent);
   const charges: TabCharge[] = [];
   const tab = new TabClient({
     network: LOCAL,
@@ -252,6 +257,7 @@ describe("a cheating seller", () => {
       const header = headers.get("PAYMENT-RESPONSE");
       if (!header || method !== "POST") return;
       const settle = decodePaymentResponseHeader(header);
+      if (settle.extra?.channelState === undefined) return; // an exact payment's: no tab to lie about
       const charged = BigInt(String(settle.extra?.chargedAmount));
       const state = settle.extra?.channelState as { chargedCumulativeAmount: string };
       if (BigInt(state.chargedCumulativeAmount) === charged) return; // the deposit's
@@ -300,6 +306,49 @@ describe("a cheating seller", () => {
       expect(closed.refunded).toBe(20n * price - 2n * price);
       expect(await usdcBalance(stack.anvil.rpcUrl, payer.address)).toBe(start + closed.refunded);
       expect(reloaded.records.record(channelId)?.stopped?.code).toBe("tab_seller_misbehaved");
+    } finally {
+      await seller.close();
+    }
+  });
+
+  it("refuses an exact payment to the receiver of this payer's stopped tab before anything is signed, until the tab is closed", async () => {
+    const price = guidePrice();
+    const seller = await cheatingSeller();
+    try {
+      const payer = await fundedPayer(stack.anvil.rpcUrl);
+      const wallet = countingWallet(payer);
+      const storage = new MemoryStorage();
+      const { tab, sent, records } = page(wallet, storage);
+      await sendJson(tab, seller.url);
+      await expect(sendJson(tab, seller.url)).rejects.toMatchObject({ reason: "tab_seller_misbehaved" });
+
+      // The chat's exact payer, as the transport builds it: its requests go through the stopped-receiver check.
+      const exact = createPayingFetch({
+        network: LOCAL,
+        signer: () => wallet,
+        shownPrice: () => ({ network: LOCAL.caip2, asset: LOCAL.usdc.address, payTo: getAgent(GUIDE_AGENT)!.payTo as Address, amount: price }),
+        policy: () => ({ policy: DEFAULT_POLICY, spent: { session: 0n, today: 0n } }),
+        approve: async () => false,
+        usdcBalance: (address) => usdcBalance(stack.anvil.rpcUrl, address),
+        onPaid: () => undefined,
+        baseFetch: refuseStoppedReceivers(recordingFetch(sent), {
+          tabs: () => records.all(),
+          payer: () => wallet.address,
+        }),
+      });
+      const send = () => exact(chatUrl(seller.url), { method: "POST", headers: asJson, body: chatBody("What is x402?") });
+      const signatures = wallet.signatures;
+      const paid = sent.filter((s) => s.paid).length;
+      await expect(send()).rejects.toMatchObject({ reason: "payment_rejected", message: expect.stringContaining("nothing more will be signed") });
+      expect(wallet.signatures).toBe(signatures);
+      expect(sent.filter((s) => s.paid)).toHaveLength(paid);
+
+      // Closed (the rest refunded), the receiver may be paid by exact again.
+      await tab.close(chatUrl(seller.url));
+      const closed = sent.filter((s) => s.paid).length;
+      const res = await send();
+      expect(res.status).toBe(200);
+      expect(sent.filter((s) => s.paid)).toHaveLength(closed + 1);
     } finally {
       await seller.close();
     }

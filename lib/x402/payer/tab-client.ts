@@ -22,7 +22,7 @@ import type { Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 import type { SpendPolicy, Spent } from "./policy";
-import { readQuote, type ApprovalRequest } from "./paying-fetch";
+import { PaymentStopped, readQuote, type ApprovalRequest } from "./paying-fetch";
 import { deriveSessionKey } from "./tab-session-key";
 import type { StoredTab, TabStorage } from "./tab-store";
 
@@ -271,16 +271,20 @@ export class TabClient {
     await this.adopt(sent, receipt.tab);
   }
 
-  /** Closes a tab: the cooperative refund of what was not charged, to the wallet, through the agent's route. */
-  async close(url: string): Promise<{ refunded: bigint; transaction: string; channelId: string }> {
-    const probe = await this.baseFetch(url, { method: "GET" });
+  /**
+   * Closes a tab: the cooperative refund of what was not charged, to the wallet, through the agent's route.
+   * `headers` go with its requests (the chat's proxy header, for a pasted agent's tab reached through /api/proxy).
+   */
+  async close(url: string, headers: Record<string, string> = {}): Promise<{ refunded: bigint; transaction: string; channelId: string }> {
+    const send: typeof fetch = (input, init) => this.baseFetch(input, { ...init, headers: { ...headersOf(init), ...headers } });
+    const probe = await send(url, { method: "GET" });
     const required = probe.status === 402 ? decodeRequired(probe) : null;
     const requirement = required && this.tabOffer(required);
     if (!requirement) throw new TabStopped("not_payable", "This agent offers no tab to close on this network.");
     const { scheme } = await this.schemeFor(requirement);
     this.awaiting = null;
     const channelId = computeChannelId(scheme.buildChannelConfig(requirement), requirement.network).toLowerCase();
-    const result = await scheme.refund(url, { fetch: this.baseFetch });
+    const result = await scheme.refund(url, { fetch: send });
     if (!result.success) throw new TabStopped("payment_rejected", `The refund failed: ${result.errorReason ?? "unknown"}.`);
     return { refunded: BigInt(result.amount ?? "0"), transaction: result.transaction, channelId };
   }
@@ -362,6 +366,43 @@ export class TabClient {
   private usdc(atomic: bigint): string {
     return formatUsdc(atomic, this.opts.network.usdc.decimals);
   }
+}
+
+/**
+ * The tab this payer holds with this receiver that was stopped for a misbehaving seller and still holds its
+ * deposit (not yet closed or withdrawn): until it is, nothing more is signed for that receiver, by tab or by exact.
+ */
+export function stoppedTabWith(tabs: StoredTab[], payer: Address, receiver: Address): StoredTab | undefined {
+  return tabs.find(
+    (t) =>
+      t.stopped !== undefined &&
+      t.context !== undefined &&
+      t.config !== undefined &&
+      isAddressEqual(t.config.payer, payer) &&
+      isAddressEqual(t.config.receiver, receiver),
+  );
+}
+
+/**
+ * A fetch for the `exact` payer (paying-fetch's baseFetch) that refuses, before anything is signed, a quote whose
+ * receiver has a stopped tab of this payer (stoppedTabWith): a seller caught cheating on a tab must not be paid
+ * another way instead. The quote's request itself goes out unpaid; its 402 is read from a copy.
+ */
+export function refuseStoppedReceivers(baseFetch: typeof fetch, opts: { tabs(): StoredTab[]; payer(): Address | null }): typeof fetch {
+  return async (input, init) => {
+    const res = await baseFetch(input, init);
+    if (res.status !== 402) return res;
+    const payer = opts.payer();
+    if (!payer) return res;
+    const quote = await readQuote(res.clone());
+    const tabs = opts.tabs();
+    for (const offer of quote?.accepts ?? []) {
+      if (typeof offer.payTo !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(offer.payTo)) continue;
+      const stopped = stoppedTabWith(tabs, payer, offer.payTo as Address);
+      if (stopped) throw new PaymentStopped("payment_rejected", stopped.stopped!.message);
+    }
+    return res;
+  };
 }
 
 /** What the payload the SDK just signed authorizes: its channel, the voucher's base and increment, its deposit. */
