@@ -4,6 +4,7 @@
  * not yet), and the unused part of the deposit given back to the budgets it was reserved from.
  */
 import type { Network } from "@/lib/chains/networks";
+import { PROXY_CLIENT_HEADER, PROXY_PATH } from "@/lib/remote-agents/proxy-header";
 import { readPolicy, readSpent } from "@/lib/x402/payer/policy";
 import type { TabClient } from "@/lib/x402/payer/tab-client";
 import { TabClient as Client } from "@/lib/x402/payer/tab-client";
@@ -22,7 +23,9 @@ export async function closeTab(network: Network, url: string, client?: TabClient
       storage: tabStorage(network.chainId),
       policy: () => ({ policy: readPolicy(window.localStorage), spent: readSpent(stores(), network.chainId) }),
     });
-  const result = await tab.close(url);
+  // A pasted agent's tab is reached through the proxy, which serves the chat's own requests only (its header).
+  const proxied = new URL(url, window.location.origin).pathname === PROXY_PATH;
+  const result = await tab.close(url, proxied ? { [PROXY_CLIENT_HEADER.name]: PROXY_CLIENT_HEADER.value } : {});
   // The deposit was reserved when it was sent: what is left of it is released, and the refund gets its history row.
   tabRefunded(network, { channelId: result.channelId, refunded: result.refunded, transaction: result.transaction });
   return result;

@@ -44,7 +44,10 @@ const STATUS_OF: Record<SafeFetchErrorCode, number> = {
 /** Statuses whose response must not have a body. */
 const NO_BODY = new Set([204, 205, 304]);
 
-/** POST ?url=<target>: relays the request to `target` under the outbound URL policy. */
+/**
+ * POST ?url=<target>: relays the request to `target` under the outbound URL policy. GET is relayed as a GET, with
+ * no body: how the official x402 client probes a quote and sends a tab's cooperative refund.
+ */
 export async function relay(req: Request, limits: SafeFetchOptions = {}): Promise<Response> {
   if (isCrossSiteRequest(req)) return jsonError(403, "cross_site", "The proxy serves this app's own pages only.");
   if (req.headers.get(PROXY_CLIENT_HEADER.name) !== PROXY_CLIENT_HEADER.value) {
@@ -52,9 +55,10 @@ export async function relay(req: Request, limits: SafeFetchOptions = {}): Promis
   }
   const target = new URL(req.url).searchParams.get("url");
   if (!target) return jsonError(400, "bad_url", "Give the agent's URL as ?url=<encoded URL>.");
-  const read = await readBodyBytes(req, MAX_PROXY_REQUEST_BYTES);
-  if (!read.ok) return jsonError(read.status, read.code, read.message);
-  const body = read.bytes;
+  const get = req.method === "GET";
+  const read = get ? null : await readBodyBytes(req, MAX_PROXY_REQUEST_BYTES);
+  if (read && !read.ok) return jsonError(read.status, read.code, read.message);
+  const body = read?.bytes;
 
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
@@ -63,7 +67,7 @@ export async function relay(req: Request, limits: SafeFetchOptions = {}): Promis
   }
   try {
     const deny = denyEndpoints([...chainRpcEndpoints(), ...appEndpoints(req.url)]);
-    const res = await safeFetch(target, { ...PROXY_LIMITS, deny, ...limits, method: "POST", headers, body, signal: req.signal });
+    const res = await safeFetch(target, { ...PROXY_LIMITS, deny, ...limits, method: get ? "GET" : "POST", headers, body, signal: req.signal });
     if (res.status < 200 || res.status > 599) {
       await res.body.cancel();
       return jsonError(502, "bad_gateway", `The agent answered with an invalid HTTP status ${res.status}.`);

@@ -1,7 +1,7 @@
 import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/core/http";
 import { createPublicClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/proxy/route";
+import { GET, POST } from "@/app/api/proxy/route";
 import { relay } from "@/lib/remote-agents/proxy";
 import { deadUrl, listen } from "../agents/support/http";
 import { EXTERNAL_PAY_TO, EXTERNAL_PRICE_ATOMIC, startExternalX402Server } from "../support/external-x402-server";
@@ -12,6 +12,7 @@ const stack = paidStackFixture();
 let external: Awaited<ReturnType<typeof startExternalX402Server>>;
 const app = routesFixture([
   { method: "POST", path: "/api/proxy", handle: (req) => POST(req) },
+  { method: "GET", path: "/api/proxy", handle: (req) => GET(req) },
   // The same relay with short bounds, so time and size limits are tested quickly.
   { method: "POST", path: "/api/proxy-tight", handle: (req) => relay(req, { headersTimeoutMs: 200, maxBodyBytes: 1_000 }) },
 ]);
@@ -77,6 +78,18 @@ describe("POST /api/proxy", () => {
     const hash = `0x${"cd".repeat(32)}`;
     const res = await post(via(url), { headers: { "content-type": "application/json", "X-PAYMENT": hash, "X-Payment-Network": "base-sepolia" } });
     expect(await res.json()).toEqual({ payment: hash, network: "base-sepolia" });
+  });
+
+  it("relays a GET as a GET with its payment header (the official client's quote probe and a tab's refund), only from the chat", async () => {
+    const url = await double((req, res) =>
+      res.writeHead(402, { "content-type": "application/json", "payment-required": "quote" }).end(JSON.stringify({ method: req.method, payment: req.headers["payment-signature"] ?? null })),
+    );
+    const res = await fetch(via(url), { headers: { ...CLIENT, "PAYMENT-SIGNATURE": "refund" } });
+    expect(res.status).toBe(402);
+    expect(res.headers.get("payment-required")).toBe("quote");
+    expect(await res.json()).toEqual({ method: "GET", payment: "refund" });
+    const bare = await fetch(via(url));
+    expect(bare.status).toBe(403);
   });
 
   it("returns only the headers a paying client reads", async () => {

@@ -6,3 +6,8 @@ export const dynamic = "force-dynamic";
 export function POST(req: Request) {
   return relay(req);
 }
+
+/** GET ?url=<encoded agent URL>: relayed as a GET (a quote's probe, a tab's cooperative refund), same rules as POST. */
+export function GET(req: Request) {
+  return relay(req);
+}
