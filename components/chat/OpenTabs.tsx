@@ -10,7 +10,7 @@ import { parseLimit } from "@/lib/x402/payer/policy";
 import { openTabs, tabStore, type StoredTab } from "@/lib/x402/payer/tab-store";
 import type { TabOnChain } from "@/lib/x402/payer/tab-withdraw";
 import { Input } from "@/components/ui/Input";
-import { formatCountdown, secondsLeft } from "./tab-format";
+import { formatCountdown, secondsLeft, tabStoppedWhy } from "./tab-format";
 import { loadCatalog } from "./useCatalog";
 
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
@@ -60,8 +60,8 @@ export function OpenTabs() {
           <li key={tab.channelId} data-testid="open-tab" className="flex flex-col gap-1 rounded-md border border-zinc-200 p-2 dark:border-zinc-800">
             <span className="font-medium">{names[path] ?? (tab.receiver ? short(tab.receiver) : short(tab.channelId))}</span>
             {tab.stopped && (
-              <span data-testid="open-tab-stopped" className="text-red-700 dark:text-red-400">
-                {tab.stopped.message}
+              <span data-testid="open-tab-stopped" className="text-red-700 dark:text-red-400" title={tab.stopped.message}>
+                Stopped: {tabStoppedWhy(tab.stopped)}. Nothing more is signed for this agent until you close the tab or withdraw.
               </span>
             )}
             <span>
@@ -94,7 +94,7 @@ type Busy = "idle" | "top-up" | "withdraw" | "finish";
  * its countdown, read from the chain (so a withdrawal under way shows again after a reload). The wallet pays the gas
  * of these transactions.
  */
-function TabWalletControls({ tab, network, onWithdrawn }: { tab: StoredTab; network: Network; onWithdrawn(result: { refunded: bigint; transaction: string }): void }) {
+export function TabWalletControls({ tab, network, onWithdrawn }: { tab: StoredTab; network: Network; onWithdrawn(result: { refunded: bigint; transaction: string }): void }) {
   const [chain, setChain] = useState<(TabOnChain & { clockSkew: number }) | null>(null);
   const [busy, setBusy] = useState<Busy>("idle");
   const [error, setError] = useState<string | null>(null);

@@ -10,12 +10,23 @@ import { openTabs, tabStore, type StoredTab } from "@/lib/x402/payer/tab-store";
 import type { ChatAgent } from "@/lib/x402/payer/chat-agent";
 import { Button } from "@/components/ui/Button";
 import { Input } from "@/components/ui/Input";
+import { TabWalletControls } from "./OpenTabs";
+import { tabStoppedWhy } from "./tab-format";
 import type { TabChoice } from "./usePayingTransport";
 
-/** The open tab this browser holds with the agent (its receiver), if any. */
+/**
+ * The open tab this browser holds with the agent (its receiver), if any: a stopped one too, which stays the agent's
+ * tab (nothing more is signed for the agent) until it is closed or withdrawn.
+ */
 export function agentTab(tabs: StoredTab[], agent: ChatAgent): StoredTab | undefined {
   const payTo = agent.shown?.payTo.toLowerCase();
-  return payTo ? openTabs(tabs).find((t) => !t.stopped && t.receiver?.toLowerCase() === payTo) : undefined;
+  return payTo ? openTabs(tabs).find((t) => t.receiver?.toLowerCase() === payTo) : undefined;
+}
+
+/** Whether a tab with the agent was ever stopped (it cheated): its tab is never paid again, so none is proposed. */
+function agentCheated(tabs: StoredTab[], agent: ChatAgent): boolean {
+  const payTo = agent.shown?.payTo.toLowerCase();
+  return payTo !== undefined && tabs.some((t) => t.stopped && t.receiver?.toLowerCase() === payTo);
 }
 
 /**
@@ -52,6 +63,48 @@ export function TabProposal({ agent, network, chooseTab, closeTab }: {
     return deposit.ok ? deposit.amount : null;
   })();
   const typed = amount === null ? proposed : parseLimit(amount);
+  const closeButton = (url: string) => (
+    <Button
+      size="sm"
+      data-testid="tab-close"
+      disabled={closing === "busy"}
+      onClick={() => {
+        setClosing("busy");
+        closeTab(url).then(
+          (result) => {
+            setClosing(result);
+            setChosen(false);
+          },
+          (err: Error) => setClosing({ error: err.message }),
+        );
+      }}
+    >
+      {closing === "busy" ? "Closing…" : "Close tab"}
+    </Button>
+  );
+  const closeError = typeof closing === "object" && "error" in closing && (
+    <span data-testid="tab-close-error" className="text-red-700 dark:text-red-400">
+      {closing.error}
+    </span>
+  );
+
+  if (open?.stopped) {
+    const balance = BigInt(open.context?.balance ?? "0");
+    const spent = BigInt(open.context?.chargedCumulativeAmount ?? "0");
+    return (
+      <div data-testid="tab-bar" className="flex flex-col gap-2 border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
+        <span data-testid="tab-stopped" className="text-red-700 dark:text-red-400" title={open.stopped.message}>
+          Tab with {agent.name} stopped: {tabStoppedWhy(open.stopped)}, so nothing more is signed for {agent.name}. Close the tab to get the{" "}
+          {usdc(balance - spent)} left back, or withdraw it without the agent.
+        </span>
+        <div className="flex flex-wrap items-start gap-2">
+          {open.url && closeButton(open.url)}
+          {open.config && <TabWalletControls tab={open} network={network} onWithdrawn={() => setChosen(false)} />}
+        </div>
+        {closeError}
+      </div>
+    );
+  }
 
   if (chosen) {
     const balance = BigInt(open?.context?.balance ?? "0");
@@ -70,32 +123,19 @@ export function TabProposal({ agent, network, chooseTab, closeTab }: {
         ) : (
           <span data-testid="tab-pending">Your next message opens a tab with {agent.name}.</span>
         )}
-        {open?.url && (
-          <Button
-            size="sm"
-            data-testid="tab-close"
-            disabled={closing === "busy"}
-            onClick={() => {
-              setClosing("busy");
-              closeTab(open.url!).then(
-                (result) => {
-                  setClosing(result);
-                  setChosen(false);
-                },
-                (err: Error) => setClosing({ error: err.message }),
-              );
-            }}
-          >
-            {closing === "busy" ? "Closing…" : "Close tab"}
-          </Button>
-        )}
-        {typeof closing === "object" && "error" in closing && (
-          <span data-testid="tab-close-error" className="text-red-700 dark:text-red-400">
-            {closing.error}
-          </span>
-        )}
+        {open?.url && closeButton(open.url)}
+        {closeError}
       </div>
     );
+  }
+
+  // A receiver that cheated on a tab is never paid by tab again (its messages pay `exact` once that tab is closed).
+  if (agentCheated(tabs, agent)) {
+    return typeof closing === "object" && "transaction" in closing ? (
+      <div data-testid="tab-bar" className="border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
+        <span data-testid="tab-closed">Tab closed: {usdc(closing.refunded)} refunded.</span>
+      </div>
+    ) : null;
   }
 
   return (

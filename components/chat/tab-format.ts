@@ -35,3 +35,8 @@ export function formatCountdown(seconds: number): string {
   if (days > 0) return `${days} d ${pad(hours)}:${clock}`;
   return hours > 0 ? `${hours}:${clock}` : clock;
 }
+
+/** Why a tab stopped, in a few words ("Stopped: <this>"): its stored code, not the seller's own figures. */
+export function tabStoppedWhy(stopped: { code: string }): string {
+  return stopped.code === "tab_seller_misbehaved" ? "the agent misreported a charge" : "a check of the agent failed";
+}
