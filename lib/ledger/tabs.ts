@@ -33,14 +33,6 @@ export class TabLedger implements ChannelStorage {
     this.lockChannels = !is(db, PgliteDatabase);
   }
 
-  async get(channelId: string): Promise<Channel | undefined> {
-    const [row] = await this.db
-      .select({ state: channels.state })
-      .from(channels)
-      .where(and(eq(channels.channelId, lower(channelId)), eq(channels.network, this.network)));
-    return row ? (JSON.parse(row.state) as Channel) : undefined;
-  }
-
   async list(): Promise<Channel[]> {
     const rows = await this.db
       .select({ state: channels.state })
@@ -51,39 +43,107 @@ export class TabLedger implements ChannelStorage {
   }
 
   /**
-   * Reads and writes one channel atomically across processes: on Postgres a transaction-scoped advisory lock on
-   * the channel id serializes every update of it (a row lock could not hold a channel that has no row yet); on
-   * PGlite the transaction alone does.
+   * Each channel's state (its JSON) as this process last read or wrote it, null for no row: the expected value of
+   * a compare-and-swap write, so a message's updates cost one statement each instead of a transaction of a read
+   * and a write. Never trusted alone: a write that finds another state (another process wrote it, or something
+   * outside the ledger changed or deleted the row) changes nothing and falls back to the locked read-and-write.
+   */
+  private readonly known = new Map<string, string | null>();
+
+  async get(channelId: string): Promise<Channel | undefined> {
+    const id = lower(channelId);
+    const [row] = await this.db
+      .select({ state: channels.state })
+      .from(channels)
+      .where(and(eq(channels.channelId, id), eq(channels.network, this.network)));
+    return row ? (JSON.parse(row.state) as Channel) : undefined;
+  }
+
+  /**
+   * Reads and writes one channel atomically across processes: first as one compare-and-swap statement against the
+   * state this process knows; when that finds another state, in a transaction that reads the row and writes it,
+   * on Postgres under a transaction-scoped advisory lock on the channel id (a row lock could not hold a channel
+   * that has no row yet) and a row lock (so a concurrent compare-and-swap waits, then sees the new state); on
+   * PGlite the transaction alone excludes everything else.
    */
   async updateChannel(channelId: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
     const id = lower(channelId);
+    const known = this.known.get(id);
+    if (known !== undefined) {
+      const swapped = await this.swap(id, known, update);
+      if (swapped) return swapped;
+    }
+    return this.lockedUpdate(id, update);
+  }
+
+  /** The update against the known state in one statement, or null when the row is not in that state. */
+  private async swap(
+    id: string,
+    expected: string | null,
+    update: (current: Channel | undefined) => Channel | undefined,
+  ): Promise<ChannelUpdateResult | null> {
+    const current = expected === null ? undefined : (JSON.parse(expected) as Channel);
+    const next = update(current);
+    const inState = expected === null ? undefined : and(eq(channels.channelId, id), eq(channels.state, expected));
+    if (next === current) {
+      // Nothing to write, but the decision was made on the known state: it must still be the row's.
+      const [row] = await this.db.select({ state: channels.state }).from(channels).where(eq(channels.channelId, id));
+      return (row?.state ?? null) === expected ? { channel: current, status: "unchanged" } : null;
+    }
+    if (next === undefined) {
+      const gone = await this.db.delete(channels).where(inState).returning({ id: channels.channelId });
+      if (gone.length === 0) return null;
+      this.known.set(id, null);
+      return { channel: undefined, status: "deleted" };
+    }
+    const values = this.rowOf(next);
+    const written =
+      expected === null
+        ? await this.db.insert(channels).values({ channelId: id, ...values }).onConflictDoNothing().returning({ id: channels.channelId })
+        : await this.db.update(channels).set(values).where(inState).returning({ id: channels.channelId });
+    if (written.length === 0) return null;
+    this.known.set(id, values.state);
+    return { channel: next, status: "updated" };
+  }
+
+  private async lockedUpdate(id: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
     return this.db.transaction(async (tx) => {
       if (this.lockChannels) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`tab:${id}`}, 402))`);
-      const [row] = await tx.select({ state: channels.state }).from(channels).where(eq(channels.channelId, id));
+      const read = tx.select({ state: channels.state }).from(channels).where(eq(channels.channelId, id));
+      const [row] = this.lockChannels ? await read.for("update") : await read;
       const current = row ? (JSON.parse(row.state) as Channel) : undefined;
       const next = update(current);
-      if (next === current) return { channel: current, status: "unchanged" as const };
+      if (next === current) {
+        this.known.set(id, row?.state ?? null);
+        return { channel: current, status: "unchanged" as const };
+      }
       if (next === undefined) {
         await tx.delete(channels).where(eq(channels.channelId, id));
+        this.known.set(id, null);
         return { channel: undefined, status: "deleted" as const };
       }
-      const values = {
-        network: this.network,
-        payer: lower(next.channelConfig.payer),
-        receiver: lower(next.channelConfig.receiver),
-        token: lower(next.channelConfig.token),
-        state: JSON.stringify(next),
-        chargedCumulative: next.chargedCumulativeAmount,
-        totalClaimed: next.totalClaimed,
-        withdrawRequestedAt: next.withdrawRequestedAt,
-        updatedAt: sql`now()`,
-      };
+      const values = this.rowOf(next);
       await tx
         .insert(channels)
         .values({ channelId: id, ...values })
         .onConflictDoUpdate({ target: channels.channelId, set: values });
+      this.known.set(id, values.state);
       return { channel: next, status: "updated" as const };
     });
+  }
+
+  private rowOf(next: Channel) {
+    return {
+      network: this.network,
+      payer: lower(next.channelConfig.payer),
+      receiver: lower(next.channelConfig.receiver),
+      token: lower(next.channelConfig.token),
+      state: JSON.stringify(next),
+      chargedCumulative: next.chargedCumulativeAmount,
+      totalClaimed: next.totalClaimed,
+      withdrawRequestedAt: next.withdrawRequestedAt,
+      updatedAt: sql`now()`,
+    };
   }
 
   /** Channels whose charges run ahead of what was claimed on chain, oldest update first. */

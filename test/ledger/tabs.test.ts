@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
+import type { PGlite } from "@electric-sql/pglite";
 import type { Channel } from "@x402/evm/batch-settlement/server";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openLedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
+import { openLedgerDb, type LedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
 import { TabLedger } from "@/lib/ledger/tabs";
 import { startPostgres, type TestPostgres } from "@/test/support/postgres";
 
@@ -69,6 +74,28 @@ describe.each(["PGlite", "PostgreSQL"] as const)("tabs in the ledger on %s", (ba
     expect((await tabs.list()).map((c) => c.channelId)).toContain(id);
     expect((await tabs.updateChannel(id, (c) => c)).status).toBe("unchanged");
     expect((await tabs.updateChannel(id, () => undefined)).status).toBe("deleted");
+    expect(await tabs.get(id)).toBeUndefined();
+  });
+
+  it("charges a channel it knows in one statement, and reads a row changed or deleted outside it again, never overwriting it", async () => {
+    const statements: string[] = [];
+    // node-postgres's drizzle logs begin and commit too; PGlite's sends them itself.
+    const logger = { logQuery: (query: string) => void (/^(begin|commit)$/.test(query) || statements.push(query)) };
+    const client = (opened[0]!.db as unknown as { $client: unknown }).$client;
+    const db = backend === "PGlite" ? drizzlePglite({ client: client as PGlite, logger }) : drizzlePg({ client: client as pg.Pool, logger });
+    const counted = new TabLedger(db as unknown as LedgerDb, NETWORK);
+    const id = newChannelId();
+    await counted.updateChannel(id, () => channel(id));
+    statements.length = 0;
+    expect((await counted.updateChannel(id, charge(1_000n))).channel?.chargedCumulativeAmount).toBe("1000");
+    expect(statements).toHaveLength(1);
+
+    // Changed outside this store (another process, or SQL): the swap finds another state and the row is read again.
+    await tabs.updateChannel(id, () => channel(id, { chargedCumulativeAmount: "5000" }));
+    expect((await counted.updateChannel(id, charge(1_000n))).channel?.chargedCumulativeAmount).toBe("6000");
+    // Deleted outside (the claimer's restart test truncates channels): not recreated from what this store knew.
+    await opened[0]!.db.execute(sql`delete from channels where channel_id = ${id}`);
+    expect(await counted.updateChannel(id, charge(1_000n))).toEqual({ channel: undefined, status: "unchanged" });
     expect(await tabs.get(id)).toBeUndefined();
   });
 
