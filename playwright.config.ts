@@ -15,6 +15,12 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   reporter: [["list"]],
+  // Specs that move the shared anvil's clock (a tab's withdraw delay) run after all others: once the chain is ahead
+  // of the wall clock, authorizations valid for the next 300 s would already be expired on chain.
+  projects: [
+    { name: "app", testIgnore: /\.clock\.spec\.ts$/ },
+    { name: "chain-clock", testMatch: /\.clock\.spec\.ts$/, dependencies: ["app"] },
+  ],
   use: {
     baseURL: process.env.E2E_BASE_URL,
     trace: "retain-on-failure",

@@ -11,8 +11,9 @@ import { walletSession } from "@/lib/wallet/session";
 import { relayReader } from "@/lib/x402/payer/chain-reader";
 import { readPayWith } from "@/lib/x402/payer/pay-with";
 import { PaymentStopped } from "@/lib/x402/payer/paying-fetch";
-import { readPolicy, readSpent, recordSpend } from "@/lib/x402/payer/policy";
+import { readPolicy, readSpent } from "@/lib/x402/payer/policy";
 import { tabDeposit } from "@/lib/x402/payer/tab-client";
+import { tabDepositFailed, tabDepositLanded, tabDepositSent, tabRefunded } from "@/lib/x402/payer/tab-ledger";
 import { tabStorage, type StoredTab } from "@/lib/x402/payer/tab-store";
 import { finishWithdrawal, requestWithdrawal, tabOnChain, type TabOnChain } from "@/lib/x402/payer/tab-withdraw";
 
@@ -93,7 +94,7 @@ export async function finishTabWithdrawal(network: Network, tab: StoredTab): Pro
   const finalized = parseEventLogs({ abi: withdrawEvents, logs, eventName: "WithdrawFinalized" }).find((l) => l.args.channelId.toLowerCase() === tab.channelId);
   const refunded = finalized?.args.amount ?? 0n;
   await tabStorage(network.chainId).delete(tab.channelId);
-  recordSpend(stores(), network.chainId, -refunded);
+  tabRefunded(network, { channelId: tab.channelId, refunded, transaction: hash, kind: "withdrawal" });
   return { refunded, transaction: hash };
 }
 
@@ -141,15 +142,17 @@ export async function topUpTab(network: Network, tab: StoredTab, amount: bigint)
     message: { from: wallet.address, to: ERC3009_DEPOSIT_COLLECTOR_ADDRESS, value: amount, validAfter: 0n, validBefore, nonce },
   });
   const collectorData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }, { type: "bytes" }], [0n, validBefore, salt, signature]);
-  // Reserved against the budgets as it is sent, as the first deposit is; given back if it did not go through.
-  recordSpend(stores(), network.chainId, amount);
+  // Reserved against the budgets as it is sent, as the first deposit is (not spent: only charges are); released if
+  // it did not go through.
+  tabDepositSent(network, { channelId: tab.channelId, amount, kind: "topup" });
   let hash: Hex;
   try {
     ({ hash } = await wallet.send({ address: BATCH_SETTLEMENT_ADDRESS, abi: depositAbi, functionName: "deposit", args: [tab.config, amount, ERC3009_DEPOSIT_COLLECTOR_ADDRESS, collectorData] }));
   } catch (err) {
-    recordSpend(stores(), network.chainId, -amount);
+    tabDepositFailed(network, { channelId: tab.channelId, amount, error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
+  tabDepositLanded(network, { channelId: tab.channelId, transaction: hash });
   const storage = tabStorage(network.chainId);
   const context = (await storage.get(tab.channelId)) ?? {};
   const balance = BigInt(context.balance ?? "0") + amount;

@@ -8,6 +8,13 @@ export const chain = createPublicClient({ transport: http(process.env.E2E_ANVIL_
 export const usdcOf = (address: Address) =>
   chain.readContract({ address: NETWORKS.local.usdc.address, abi: erc20Abi, functionName: "balanceOf", args: [address] });
 
+/** USDC transfers on chain from or to `address` since `fromBlock`. */
+export async function transfers(address: Address, fromBlock: bigint) {
+  const logs = (side: "from" | "to") =>
+    chain.getContractEvents({ address: NETWORKS.local.usdc.address, abi: erc20Abi, eventName: "Transfer", args: { [side]: address }, fromBlock });
+  return { out: await logs("from"), in: await logs("to") };
+}
+
 export async function chainBalances(address: Address) {
   return { usdc: await usdcOf(address), eth: await chain.getBalance({ address }) };
 }

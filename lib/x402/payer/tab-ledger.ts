@@ -31,6 +31,11 @@ export function tabLedger(network: Network, stores: LedgerStores, onChange: () =
       recordTabEvent(stores.local, { ...d, kind: d.kind ?? "deposit", chainId, network: caip2, status: "pending" });
       onChange();
     },
+    /** A deposit the wallet sent itself (a top-up) was mined into the channel: its row is settled with its transaction. */
+    depositLanded(d: { channelId: string; transaction: string }): void {
+      settleTabDeposit(stores.local, chainId, d.channelId, { status: "settled", transaction: d.transaction });
+      onChange();
+    },
     /** The seller refused the deposit or it failed: its reservation is released at once, its row says so. */
     depositFailed(d: { channelId: string; amount: bigint; error?: string }): void {
       releaseReservation(stores, chainId, d.channelId, d.amount);
@@ -71,6 +76,7 @@ const pageLedger = (network: Network) => tabLedger(network, { local: window.loca
 type Ledger = ReturnType<typeof tabLedger>;
 
 export const tabDepositSent = (network: Network, d: Parameters<Ledger["depositSent"]>[0]) => pageLedger(network).depositSent(d);
+export const tabDepositLanded = (network: Network, d: Parameters<Ledger["depositLanded"]>[0]) => pageLedger(network).depositLanded(d);
 export const tabDepositFailed = (network: Network, d: Parameters<Ledger["depositFailed"]>[0]) => pageLedger(network).depositFailed(d);
 export const tabCharged = (network: Network, charge: TabCharge, agent?: TabAgent) => pageLedger(network).charged(charge, agent);
 export const tabRefunded = (network: Network, d: Parameters<Ledger["refunded"]>[0]) => pageLedger(network).refunded(d);
