@@ -181,7 +181,7 @@ try {
   log("\n== issue 17's goals, from this run ==");
   printGoals(goals, log);
   mkdirSync(path.join(root, ".data"), { recursive: true });
-  writeFileSync(path.join(root, ".data", "bench.json"), JSON.stringify({ ...summary, goals, ...results }, null, 2));
+  writeFileSync(path.join(root, ".data", "bench.json"), JSON.stringify({ ...summary, goals, details: results }, null, 2));
   log("\nwritten to .data/bench.json");
 } finally {
   await anvil.stop();
