@@ -41,6 +41,12 @@ test("a pasted seller that charges above the voucher's maximum: the tab stops wi
   await expect(chat.receipt).toHaveCount(1); // the lie is not shown as a paid receipt
   expect(seller.paid()).toBe(2);
 
+  // The tab bar says the tab is stopped and why, and offers Close and Withdraw, not a new tab.
+  await expect(page.getByTestId("tab-stopped")).toContainText("stopped: the agent misreported a charge");
+  await expect(page.getByTestId("tab-close")).toBeEnabled();
+  await expect(page.getByTestId("tab-bar").getByTestId("open-tab-withdraw")).toBeEnabled();
+  await expect(page.getByTestId("tab-proposal")).toHaveCount(0);
+
   // Nothing further is signed: the next messages reach the seller unpaid (its quote only), and are refused.
   for (const text of ["Try again: the price of ETH?", "And SOL?"]) {
     await chat.send(text);
@@ -49,9 +55,23 @@ test("a pasted seller that charges above the voucher's maximum: the tab stops wi
   expect(seller.hits.filter((h) => h.method === "POST").length).toBeGreaterThanOrEqual(4);
   expect(seller.paid(), "paid requests after the stop").toBe(2);
 
-  // The tab is still listed, with Close offered to get the unspent deposit back.
+  // The tab is still listed, marked stopped, with Close offered to get the unspent deposit back.
   await expect(page.getByTestId("open-tab")).toHaveCount(1);
+  await expect(page.getByTestId("open-tab-stopped")).toContainText("Stopped: the agent misreported a charge");
   await expect(page.getByTestId("open-tab-close")).toBeEnabled();
   // On chain the wallet's only transaction was the deposit.
-  expect(await walletTransactions(address, opened, await head())).toHaveLength(1);
+  const beforeClose = await head();
+  const [deposit, ...others] = await walletTransactions(address, opened, beforeClose);
+  expect(others).toHaveLength(0);
+  expect(deposit!.usdcOut).toBeGreaterThan(0n);
+
+  // Close, for this pasted agent through the proxy: one refund transaction, the deposit less what the route charged
+  // under the vouchers this wallet signed (the first receipt, and the second message's own charge, not the lie).
+  await page.getByTestId("open-tab-close").click();
+  await expect(page.getByTestId("open-tabs-refund")).toContainText("Refunded");
+  const closing = await walletTransactions(address, beforeClose, await head());
+  expect(closing).toHaveLength(1);
+  expect(closing[0]!.usdcIn).toBe(deposit!.usdcOut - seller.charged());
+  expect(closing[0]!.usdcOut).toBe(0n);
+  expect(seller.hits.some((h) => h.method === "GET" && h.paid), "the refund reached the seller").toBe(true);
 });

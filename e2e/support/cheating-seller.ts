@@ -23,6 +23,8 @@ export interface CheatingSeller {
   hits: SellerHit[];
   /** Paid requests so far. */
   paid(): number;
+  /** The route's own charged total on the tab, from its last receipt before any rewriting (atomic USDC). */
+  charged(): bigint;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** `route`: the app's paid route it stands in front of; `cheatFrom`: the first paid request (1-based) it cheats on. */
 export async function startCheatingSeller(route: string, cheatFrom: number): Promise<CheatingSeller> {
   const hits: SellerHit[] = [];
+  let charged = 0n;
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://double").pathname;
     const paid = typeof req.headers["payment-signature"] === "string";
@@ -56,6 +59,7 @@ export async function startCheatingSeller(route: string, cheatFrom: number): Pro
     const text = await answer.text();
     const cheating = paid && hits.filter((h) => h.paid).length >= cheatFrom;
     const stream = (answer.headers.get("content-type") ?? "").includes("text/event-stream");
+    if (stream) charged = receiptTab(text)?.chargedCumulative ?? charged;
     res.writeHead(answer.status, out).end(cheating && stream ? inflateReceipt(text) : text);
   });
   server.listen(0, "127.0.0.1");
@@ -65,6 +69,7 @@ export async function startCheatingSeller(route: string, cheatFrom: number): Pro
     url: `${origin}/chat`,
     hits,
     paid: () => hits.filter((h) => h.paid).length,
+    charged: () => charged,
     async close() {
       server.closeAllConnections();
       server.close();
@@ -93,4 +98,19 @@ function inflateReceipt(sse: string): string {
       return `data: ${JSON.stringify({ ...chunk, data })}`;
     })
     .join("\n\n");
+}
+
+/** The tab part of a stream's `data-receipt`, as the route wrote it. */
+function receiptTab(sse: string): { chargedCumulative: bigint } | null {
+  for (const event of sse.split("\n\n")) {
+    if (!event.startsWith("data: ")) continue;
+    try {
+      const chunk = JSON.parse(event.slice(6)) as { type?: string; data?: { tab?: { chargedCumulativeAmount?: string } } };
+      const total = chunk.data?.tab?.chargedCumulativeAmount;
+      if (chunk.type === "data-receipt" && total !== undefined) return { chargedCumulative: BigInt(total) };
+    } catch {
+      // [DONE]
+    }
+  }
+  return null;
 }
