@@ -110,6 +110,8 @@ export class TabClaimer {
    * until charged again, so they do not set off a claim on every tick. Reconciliation keeps reporting them.
    */
   private readonly uncollectible = new Map<string, string>();
+  /** The last errors logged per network, so a lasting failure is logged once. */
+  private readonly lastErrors = new Map<string, string>();
 
   constructor(private readonly opts: TabClaimerOptions) {
     this.lock = opts.store.lock();
@@ -391,7 +393,12 @@ export class TabClaimer {
     for (const settle of run.settles) {
       if (settle.transaction) this.log(`${run.network}: settled ${settle.amount} to ${settle.receiver} in ${settle.transaction}`);
     }
-    for (const error of run.errors) this.log(`${run.network}: ${error}`);
+    // A network that stays down (an unreachable Base RPC) is said once, and again when it changes or recovers, not
+    // on every poll.
+    const errors = run.errors.join("; ");
+    const last = this.lastErrors.get(run.network) ?? "";
+    if (errors !== last) this.log(errors ? `${run.network}: ${errors}` : `${run.network}: answering again`);
+    this.lastErrors.set(run.network, errors);
   }
 
   private log(message: string): void {

@@ -7,7 +7,7 @@ import type { x402Facilitator } from "@x402/core/facilitator";
 import type { x402ResourceServer } from "@x402/core/server";
 import type { PaymentRequirements } from "@x402/core/types";
 import { BATCH_SETTLEMENT_ADDRESS } from "@x402/evm";
-import { createPublicClient, createTestClient, http, parseEther, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createTestClient, custom, http, parseEther, type Address, type Hex, type PublicClient } from "viem";
 import { sql } from "drizzle-orm";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -358,6 +358,40 @@ describe("the tab claimer (PGlite)", () => {
     // Stopped: no more runs, and the lock is free for another claimer.
     expect((await claimer.tick()).role).toBe("standby");
     expect((await claimerOf(p).tick()).role).toBe("claimer");
+  });
+
+  it("logs a network that stays unreachable once, not on every poll, and says when it answers again", async () => {
+    const p = await freshProcess();
+    // The chain's RPC fails for the first five polls, then answers; we wait on the calls, not on time.
+    let calls = 0;
+    let reachedSeven: () => void = () => {};
+    const seven = new Promise<void>((resolve) => (reachedSeven = resolve));
+    const flaky = createPublicClient({
+      chain: foundry,
+      transport: custom({
+        request: async (args: { method: string; params?: unknown }) => {
+          calls += 1;
+          if (calls >= 7) reachedSeven();
+          if (calls <= 5) throw new Error("fetch failed");
+          return publicClient.request(args as never);
+        },
+      }, { retryCount: 0 }), // one call per poll
+    }) as PublicClient;
+    const lines: string[] = [];
+    const claimer = new TabClaimer({
+      store: p.store,
+      networks: [{ network: NETWORK, tabs: p.tabs, facilitator: p.facilitator, client: flaky, receiverAuthorizer: facilitatorAccount.address, threshold: NEVER }],
+      intervalMs: HOUR_MS,
+      pollMs: 1,
+      log: (line) => lines.push(line),
+    });
+    claimer.start();
+    await seven;
+    await claimer.stop();
+    const about = lines.filter((line) => line.startsWith(`${NETWORK}: `) && !line.includes("reconciled"));
+    expect(about[0]).toContain("fetch failed");
+    expect(about.filter((line) => line.includes("fetch failed"))).toHaveLength(1);
+    expect(about).toContain(`${NETWORK}: answering again`);
   });
 
   it("resumes after a restart: watches from the last block seen and records a claim a dead run sent", async () => {
