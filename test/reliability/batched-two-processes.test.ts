@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 /** The agents our own facilitator settles for here (the local chain; Base Sepolia needs FACILITATOR_PRIVATE_KEY). */
-const agents = () => loadAgentsFrom(listAgents().filter((a) => a.network === "local"));
+const agents = () => loadAgentsFrom(listAgents());
 
 async function reconcileIn(app: RoutesProcess): Promise<ReconcileReport[]> {
   const res = await fetch(`${app.url}/test/reconcile`, { method: "POST", body: JSON.stringify({ olderThanMs: 0 }) });
