@@ -70,6 +70,8 @@ test("a wallet with no ETH is told so before anything is signed; no transfer rea
   await expect(page.getByTestId("probe-transfer")).toBeVisible();
   await chat.useProbed();
   await chat.send("a fox");
+  await expect(chat.error).toHaveAttribute("data-kind", "gas");
+  await expect(chat.error).toContainText("Not enough ETH for gas. This agent is paid on chain");
   await expect(chat.error).toContainText("your wallet has no ETH");
   expect(await chain.getTransactionCount({ address })).toBe(0);
   expect(await usdcOf(address)).toBe(1_000000n);

@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   // Paying for a reply.
   "payment_required",
   "insufficient_funds",
+  "insufficient_gas",
   "invalid_payment_header",
   "invalid_payment_payload",
   "unsupported_network",

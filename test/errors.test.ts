@@ -25,6 +25,12 @@ describe("error codes", () => {
 describe("the chat's failure box", () => {
   const kindOf = (...args: Parameters<typeof classifyChatFailure>) => classifyChatFailure(...args).kind;
 
+  it("tells a wallet short of ETH for gas apart from one short of USDC", () => {
+    const noEth = new Error("This agent is paid on chain: 0.01 USDC + gas in ETH, and your wallet has no ETH on Local to pay the gas.");
+    expect(classifyChatFailure(noEth, { reason: "insufficient_gas" }, null)).toEqual({ kind: "gas", title: "Not enough ETH for gas" });
+    expect(kindOf(new Error("x"), { reason: "insufficient_funds" }, null)).toBe("funds");
+  });
+
   it("goes by the code the stream sent, whatever the words", () => {
     const words = new Error("Payment settlement failed: chain_unavailable. The reply was not paid for.");
     expect(kindOf(words, null, { code: "settlement_failed", message: words.message })).toBe("settlement");

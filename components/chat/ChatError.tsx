@@ -21,7 +21,7 @@ export function ChatError({ error, stop, streamed, network }: { error: Error; st
   const payer = useLocalStore(payWithStore, network.chainId);
   // Paying with the local wallet, and there is none on this network (not merely locked).
   const noWallet = kind === "locked" && payer === "local" && vault?.state === "empty";
-  const action = noWallet ? "Create a wallet" : kind === "locked" ? "Unlock the wallet" : kind === "funds" ? "Open the wallet" : null;
+  const action = noWallet ? "Create a wallet" : kind === "locked" ? "Unlock the wallet" : kind === "funds" || kind === "gas" ? "Open the wallet" : null;
   return (
     <Notice tone="error" role="alert" data-testid="chat-error" data-kind={noWallet ? "no-wallet" : kind} className="flex flex-col items-start gap-2">
       <p>

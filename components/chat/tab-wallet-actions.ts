@@ -55,7 +55,7 @@ function walletTransactions(network: Network) {
     async send(call: { address: Hex; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }): Promise<{ hash: Hex; logs: Log[] }> {
       if ((await reader.getBalance({ address: signer.address })) === 0n) {
         throw new PaymentStopped(
-          "insufficient_funds",
+          "insufficient_gas",
           "Your wallet holds no ETH to pay this transaction's gas: a top-up or a timed withdrawal is sent from your wallet, which pays its gas. Add a little ETH to it, or close the tab cooperatively (no gas).",
         );
       }

@@ -104,7 +104,7 @@ describe("paying an Atelier-style agent by transfer, then its hash", () => {
     const account = await payer(0n);
     const err = await payingFetch(account)(`${atelier().url}/api/x402/pay`, brief()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PaymentStopped);
-    expect((err as PaymentStopped).reason).toBe("insufficient_funds");
+    expect((err as PaymentStopped).reason).toBe("insufficient_gas");
     expect((err as PaymentStopped).message).toMatch(/paid on chain: 0\.02 USDC \+ gas in ETH, and your wallet has no ETH/);
     expect(events).toEqual([]);
     expect(await reader.getTransactionCount({ address: account.address })).toBe(0);

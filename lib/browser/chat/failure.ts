@@ -1,12 +1,14 @@
 import { errorCodeOfBody, type ErrorCode, type WireError } from "@/lib/errors";
 
 /** How the chat shows a failed message; `data-kind` of the error box, which e2e tests read. */
-export type ChatFailureKind = "policy" | "funds" | "locked" | "wallet" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";
+export type ChatFailureKind = "policy" | "funds" | "gas" | "locked" | "wallet" | "rejected" | "not-payable" | "settlement" | "unreachable" | "agent";
 
 const KINDS: Partial<Record<ErrorCode, { kind: ChatFailureKind; title: string }>> = {
   policy_refused: { kind: "policy", title: "Payment refused by your policy" },
   quote_changed: { kind: "policy", title: "Payment refused by your policy" },
   insufficient_funds: { kind: "funds", title: "Not enough USDC" },
+  // A transaction the wallet sends itself (pay-by-transfer, a tab's top-up or withdrawal) needs ETH for its gas.
+  insufficient_gas: { kind: "gas", title: "Not enough ETH for gas" },
   wallet_locked: { kind: "locked", title: "Wallet locked" },
   wallet_refused: { kind: "wallet", title: "Your wallet did not sign" },
   payment_rejected: { kind: "rejected", title: "Payment rejected by the agent" },

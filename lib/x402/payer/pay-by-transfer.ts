@@ -150,7 +150,7 @@ export function createTransferPayingFetch(opts: TransferPayingOptions): typeof f
     }
     if (eth < gas) {
       throw new PaymentStopped(
-        "insufficient_funds",
+        "insufficient_gas",
         eth === 0n
           ? `This agent is paid on chain: ${usdc(amount)} + gas in ETH, and your wallet has no ETH on ${network.name} to pay the gas. Add some ETH to continue; nothing was paid.`
           : `This agent is paid on chain: ${usdc(amount)} + gas in ETH, and your wallet's ETH does not cover the gas. Add some ETH to continue; nothing was paid.`,

@@ -33,6 +33,7 @@ export type PaymentStopReason =
   | "quote_changed"
   | "policy_refused"
   | "insufficient_funds"
+  | "insufficient_gas"
   | "payment_rejected";
 
 export class PaymentStopped extends Error {
