@@ -5,7 +5,7 @@ import { NETWORKS } from "../lib/chains/networks";
 import { ensureStandInContracts, startAnvil } from "../lib/devchain";
 import { startAppProcess } from "../lib/devtools/app-process";
 
-/** anvil's account #1 (the local facilitator's default key): set, our facilitator also serves the Base stand-in. */
+/** anvil's account #1 (the local facilitator's default key): set, our facilitator also serves the Base Sepolia stand-in. */
 const STAND_IN_FACILITATOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 /**
@@ -19,10 +19,11 @@ export default async function globalSetup() {
   // Shown as usual, and also kept in a file: the security spec reads every line the app logged.
   const logPath = process.env.E2E_APP_LOG ?? path.join(dataDir, "app.log");
   const log = createWriteStream(logPath);
-  // Local stand-ins for Base Sepolia (the Base Sepolia agent's specs) and Base: with FACILITATOR_PRIVATE_KEY set our
-  // facilitator serves both, and the tab claimer reads both, so neither may be the real network's RPC.
-  const [baseSepolia, base] = await Promise.all([startAnvil({ port: 0, silent: true, chainId: NETWORKS["base-sepolia"].chainId }), startAnvil({ port: 0, silent: true, chainId: NETWORKS.base.chainId })]);
-  await Promise.all([ensureStandInContracts(baseSepolia.rpcUrl, "base-sepolia"), ensureStandInContracts(base.rpcUrl, "base")]);
+  // A local stand-in for Base Sepolia (the Base Sepolia agent's specs). Base itself is a closed loopback port:
+  // unreachable whatever network the run has (the shell spec's unreachable network), and never the real RPC, which
+  // our facilitator (FACILITATOR_PRIVATE_KEY set) and the tab claimer would otherwise call.
+  const baseSepolia = await startAnvil({ port: 0, silent: true, chainId: NETWORKS["base-sepolia"].chainId });
+  await ensureStandInContracts(baseSepolia.rpcUrl, "base-sepolia");
   const app = await startAppProcess({
     dataDir,
     // Every spec funds its wallets with the faucet button: more than the default 5 a minute in one run.
@@ -32,7 +33,7 @@ export default async function globalSetup() {
       DEFILLAMA_BASE_URL: "http://127.0.0.1:9",
       DEFILLAMA_COINS_URL: "http://127.0.0.1:9",
       BASE_SEPOLIA_RPC_URL: baseSepolia.rpcUrl,
-      BASE_RPC_URL: base.rpcUrl,
+      BASE_RPC_URL: "http://127.0.0.1:9",
       FACILITATOR_PRIVATE_KEY: STAND_IN_FACILITATOR_KEY,
     },
     output: (chunk, stream) => {
@@ -48,7 +49,7 @@ export default async function globalSetup() {
 
   return async () => {
     await app.stop();
-    await Promise.all([baseSepolia.stop(), base.stop()]);
+    await baseSepolia.stop();
     log.end();
     rmSync(dataDir, { recursive: true, force: true });
   };

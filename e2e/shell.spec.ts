@@ -20,9 +20,10 @@ test("the first page shows the local chain's live status and block number", asyn
 test("an unreachable network is reported, not hung on", async ({ page }) => {
   const network = new NetworkBar(page);
   await page.goto("/");
-  await network.selector.selectOption("base-sepolia");
+  // The e2e run points Base at a closed loopback port (global-setup).
+  await network.selector.selectOption("base");
   await expect(network.status).toHaveAttribute("data-state", "unreachable");
-  await expect(network.status).toContainText("Base Sepolia is unreachable");
+  await expect(network.status).toContainText("Base is unreachable");
 
   // Switching back shows the local chain again.
   await network.selector.selectOption("local");
