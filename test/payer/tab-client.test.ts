@@ -192,7 +192,7 @@ describe("a tab paid by the browser's tab client", () => {
     expect(records.record(channelId)?.context).toMatchObject({ chargedCumulativeAmount: charged.toString(), balance: deposit.toString() });
     // What the chat is told of each message: the charge it adopted, of the voucher's maximum, and the deposit once.
     expect(charges).toEqual(
-      receipts.map((_, i) => ({ channelId, charged: price, maxAmount: price, chargedCumulative: BigInt(i + 1) * price, balance: deposit, ...(i === 0 && { deposit }) })),
+      receipts.map((_, i) => ({ channelId, payer: payer.address, charged: price, maxAmount: price, chargedCumulative: BigInt(i + 1) * price, balance: deposit, ...(i === 0 && { deposit }) })),
     );
 
     // Close: one refund transaction returns what was not charged.
