@@ -33,7 +33,8 @@ export default async function globalSetup() {
       DEFILLAMA_BASE_URL: "http://127.0.0.1:9",
       DEFILLAMA_COINS_URL: "http://127.0.0.1:9",
       BASE_SEPOLIA_RPC_URL: baseSepolia.rpcUrl,
-      BASE_RPC_URL: "http://127.0.0.1:9",
+      // Port 1, not 9: the probe refuses any chain RPC the app uses as a target, and specs probe 127.0.0.1:9 as a down agent.
+      BASE_RPC_URL: "http://127.0.0.1:1",
       FACILITATOR_PRIVATE_KEY: STAND_IN_FACILITATOR_KEY,
     },
     output: (chunk, stream) => {
