@@ -106,7 +106,9 @@ async function authorizationOnChain(chain: PublicClient, token: Address, row: Pa
   const args = [row.payer as Address, row.nonce as Hex] as const;
   const used = await chain.readContract({ address: token, abi: eip3009Abi, functionName: "authorizationState", args });
   if (!used) return "unused";
-  const latest = await chain.getBlockNumber();
+  // Not viem's cached block number (up to 4 s old): a batch mined since would fall outside the search and read as
+  // "used, transaction not found" (seen after a settlement worker was killed mid-batch).
+  const latest = await chain.getBlockNumber({ cacheTime: 0 });
   const floor = latest > LOOKBACK_BLOCKS ? latest - LOOKBACK_BLOCKS : 0n;
   for (let to = latest; to >= floor; to -= LOG_WINDOW_BLOCKS) {
     const from = to - LOG_WINDOW_BLOCKS + 1n > floor ? to - LOG_WINDOW_BLOCKS + 1n : floor;
