@@ -2,8 +2,11 @@ import { createPublicClient, erc20Abi, http, type Address } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { NETWORKS } from "../../lib/chains/networks";
 
-/** The e2e run's anvil (global-setup starts it), read directly by the specs. */
-export const chain = createPublicClient({ transport: http(process.env.E2E_ANVIL_RPC_URL) });
+/**
+ * The e2e run's anvil (global-setup starts it), read directly by the specs. No cache: viem otherwise answers the
+ * block number from a cache up to 4 s old, so a spec's "from this block on" could start before the faucet's mint.
+ */
+export const chain = createPublicClient({ transport: http(process.env.E2E_ANVIL_RPC_URL), cacheTime: 0 });
 
 export const usdcOf = (address: Address) =>
   chain.readContract({ address: NETWORKS.local.usdc.address, abi: erc20Abi, functionName: "balanceOf", args: [address] });
