@@ -21,10 +21,11 @@ describe("bench: tabs against unpaid", () => {
     }
   });
 
-  it("measures the server's CPU per message for unpaid, exact and tab with the client in its own process", async () => {
+  it("measures the server's CPU per message for unpaid, exact and tab with the client in its own process, two messages in flight", async () => {
     // withX402 is left to the bench: @x402/next imports `next/server`, which resolves only under Next's resolution.
-    const cpu = await measureServerCpu({ agent: getAgent(MARKET_AGENT)!, rpcUrl: stack.anvil.rpcUrl, messages: 4, rounds: 2, warmup: 1, modes: ["unpaid", "exact", "tab"] });
+    const cpu = await measureServerCpu({ agent: getAgent(MARKET_AGENT)!, rpcUrl: stack.anvil.rpcUrl, messages: 4, rounds: 2, warmup: 1, modes: ["unpaid", "exact", "tab"], concurrency: 2 });
     expect(cpu.messages).toBe(4);
+    expect(cpu.concurrency).toBe(2);
     for (const mode of ["unpaid", "exact", "tab"] as const) {
       expect(cpu[mode]?.perRound.count).toBe(2);
       expect(cpu[mode]?.msPerMessage).toBeGreaterThan(0);

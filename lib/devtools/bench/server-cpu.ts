@@ -5,7 +5,9 @@
  * does: the client (proofs, vouchers, reading the replies) is a child process (cpu-client.ts), so this process's
  * process.cpuUsage() (user + system, every thread: JS, GC, libuv) across a block of sequential messages is the
  * server's alone. The chain (anvil) is a process of its own too; what the server spends waiting on it is not CPU.
- * Blocks of the three modes alternate over several rounds, so drift and garbage collection fall on all of them.
+ * Blocks of the modes alternate over several rounds, so drift and garbage collection fall on all of them.
+ * `concurrency` messages are in flight at once (each from a payer of its own): at 1 every exact settlement is a
+ * batch of one; above it, payments that arrive together share a batch, as they do on a server with traffic.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -34,11 +36,14 @@ export interface ServerCpuOptions {
   warmup?: number;
   /** The modes measured; default all four (a profile of one path takes one). */
   modes?: readonly CpuMode[];
+  /** Messages in flight at once; default 1. */
+  concurrency?: number;
 }
 
 export type ServerCpu = Partial<Record<CpuMode, { msPerMessage: number; perRound: ReturnType<typeof summarize> }>> & {
   messages: number;
   rounds: number;
+  concurrency: number;
 };
 
 export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCpu> {
@@ -46,6 +51,7 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
   const perRound = Math.max(1, Math.round((opts.messages ?? 60) / rounds));
   const warmup = opts.warmup ?? 5;
   const modes = opts.modes ?? CPU_MODES;
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
   const { agent } = opts;
   const official = modes.includes("withX402") ? await withX402Route(agent) : null;
   const server = await serveRoutes([
@@ -53,13 +59,13 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
     { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },
     ...(official ? [{ method: "POST", path: "/withx402", handle: official }] : []),
   ]);
-  const payerKey = generatePrivateKey();
+  const payerKeys = Array.from({ length: concurrency }, () => generatePrivateKey());
   // Enough for every exact message and the tab's deposit, each at the agent's price or less.
-  await fundLocalAccount(opts.rpcUrl, privateKeyToAccount(payerKey).address, { usdc: parseUnits("100", 6), eth: 0n });
+  for (const key of payerKeys) await fundLocalAccount(opts.rpcUrl, privateKeyToAccount(key).address, { usdc: parseUnits("100", 6), eth: 0n });
   const client = fork(path.join(import.meta.dirname, "cpu-client.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   try {
     const tabMessages = warmup + perRound * rounds + 1;
-    await ask(client, { type: "init", freeUrl: `${server.url}/free`, paidUrl: `${server.url}/paid`, withX402Url: official ? `${server.url}/withx402` : null, rpcUrl: opts.rpcUrl, payerKey, body: BODY, tabMessages });
+    await ask(client, { type: "init", freeUrl: `${server.url}/free`, paidUrl: `${server.url}/paid`, withX402Url: official ? `${server.url}/withx402` : null, rpcUrl: opts.rpcUrl, payerKeys, body: BODY, tabMessages });
     for (const mode of modes) await ask(client, { type: "run", mode, count: warmup });
     const samples: Record<CpuMode, number[]> = { unpaid: [], exact: [], tab: [], withX402: [] };
     for (let r = 0; r < rounds; r++) {
@@ -74,7 +80,7 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
       msPerMessage: samples[mode].reduce((a, b) => a + b, 0) / rounds,
       perRound: summarize(samples[mode]),
     });
-    return { messages: perRound * rounds, rounds, ...Object.fromEntries(modes.map((mode) => [mode, figure(mode)])) };
+    return { messages: perRound * rounds, rounds, concurrency, ...Object.fromEntries(modes.map((mode) => [mode, figure(mode)])) };
   } finally {
     if (client.exitCode === null && client.signalCode === null) {
       const exited = once(client, "exit");
