@@ -11,26 +11,13 @@ import { useUnlockedAddress } from "@/components/wallet/useSession";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { externalWalletSnapshot, subscribeExternalWallet } from "@/lib/wallet/external-bridge";
 import { walletSession } from "@/lib/wallet/session";
+import type { FacilitatorKeyView } from "@/lib/x402/shared/facilitator-key";
 
 /**
  * The /facilitator page: a seller signs in with their wallet (sign-in-with-x), then creates, names and revokes
  * API keys for our facilitator and sees each key's usage. The local wallet signs without a prompt; a connected
  * external wallet shows one signature prompt.
  */
-
-interface KeyView {
-  id: string;
-  name: string;
-  keyPrefix: string;
-  networks: string[] | null;
-  ratePerMinute: number;
-  verifications: number;
-  settlements: number;
-  volume: string;
-  gasWei: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 const SESSION_URL = "/api/facilitator/keys/session";
 const KEYS_URL = "/api/facilitator/keys";
@@ -129,7 +116,7 @@ export function FacilitatorConsole() {
 }
 
 function KeysPanel({ address, onSignOut }: { address: string; onSignOut: () => void }) {
-  const [keys, setKeys] = useState<KeyView[] | null>(null);
+  const [keys, setKeys] = useState<FacilitatorKeyView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [created, setCreated] = useState<{ key: string; facilitatorUrl: string } | null>(null);
@@ -139,7 +126,7 @@ function KeysPanel({ address, onSignOut }: { address: string; onSignOut: () => v
     const res = await fetch(KEYS_URL);
     if (!res.ok) return setError(await failure(res));
     setError(null);
-    setKeys(((await res.json()) as { keys: KeyView[] }).keys);
+    setKeys(((await res.json()) as { keys: FacilitatorKeyView[] }).keys);
   }, []);
 
   useEffect(() => {
@@ -157,7 +144,7 @@ function KeysPanel({ address, onSignOut }: { address: string; onSignOut: () => v
     await load();
   };
 
-  const revoke = async (key: KeyView) => {
+  const revoke = async (key: FacilitatorKeyView) => {
     const res = await fetch(`${KEYS_URL}/${key.id}`, { method: "DELETE" });
     setResult(res.ok ? { ok: true, text: `Revoked “${key.name}”.` } : { ok: false, text: await failure(res) });
     await load();

@@ -1,27 +1,11 @@
 import "server-only";
 
 import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import type { FacilitatorKeyView } from "@/lib/x402/shared/facilitator-key";
 import type { LedgerDb } from "./db";
 import { facilitatorKeys, facilitatorNonces, facilitatorSessions } from "./schema";
 
 export type FacilitatorKeyRow = typeof facilitatorKeys.$inferSelect;
-
-/** What a key's owner sees of it: never its hash. */
-export interface FacilitatorKeyView {
-  id: string;
-  name: string;
-  keyPrefix: string;
-  networks: string[] | null;
-  ratePerMinute: number;
-  verifications: number;
-  settlements: number;
-  /** Atomic units. */
-  volume: string;
-  gasWei: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 export function keyView(row: FacilitatorKeyRow): FacilitatorKeyView {
   return {

@@ -16,6 +16,7 @@ import {
   handleSignOut,
 } from "@/lib/x402/facilitator/key-admin";
 import { handleKeyedFacilitatorRequest, handleKeyedSupported } from "@/lib/x402/facilitator/keys";
+import type { FacilitatorKeyView } from "@/lib/x402/shared/facilitator-key";
 import { REPORT, startKeyedSeller } from "../support/keyed-seller";
 import { routesFixture } from "../support/fixtures";
 import { fundedPayer, paidStackFixture, payingFetch, usdcBalance, x402ClientFor } from "./support";
@@ -59,11 +60,10 @@ async function createKey(cookie: string, body: Record<string, unknown> = { name:
   return (await res.json()) as { key: string; facilitatorUrl: string; apiKey: { id: string } };
 }
 
-type KeyView = { id: string; name: string; verifications: number; settlements: number; volume: string; gasWei: string; revokedAt: string | null };
-async function listKeys(cookie: string): Promise<KeyView[]> {
+async function listKeys(cookie: string): Promise<FacilitatorKeyView[]> {
   const res = await fetch(`${app.url}/api/facilitator/keys`, { headers: { cookie } });
   expect(res.status).toBe(200);
-  return ((await res.json()) as { keys: KeyView[] }).keys;
+  return ((await res.json()) as { keys: FacilitatorKeyView[] }).keys;
 }
 
 const sellers: { close(): Promise<void> }[] = [];
