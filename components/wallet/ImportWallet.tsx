@@ -30,12 +30,16 @@ export function ImportWallet({ chainId }: { chainId: number }) {
     if (source === "file" && !file) return "Choose a keystore file";
     const keystore = await import("@/lib/wallet/keystore");
     let key: Hex;
+    // Under the file's own password the vault is written at least as strong as the file was.
+    let scryptN: number | undefined;
     if (source === "key") {
       key = keystore.parsePrivateKey(privateKey).privateKey;
     } else {
-      key = (await keystore.decryptKeystore(await file!.text(), filePassword)).privateKey;
+      const text = await file!.text();
+      key = (await keystore.decryptKeystore(text, filePassword)).privateKey;
+      if (!wantsNewPassword) scryptN = keystore.scryptNToKeep(text);
     }
-    const encrypted = await keystore.encryptKeystore(key, wantsNewPassword ? password : filePassword);
+    const encrypted = await keystore.encryptKeystore(key, wantsNewPassword ? password : filePassword, { scryptN });
     const vault = storeNewVault(chainId, encrypted);
     walletSession.unlock(chainId, keystore.accountOf(key), vault.address);
   });

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { walletSession } from "@/lib/wallet/session";
 import type { Vault } from "@/lib/wallet/vault";
 import { Button } from "@/components/ui/Button";
@@ -10,6 +10,19 @@ import { SecretField } from "./fields";
 
 export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault }) {
   const [password, setPassword] = useState("");
+  // Fetched and compiled while the user types, so the click pays only the KDF (issue 17: unlock ≤ 300 ms).
+  // A failure here is left to the click, which loads the module again and reports what goes wrong.
+  const [prepared, setPrepared] = useState(false);
+  useEffect(() => {
+    let live = true;
+    import("@/lib/wallet/keystore")
+      .then((keystore) => keystore.prepareKeystore())
+      .catch(() => undefined)
+      .finally(() => live && setPrepared(true));
+    return () => {
+      live = false;
+    };
+  }, []);
   const { busy, error, submit } = useFormSubmit(async () => {
     const { accountOf, decryptKeystore } = await import("@/lib/wallet/keystore");
     const { privateKey } = await decryptKeystore(vault.keystore, password);
@@ -17,7 +30,7 @@ export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault
   });
 
   return (
-    <form className="flex flex-col gap-2" onSubmit={submit} data-testid="unlock-form">
+    <form className="flex flex-col gap-2" onSubmit={submit} data-testid="unlock-form" data-prepared={prepared}>
       <p className="text-sm">
         Locked wallet <span className="font-mono text-xs">{vault.address}</span>
       </p>

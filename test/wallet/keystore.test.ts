@@ -8,6 +8,8 @@ import {
   decryptKeystore,
   encryptKeystore,
   parsePrivateKey,
+  prepareKeystore,
+  scryptNToKeep,
   type KeystoreV3,
 } from "@/lib/wallet/keystore";
 
@@ -30,12 +32,34 @@ describe("encryptKeystore / decryptKeystore", () => {
     expect(await decryptKeystore(text, PASSWORD)).toEqual({ privateKey: key, address: privateKeyToAddress(key) });
   });
 
-  it("uses scrypt N=2^17, r=8, p=1 by default, and decrypts at that strength", async () => {
+  it("writes scrypt N=2^16, r=8, p=1 by default (unlock ≤ 300 ms), and decrypts at that strength", async () => {
     const key = createPrivateKey();
     const keystore = await encryptKeystore(key, PASSWORD);
-    expect(keystore.crypto.kdfparams).toMatchObject({ n: 131072, r: 8, p: 1 });
-    expect(KEYSTORE_SCRYPT_N).toBe(2 ** 17);
+    expect(keystore.crypto.kdfparams).toMatchObject({ n: 65536, r: 8, p: 1, dklen: 32 });
+    expect(KEYSTORE_SCRYPT_N).toBe(2 ** 16);
     expect((await decryptKeystore(keystore, PASSWORD)).privateKey).toBe(key);
+  });
+
+  it("still reads a vault written at N=2^17 (this app's earlier strength, and what ethers and geth write)", async () => {
+    const key = createPrivateKey();
+    const keystore = await encryptKeystore(key, PASSWORD, { scryptN: 2 ** 17 });
+    expect(keystore.crypto.kdfparams).toMatchObject({ n: 131072 });
+    expect((await decryptKeystore(keystore, PASSWORD)).privateKey).toBe(key);
+  });
+
+  it("keeps a file's password at no weaker a strength than the file had", async () => {
+    const key = createPrivateKey();
+    const at = async (scryptN: number) => JSON.stringify(await encryptKeystore(key, PASSWORD, { scryptN }));
+    const strong = await at(2 ** 17);
+    expect(scryptNToKeep(strong)).toBe(2 ** 17);
+    expect(scryptNToKeep(JSON.parse(strong))).toBe(2 ** 17);
+    expect(scryptNToKeep(await at(1024))).toBe(KEYSTORE_SCRYPT_N);
+    const pbkdf2 = { version: 3, crypto: { cipher: "aes-128-ctr", cipherparams: { iv: "00" }, ciphertext: "00", kdf: "pbkdf2", kdfparams: { c: 262144, prf: "hmac-sha256", salt: "00" }, mac: "00" } };
+    expect(scryptNToKeep(pbkdf2)).toBe(KEYSTORE_SCRYPT_N);
+  });
+
+  it("prepares the KDF (loads and compiles its WebAssembly) without a password", async () => {
+    await expect(prepareKeystore()).resolves.toBeUndefined();
   });
 
   it("says 'Wrong password' for a wrong password", async () => {
