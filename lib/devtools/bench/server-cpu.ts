@@ -1,7 +1,7 @@
 /**
  * Server CPU per message of one agent, four ways, in one warm process: unpaid (the free reply), paid with `exact`,
  * paid on a tab (batch-settlement vouchers), and `exact` through the official @x402/next withX402 wrapper around
- * the free reply. The routes run in this process and nothing else
+ * the free reply on the official SDK facilitator (official-stack.ts). The routes run in this process and nothing else
  * does: the client (proofs, vouchers, reading the replies) is a child process (cpu-client.ts), so this process's
  * process.cpuUsage() (user + system, every thread: JS, GC, libuv) across a block of sequential messages is the
  * server's alone. The chain (anvil) is a process of its own too; what the server spends waiting on it is not CPU.
@@ -53,7 +53,7 @@ export async function measureServerCpu(opts: ServerCpuOptions): Promise<ServerCp
   const modes = opts.modes ?? CPU_MODES;
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   const { agent } = opts;
-  const official = modes.includes("withX402") ? await withX402Route(agent) : null;
+  const official = modes.includes("withX402") ? await withX402Route(agent, opts.rpcUrl) : null;
   const server = await serveRoutes([
     { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
     { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },

@@ -10,13 +10,13 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import type { AgentConfig } from "../../agents/registry";
 import { handlePaidAgentChat } from "../../x402/server/paid-chat";
 import { agentPrice } from "../../x402/server/quote";
-import { getResourceServer } from "../../x402/server/resource-server";
 import { serveRoutes } from "../route-server";
 import { localX402Client, receiptIn } from "../load/client";
 import { summarize } from "../load/stats";
 import { streamChunks } from "../../http/stream";
 import { BenchTab } from "./tab-client";
 import { freeReply } from "./free-reply";
+import { officialResourceServer } from "./official-stack";
 
 export const BODY = JSON.stringify({ messages: [{ role: "user", content: "What is the current price of ETH?" }] });
 
@@ -39,15 +39,15 @@ export async function timeReply(url: string, headers: Record<string, string> = {
   return { firstToken, total: performance.now() - started, text: seen };
 }
 
-/** The official @x402/next `withX402` wrapper around the unpaid reply, at the agent's price, on our facilitator. */
-export async function withX402Route(agent: AgentConfig): Promise<(req: Request) => Promise<Response>> {
+/** The official @x402/next `withX402` wrapper around the unpaid reply, at the agent's price, on the official stack (official-stack.ts). */
+export async function withX402Route(agent: AgentConfig, rpcUrl: string): Promise<(req: Request) => Promise<Response>> {
   const price = agentPrice(agent);
   // Loaded here: @x402/next resolves only under Next's module resolution (or tsx), not in every test runner.
   const { withX402 } = await import("@x402/next");
   const wrapped = withX402(
     async (req: NextRequest) => (await freeReply(req, agent)) as NextResponse,
     { accepts: { scheme: price.scheme, network: price.network, payTo: price.payTo, price: { amount: price.amount, asset: price.asset, extra: price.extra } } },
-    await getResourceServer(),
+    await officialResourceServer(rpcUrl),
   );
   return (req) => wrapped(new NextRequest(req));
 }
@@ -72,7 +72,7 @@ export async function measureTtft(opts: {
 }) {
   const { agent } = opts;
   const timeOfficial = opts.withX402 ?? true;
-  const official = timeOfficial ? await withX402Route(agent) : null;
+  const official = timeOfficial ? await withX402Route(agent, opts.rpcUrl) : null;
   const server = await serveRoutes([
     { method: "POST", path: "/free", handle: (req) => freeReply(req, agent) },
     { method: "POST", path: "/paid", handle: (req) => handlePaidAgentChat(req, agent.id) },

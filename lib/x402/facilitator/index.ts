@@ -18,7 +18,7 @@ export function getLocalFacilitator(): x402Facilitator {
 }
 
 /** Adapts the in-process facilitator to the client interface the resource server expects. */
-class InProcessFacilitatorClient implements FacilitatorClient {
+export class InProcessFacilitatorClient implements FacilitatorClient {
   constructor(private readonly facilitator: x402Facilitator) {}
   verify: FacilitatorClient["verify"] = (payload, requirements) => this.facilitator.verify(payload, requirements);
   settle: FacilitatorClient["settle"] = (payload, requirements) => this.facilitator.settle(payload, requirements);
