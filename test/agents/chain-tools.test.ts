@@ -14,7 +14,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test, vi } from "vitest";
 import { runAgent } from "@/lib/agents/engine";
 import { getAgent, type AgentConfig } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
@@ -101,6 +101,24 @@ describe("chainlink toolkit through the offline model", () => {
 
     expect(ofType(parts, "tool-result")[0]?.output).toMatchObject({ price: "3123.45", roundId: "2" });
     expect(textOf(parts)).toContain("ETH/USD is $3,123.45");
+  });
+
+  test("reads the feed's decimals and description once: later replies read only its latest round", async () => {
+    await collect(ask(analyst, "What is the price of ETH?").fullStream); // the feed is known from here on
+    const fetchSpy = vi.spyOn(globalThis, "fetch"); // calls through to the real fetch, to the real anvil
+    try {
+      const parts = await collect(ask(analyst, "ETH price again?").fullStream);
+
+      expect(ofType(parts, "tool-result")[0]?.output).toMatchObject({ decimals: 8, description: "ETH / USD", feed });
+      const calls = fetchSpy.mock.calls
+        .filter(([url, init]) => String(url).startsWith(anvil.rpcUrl) && typeof init?.body === "string")
+        .flatMap(([, init]) => [JSON.parse(init!.body as string)].flat())
+        .filter((request) => request.method === "eth_call")
+        .map((request) => String(request.params[0].data).slice(0, 10));
+      expect(calls).toEqual(["0xfeaf968c"]); // latestRoundData() alone
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 
   test("streams as AI SDK UI message chunks for the chat route", async () => {

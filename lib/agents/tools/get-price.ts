@@ -1,6 +1,6 @@
 import "server-only";
 import { tool } from "ai";
-import { formatUnits, parseAbi } from "viem";
+import { formatUnits, parseAbi, type Address, type PublicClient } from "viem";
 import { z } from "zod";
 import type { Network } from "@/lib/chains/networks";
 import { publicClientOf } from "@/lib/chains/rpc";
@@ -33,6 +33,29 @@ export function phrasePrice(p: z.infer<typeof PriceOutput>): string {
   );
 }
 
+/**
+ * A feed's decimals and description never change: read once per feed and RPC client (one per network and URL),
+ * then each message reads only the latest round.
+ */
+const feedMetadata = new WeakMap<PublicClient, Map<Address, Promise<{ decimals: number; description: string }>>>();
+
+function metadataOf(client: PublicClient, feed: Address) {
+  let feeds = feedMetadata.get(client);
+  if (!feeds) feedMetadata.set(client, (feeds = new Map()));
+  let metadata = feeds.get(feed);
+  if (!metadata) {
+    const contract = { address: feed, abi: aggregatorAbi } as const;
+    const reading = Promise.all([
+      client.readContract({ ...contract, functionName: "decimals" }),
+      client.readContract({ ...contract, functionName: "description" }),
+    ]).then(([decimals, description]) => ({ decimals, description }));
+    // A failed read (RPC down) is not remembered: the next message tries again.
+    reading.catch(() => feeds.get(feed) === reading && feeds.delete(feed));
+    feeds.set(feed, (metadata = reading));
+  }
+  return metadata;
+}
+
 /** getPrice: the latest answer of a Chainlink price feed on the agent's network (the local PriceFeed on the dev chain). */
 export function getPriceTool(network: Network) {
   const pairs = Object.keys(network.priceFeeds);
@@ -52,9 +75,8 @@ export function getPriceTool(network: Network) {
       const contract = { address: feed, abi: aggregatorAbi } as const;
       const client = publicClientOf(network);
       try {
-        const [decimals, description, [roundId, answer, , updatedAt]] = await Promise.all([
-          client.readContract({ ...contract, functionName: "decimals" }),
-          client.readContract({ ...contract, functionName: "description" }),
+        const [{ decimals, description }, [roundId, answer, , updatedAt]] = await Promise.all([
+          metadataOf(client, feed),
           client.readContract({ ...contract, functionName: "latestRoundData" }),
         ]);
         return {
