@@ -20,17 +20,20 @@ import { describeError } from "@/lib/errors";
  * each are queued and sent as one Multicall3 `aggregate3` (allowFailure per call), flushed when `maxSize` calls
  * are queued or `maxWaitMs` after the first one, whichever comes first. Each batch waits for one receipt, and
  * each caller learns its own outcome:
- * - before sending, the batch is simulated (eth_call of aggregate3): a call that would revert is taken out and
+ * - before sending, the batch's gas is estimated with no call allowed to fail, which succeeds only if every call
+ *   would: on the common path that one round trip is both the simulation and the gas limit. When it fails, the
+ *   batch is simulated (eth_call of aggregate3, allowFailure per call): a call that would revert is taken out and
  *   its caller gets the token's revert reason (`authorization is used or canceled`, `... exceeds balance`, ...),
- *   which the SDK maps to its error codes as for a single settlement;
+ *   which the SDK maps to its error codes as for a single settlement; the rest are estimated again;
+ * - a batch of one is sent to its token directly, not through Multicall3;
  * - after the receipt, a call counts as settled only if the token logged `AuthorizationUsed(from, nonce)` in it.
  *   A call that passed the simulation but failed on chain (state changed in between) fails alone, by name.
  *
  * The batch is sent through the facilitator's sender (sender.ts), so it takes a nonce like any other transaction
  * of the key, across processes too.
  *
- * Gas: estimated with allowFailure false (a node's estimate of an allowFailure call can be low enough for an inner
- * call to run out of gas while the batch itself succeeds), plus a margin, then sent with allowFailure true.
+ * Gas: the estimate with allowFailure false (a node's estimate of an allowFailure call can be low enough for an
+ * inner call to run out of gas while the batch itself succeeds), plus a margin; sent with allowFailure true.
  */
 
 /** The canonical Multicall3, at the same address on Base, Base Sepolia and our local chain (lib/devchain). */
@@ -148,38 +151,19 @@ export class SettlementBatcher {
         unique.push(entry);
       }
     }
-    const calls = (entries: Entry[], allowFailure: boolean) => entries.map((e) => ({ target: e.token, allowFailure, callData: e.data }));
-    const { client, account } = this.opts;
-
-    const simulated = await client.simulateContract({
-      address: this.multicall3,
-      abi: multicall3Abi,
-      functionName: "aggregate3",
-      args: [calls(unique, true)],
-      account,
-    });
-    const live: Entry[] = [];
-    simulated.result.forEach((result, i) => {
-      const entry = unique[i]!;
-      if (result.success) live.push(entry);
-      else entry.reject(new BatchCallFailed(`transferWithAuthorization reverted: ${revertReason(result.returnData)}`));
-    });
-    if (live.length === 0) return;
-
-    const estimate = await client.estimateGas({
-      account,
-      to: this.multicall3,
-      data: encodeFunctionData({ abi: multicall3Abi, functionName: "aggregate3", args: [calls(live, false)] }),
-    });
-    const hash = await this.opts.send({
-      to: this.multicall3,
-      data: encodeFunctionData({ abi: multicall3Abi, functionName: "aggregate3", args: [calls(live, true)] }),
-      gas: (estimate * GAS_MARGIN_PERCENT) / 100n,
-    });
+    let live = unique;
+    let gas = await this.estimate(live).catch(() => null);
+    if (gas === null) {
+      // Some call would revert (or the estimate failed): the simulation says which, with the token's reason.
+      live = await this.simulate(live);
+      if (live.length === 0) return;
+      gas = await this.estimate(live);
+    }
+    const hash = await this.opts.send({ ...this.transaction(live, true), gas: (gas * GAS_MARGIN_PERCENT) / 100n });
     this.sent.push({ hash, calls: live.length });
     if (this.sent.length > 1_000) this.sent.splice(0, this.sent.length - 1_000);
     // One receipt wait for the whole batch.
-    const receipt = await client.waitForTransactionReceipt({ hash, timeout: this.opts.confirmationTimeoutMs });
+    const receipt = await this.opts.client.waitForTransactionReceipt({ hash, timeout: this.opts.confirmationTimeoutMs });
     this.remember(receipt);
     if (receipt.status !== "success") {
       for (const entry of live) entry.reject(new BatchCallFailed(`the batch transaction ${hash} reverted`));
@@ -194,6 +178,42 @@ export class SettlementBatcher {
       if (used.has(`${entry.token}:${entry.from}:${entry.nonce}`.toLowerCase())) entry.resolve(hash);
       else entry.reject(new BatchCallFailed(`transferWithAuthorization failed inside batch ${hash}`));
     }
+  }
+
+  /**
+   * The transaction for these calls: a lone call goes to its token as it is (Multicall3 would add its own call
+   * overhead, ~6k gas, for nothing); several go through aggregate3, each allowed to fail alone when sent.
+   */
+  private transaction(entries: Entry[], allowFailure: boolean): { to: Address; data: Hex } {
+    if (entries.length === 1) return { to: entries[0]!.token, data: entries[0]!.data };
+    const calls = entries.map((e) => ({ target: e.token, allowFailure, callData: e.data }));
+    return { to: this.multicall3, data: encodeFunctionData({ abi: multicall3Abi, functionName: "aggregate3", args: [calls] }) };
+  }
+
+  /**
+   * The gas of these calls, estimated with no call allowed to fail: it succeeds only if every call would, so on
+   * the common path it is the simulation too (one round trip, not two).
+   */
+  private estimate(entries: Entry[]): Promise<bigint> {
+    return this.opts.client.estimateGas({ account: this.opts.account, ...this.transaction(entries, false) });
+  }
+
+  /** Simulates the calls (allowFailure each), rejects those that would revert with the token's reason, returns the rest. */
+  private async simulate(entries: Entry[]): Promise<Entry[]> {
+    const simulated = await this.opts.client.simulateContract({
+      address: this.multicall3,
+      abi: multicall3Abi,
+      functionName: "aggregate3",
+      args: [entries.map((e) => ({ target: e.token, allowFailure: true, callData: e.data }))],
+      account: this.opts.account,
+    });
+    const live: Entry[] = [];
+    simulated.result.forEach((result, i) => {
+      const entry = entries[i]!;
+      if (result.success) live.push(entry);
+      else entry.reject(new BatchCallFailed(`transferWithAuthorization reverted: ${revertReason(result.returnData)}`));
+    });
+    return live;
   }
 
   private remember(receipt: TransactionReceipt): void {

@@ -4,11 +4,15 @@
  * payment, and the browser's receipt check finds each payment's own transfer in the shared transaction.
  */
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
-import { createPublicClient, http, type Address, type Hex } from "viem";
+import { createPublicClient, createWalletClient, custom, http, parseAbi, parseSignature, publicActions, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
 import { describe, expect, it } from "vitest";
 import { getAgent } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { createLocalFacilitatorWithBatchers } from "@/lib/x402/facilitator/local";
+import { FacilitatorSender, noLock } from "@/lib/x402/facilitator/sender";
+import { MULTICALL3, SettlementBatcher } from "@/lib/x402/settlement/batch";
 import { checkSettlement } from "@/lib/x402/payer/receipt-check";
 import { agentPrice } from "@/lib/x402/server/quote";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
@@ -110,4 +114,64 @@ describe("batched exact settlement", () => {
       restore();
     }
   });
+
+  it("sends a lone payment to its token, not through Multicall3, and simulates only when a call would fail", async () => {
+    const req = requirements();
+    const { batcher, calls } = countedBatcher(4);
+    const tokenAbi = parseAbi(["function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s)"]);
+    // What the SDK's settle asks its signer to write for a payload (v, r, s form).
+    const write = (p: PaymentPayload) => {
+      const { authorization: a, signature } = p.payload as { authorization: Record<string, string>; signature: Hex };
+      const { v, yParity, r, s } = parseSignature(signature);
+      return batcher.submit({
+        address: req.asset as Address,
+        abi: tokenAbi,
+        functionName: "transferWithAuthorization",
+        args: [a.from, a.to, BigInt(a.value!), BigInt(a.validAfter!), BigInt(a.validBefore!), a.nonce, Number(v ?? BigInt(yParity + 27)), r, s],
+      });
+    };
+    const client = createPublicClient({ transport: http(chain.rpcUrl) });
+    const multicallCalls = () => calls.filter((c) => c.method === "eth_call" && c.to === MULTICALL3.toLowerCase()).length;
+
+    const lone = await payload(await fundedPayer(chain.rpcUrl, "1"), req);
+    const hash = await write(lone);
+    const tx = await client.getTransaction({ hash });
+    expect(tx.to).toBe((req.asset as string).toLowerCase());
+    // The estimate was the simulation: no aggregate3 call, one estimate.
+    expect(multicallCalls()).toBe(0);
+    expect(calls.filter((c) => c.method === "eth_estimateGas")).toHaveLength(1);
+
+    // The same authorization again, with a fresh one: the estimate fails, the simulation names the used one, and
+    // the fresh one goes out alone, to its token.
+    const fresh = await payload(await fundedPayer(chain.rpcUrl, "1"), req);
+    const [again, other] = await Promise.allSettled([write(lone), write(fresh)]);
+    expect(again.status === "rejected" && String(again.reason)).toMatch(/authorization is used or canceled/);
+    expect(other.status).toBe("fulfilled");
+    expect(multicallCalls()).toBe(1);
+    expect((await client.getTransaction({ hash: (other as PromiseFulfilledResult<Hex>).value })).to).toBe((req.asset as string).toLowerCase());
+  });
 });
+
+/** A batcher on the local facilitator's key whose client counts what it asks the chain. */
+function countedBatcher(maxSize: number) {
+  const account = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+  const base = http(chain.rpcUrl)({ chain: foundry });
+  const calls: { method: string; to?: string }[] = [];
+  const transport = custom({
+    async request({ method, params }) {
+      calls.push({ method, to: method === "eth_call" ? String((params as [{ to?: string }])[0].to).toLowerCase() : undefined });
+      return base.request({ method, params });
+    },
+  });
+  const client = createWalletClient({ account, chain: foundry, transport, pollingInterval: 25 }).extend(publicActions);
+  const sender = new FacilitatorSender(client, account, noLock);
+  const batcher = new SettlementBatcher({
+    client,
+    account: account.address,
+    send: (args) => sender.sendTransaction(args),
+    maxSize,
+    maxWaitMs: 50,
+    confirmationTimeoutMs: 10_000,
+  });
+  return { batcher, calls };
+}
