@@ -1,5 +1,6 @@
 import "server-only";
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { and, asc, eq, gt, is, sql } from "drizzle-orm";
 import { PgliteDatabase } from "drizzle-orm/pglite";
 import type { Channel, ChannelStorage, ChannelUpdateResult } from "@x402/evm/batch-settlement/server";
@@ -14,9 +15,29 @@ import { channels, tabEvents, TAB_EVENT_KINDS } from "./schema";
 
 export type TabEventKind = (typeof TAB_EVENT_KINDS)[number];
 export type TabEvent = typeof tabEvents.$inferSelect;
-export type NewTabEvent = Omit<typeof tabEvents.$inferInsert, "id" | "createdAt" | "network">;
+export type NewTabEvent = Omit<typeof tabEvents.$inferInsert, "createdAt" | "network">;
 
 const lower = (hex: string) => hex.toLowerCase();
+
+/** How many channels' states a store remembers for its compare-and-swap writes, least recently used out first. */
+export const KNOWN_CHANNELS_CAP = 10_000;
+
+/**
+ * A reply's charge on its channel, with the history row it gets: written by the statement that commits the charge
+ * (see chargingWith), so the row and the channel's charged total are one atomic write. `id` is made beforehand, so
+ * the receipt names the row.
+ */
+export interface PendingCharge {
+  id: string;
+  channelId: string;
+  amount: bigint;
+  agentId: string;
+  payer: string;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** Set once the charge's row is written, with the channel's charged total after it. */
+  written?: { cumulative: string };
+}
 
 export class TabLedger implements ChannelStorage {
   /**
@@ -29,8 +50,50 @@ export class TabLedger implements ChannelStorage {
     private readonly db: LedgerDb,
     /** CAIP-2 id of the network this store serves. */
     readonly network: string,
+    private readonly knownCap = KNOWN_CHANNELS_CAP,
   ) {
     this.lockChannels = !is(db, PgliteDatabase);
+  }
+
+  /** The charge being settled in this async context (chargingWith); the channel update that commits it writes its row. */
+  private readonly charging = new AsyncLocalStorage<PendingCharge>();
+
+  /**
+   * Runs `settle` (the SDK's settle of a voucher, whose hook commits the charge through updateChannel) so that the
+   * update committing `charge` also inserts its history row, in the same statement. `charge.written` says whether
+   * it did (it does not for a settle that committed nothing, e.g. a refused one).
+   */
+  chargingWith<T>(charge: PendingCharge, settle: () => Promise<T>): Promise<T> {
+    return this.charging.run({ ...charge, channelId: lower(charge.channelId) }, async () => {
+      try {
+        return await settle();
+      } finally {
+        charge.written = this.charging.getStore()?.written;
+      }
+    });
+  }
+
+  /** The pending charge that the update current → next commits: this channel's, its amount added, its reservation cleared. */
+  private chargeCommittedBy(id: string, current: Channel | undefined, next: Channel | undefined): PendingCharge | null {
+    const charge = this.charging.getStore();
+    if (!charge || charge.written || charge.channelId !== id || !current || !next) return null;
+    if (!current.pendingRequest || next.pendingRequest) return null;
+    return BigInt(next.chargedCumulativeAmount) - BigInt(current.chargedCumulativeAmount) === charge.amount ? charge : null;
+  }
+
+  private chargeRow(charge: PendingCharge, cumulative: string) {
+    return {
+      id: charge.id,
+      channelId: charge.channelId,
+      network: this.network,
+      kind: "charge" as const,
+      amount: charge.amount.toString(),
+      cumulative,
+      payer: lower(charge.payer),
+      agentId: charge.agentId,
+      inputTokens: charge.inputTokens,
+      outputTokens: charge.outputTokens,
+    };
   }
 
   async list(): Promise<Channel[]> {
@@ -50,6 +113,29 @@ export class TabLedger implements ChannelStorage {
    */
   private readonly known = new Map<string, string | null>();
 
+  private recall(id: string): string | null | undefined {
+    const state = this.known.get(id);
+    if (state !== undefined) {
+      // Most recently used last: Map keeps insertion order.
+      this.known.delete(id);
+      this.known.set(id, state);
+    }
+    return state;
+  }
+
+  private remember(id: string, state: string | null): void {
+    this.known.delete(id);
+    this.known.set(id, state);
+    // Bounded: every channel ever paid in this process would otherwise stay here. A forgotten one costs its next
+    // update the locked read-and-write once.
+    if (this.known.size > this.knownCap) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /** How many channels' states this store remembers (bounded by its cap). */
+  get knownChannels(): number {
+    return this.known.size;
+  }
+
   async get(channelId: string): Promise<Channel | undefined> {
     const id = lower(channelId);
     const [row] = await this.db
@@ -68,7 +154,7 @@ export class TabLedger implements ChannelStorage {
    */
   async updateChannel(channelId: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
     const id = lower(channelId);
-    const known = this.known.get(id);
+    const known = this.recall(id);
     if (known !== undefined) {
       const swapped = await this.swap(id, known, update);
       if (swapped) return swapped;
@@ -93,33 +179,60 @@ export class TabLedger implements ChannelStorage {
     if (next === undefined) {
       const gone = await this.db.delete(channels).where(inState).returning({ id: channels.channelId });
       if (gone.length === 0) return null;
-      this.known.set(id, null);
+      this.remember(id, null);
       return { channel: undefined, status: "deleted" };
     }
     const values = this.rowOf(next);
-    const written =
-      expected === null
+    const charge = this.chargeCommittedBy(id, current, next);
+    const written = charge
+      ? await this.swapCharging(id, expected!, values, charge)
+      : expected === null
         ? await this.db.insert(channels).values({ channelId: id, ...values }).onConflictDoNothing().returning({ id: channels.channelId })
         : await this.db.update(channels).set(values).where(inState).returning({ id: channels.channelId });
     if (written.length === 0) return null;
-    this.known.set(id, values.state);
+    if (charge) charge.written = { cumulative: next.chargedCumulativeAmount };
+    this.remember(id, values.state);
     return { channel: next, status: "updated" };
   }
 
+  /**
+   * The compare-and-swap of a charge's commit and the insert of its history row, as one statement: the row is
+   * inserted only if the swap wrote, so the two never part. Rows of its result: one when it wrote.
+   */
+  private async swapCharging(id: string, expected: string, values: ReturnType<TabLedger["rowOf"]>, charge: PendingCharge): Promise<unknown[]> {
+    const row = this.chargeRow(charge, values.chargedCumulative);
+    const result = (await this.db.execute(sql`
+      with swapped as (
+        update ${channels} set
+          network = ${values.network}, payer = ${values.payer}, receiver = ${values.receiver}, token = ${values.token},
+          state = ${values.state}, charged_cumulative = ${values.chargedCumulative}, total_claimed = ${values.totalClaimed},
+          withdraw_requested_at = ${values.withdrawRequestedAt}, updated_at = now()
+        where channel_id = ${id} and state = ${expected}
+        returning channel_id
+      )
+      insert into ${tabEvents} (id, channel_id, network, kind, amount, cumulative, payer, agent_id, input_tokens, output_tokens)
+      select ${row.id}::uuid, channel_id, ${row.network}::text, ${row.kind}::text, ${row.amount}::numeric, ${row.cumulative}::numeric,
+        ${row.payer}::text, ${row.agentId}::text, ${row.inputTokens}::integer, ${row.outputTokens}::integer
+      from swapped
+      returning id`)) as unknown as { rows: unknown[] };
+    return result.rows;
+  }
+
   private async lockedUpdate(id: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
-    return this.db.transaction(async (tx) => {
+    let committed: PendingCharge | null = null;
+    const result = await this.db.transaction(async (tx) => {
       if (this.lockChannels) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`tab:${id}`}, 402))`);
       const read = tx.select({ state: channels.state }).from(channels).where(eq(channels.channelId, id));
       const [row] = this.lockChannels ? await read.for("update") : await read;
       const current = row ? (JSON.parse(row.state) as Channel) : undefined;
       const next = update(current);
       if (next === current) {
-        this.known.set(id, row?.state ?? null);
+        this.remember(id, row?.state ?? null);
         return { channel: current, status: "unchanged" as const };
       }
       if (next === undefined) {
         await tx.delete(channels).where(eq(channels.channelId, id));
-        this.known.set(id, null);
+        this.remember(id, null);
         return { channel: undefined, status: "deleted" as const };
       }
       const values = this.rowOf(next);
@@ -127,9 +240,14 @@ export class TabLedger implements ChannelStorage {
         .insert(channels)
         .values({ channelId: id, ...values })
         .onConflictDoUpdate({ target: channels.channelId, set: values });
-      this.known.set(id, values.state);
+      committed = this.chargeCommittedBy(id, current, next);
+      if (committed) await tx.insert(tabEvents).values(this.chargeRow(committed, next.chargedCumulativeAmount));
+      this.remember(id, values.state);
       return { channel: next, status: "updated" as const };
     });
+    // Marked once the transaction committed: a failed commit wrote no row.
+    if (committed) (committed as PendingCharge).written = { cumulative: result.channel!.chargedCumulativeAmount };
+    return result;
   }
 
   private rowOf(next: Channel) {

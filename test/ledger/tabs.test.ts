@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Channel } from "@x402/evm/batch-settlement/server";
 import { sql } from "drizzle-orm";
@@ -7,7 +7,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLedgerDb, type LedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
-import { TabLedger } from "@/lib/ledger/tabs";
+import { TabLedger, type PendingCharge } from "@/lib/ledger/tabs";
 import { startPostgres, type TestPostgres } from "@/test/support/postgres";
 
 const NETWORK = "eip155:31337";
@@ -44,6 +44,21 @@ function channel(channelId: string, over: Partial<Channel> = {}): Channel {
 /** One charge of `amount` on the channel, as the SDK's server scheme writes it. */
 const charge = (amount: bigint) => (current: Channel | undefined) =>
   current && { ...current, chargedCumulativeAmount: (BigInt(current.chargedCumulativeAmount) + amount).toString() };
+
+/** The SDK's settle of a voucher: the reservation cleared and `amount` added (0 added when over the voucher's cap). */
+const commit = (amount: bigint) => (current: Channel | undefined) =>
+  current && { ...current, chargedCumulativeAmount: (BigInt(current.chargedCumulativeAmount) + amount).toString(), pendingRequest: undefined };
+const PENDING = { pendingId: "p", signedMaxClaimable: "0", expiresAt: Number.MAX_SAFE_INTEGER };
+
+const pendingCharge = (channelId: string, amount: bigint): PendingCharge => ({
+  id: randomUUID(),
+  channelId,
+  amount,
+  agentId: "agent",
+  payer: PAYER,
+  inputTokens: 12,
+  outputTokens: 34,
+});
 
 describe.each(["PGlite", "PostgreSQL"] as const)("tabs in the ledger on %s", (backend) => {
   let server: TestPostgres | undefined;
@@ -97,6 +112,71 @@ describe.each(["PGlite", "PostgreSQL"] as const)("tabs in the ledger on %s", (ba
     await opened[0]!.db.execute(sql`delete from channels where channel_id = ${id}`);
     expect(await counted.updateChannel(id, charge(1_000n))).toEqual({ channel: undefined, status: "unchanged" });
     expect(await tabs.get(id)).toBeUndefined();
+  });
+
+  /** A store on the same database whose statements are counted (begin and commit left out). */
+  function countedStore(cap?: number) {
+    const statements: string[] = [];
+    const logger = { logQuery: (query: string) => void (/^(begin|commit)$/.test(query) || statements.push(query)) };
+    const client = (opened[0]!.db as unknown as { $client: unknown }).$client;
+    const db = backend === "PGlite" ? drizzlePglite({ client: client as PGlite, logger }) : drizzlePg({ client: client as pg.Pool, logger });
+    return { statements, store: new TabLedger(db as unknown as LedgerDb, NETWORK, cap) };
+  }
+
+  it("commits a charge and inserts its history row in one statement, also after a change outside; a settle that charges nothing else writes no row", async () => {
+    const { statements, store } = countedStore();
+    const id = newChannelId();
+    await store.updateChannel(id, () => channel(id, { pendingRequest: PENDING }));
+    statements.length = 0;
+    const first = pendingCharge(id, 1_000n);
+    const result = await store.chargingWith(first, () => store.updateChannel(id, commit(1_000n)));
+    expect(result.channel?.chargedCumulativeAmount).toBe("1000");
+    expect(statements).toHaveLength(1);
+    expect(first.written).toEqual({ cumulative: "1000" });
+
+    // Changed outside (another process charged and reserved again): the locked read-and-write, row included.
+    await tabs.updateChannel(id, () => channel(id, { chargedCumulativeAmount: "5000", pendingRequest: PENDING }));
+    const second = pendingCharge(id.toUpperCase().replace("0X", "0x"), 1_000n);
+    await store.chargingWith(second, () => store.updateChannel(id, commit(1_000n)));
+    expect(second.written).toEqual({ cumulative: "6000" });
+
+    // Over the voucher's cap the SDK clears the reservation and charges nothing: no row. Nor for an update outside
+    // a charge, nor for another channel's update within one.
+    await store.updateChannel(id, (c) => c && { ...c, pendingRequest: PENDING });
+    const refused = pendingCharge(id, 1_000n);
+    await store.chargingWith(refused, () => store.updateChannel(id, commit(0n)));
+    expect(refused.written).toBeUndefined();
+    await store.updateChannel(id, (c) => c && { ...c, pendingRequest: PENDING });
+    await store.updateChannel(id, commit(1_000n));
+    const other = newChannelId();
+    await store.updateChannel(other, () => channel(other, { pendingRequest: PENDING }));
+    const elsewhere = pendingCharge(id, 1_000n);
+    await store.chargingWith(elsewhere, () => store.updateChannel(other, commit(1_000n)));
+    expect(elsewhere.written).toBeUndefined();
+
+    const events = await tabs.listEvents(id);
+    expect(events.map((e) => [e.id, e.kind, e.amount, e.cumulative, e.payer, e.agentId, e.inputTokens, e.outputTokens])).toEqual([
+      [first.id, "charge", "1000", "1000", PAYER.toLowerCase(), "agent", 12, 34],
+      [second.id, "charge", "1000", "6000", PAYER.toLowerCase(), "agent", 12, 34],
+    ]);
+    expect(await tabs.listEvents(other)).toEqual([]);
+  });
+
+  it("remembers at most its cap of channels, the least recently used forgotten first", async () => {
+    const { statements, store } = countedStore(2);
+    const [a, b, c] = [newChannelId(), newChannelId(), newChannelId()];
+    for (const id of [a, b]) await store.updateChannel(id, () => channel(id));
+    await store.updateChannel(a, charge(1n)); // a is now the most recently used
+    await store.updateChannel(c, () => channel(c));
+    expect(store.knownChannels).toBe(2);
+    // a is still known (one compare-and-swap); b was forgotten (a locked read-and-write, then known again).
+    statements.length = 0;
+    await store.updateChannel(a, charge(1n));
+    expect(statements).toHaveLength(1);
+    statements.length = 0;
+    expect((await store.updateChannel(b, charge(1n))).channel?.chargedCumulativeAmount).toBe("1");
+    expect(statements.length).toBeGreaterThan(1);
+    expect(store.knownChannels).toBe(2);
   });
 
   it("serializes 20 concurrent charges on one channel, across processes: none is lost", async () => {

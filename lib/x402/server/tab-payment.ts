@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import type { x402ResourceServer } from "@x402/core/server";
 import { decodePaymentSignatureHeader, encodePaymentResponseHeader } from "@x402/core/http";
 import { PaymentPayloadV2Schema } from "@x402/core/schemas";
@@ -9,6 +10,7 @@ import { formatUsdc } from "@/lib/chains/usdc";
 import { describeError } from "@/lib/errors";
 import { formatZodError, jsonError } from "@/lib/http/json";
 import type { Ledger, TabLedger } from "@/lib/ledger";
+import type { PendingCharge } from "@/lib/ledger/tabs";
 import type { Receipt, TabReceipt, UsageReport } from "@/lib/x402/shared/receipt";
 import { corsHeaders, paidRouteError } from "./cors";
 import { describeMismatch } from "./payment";
@@ -156,9 +158,23 @@ interface ChargeContext {
 export async function chargeTab(ctx: ChargeContext, amount: bigint, usage: UsageReport | null): Promise<TabSettlement> {
   const { server, ledger, quote, tab } = ctx;
   const base = receiptBase(quote, tab, amount);
+  const tabs = ledger.tabs(quote.network.caip2);
+  // A voucher's charge commits in the SDK's settle hook, through the ledger's channel update: that one statement
+  // also inserts the charge's history row (so the two never part), whose id is made here for the receipt. A
+  // deposit's rows are written after its settlement, the deposit's first, as the history reads them.
+  const charge: PendingCharge = {
+    id: randomUUID(),
+    channelId: tab.channelId,
+    amount,
+    agentId: quote.agent.id,
+    payer: tab.payer,
+    inputTokens: usage?.inputTokens ?? null,
+    outputTokens: usage?.outputTokens ?? null,
+  };
   let result: SettleResponse;
   try {
-    result = await server.settlePayment(tab.payload, tab.requirements, undefined, undefined, { amount: amount.toString() });
+    const settle = () => server.settlePayment(tab.payload, tab.requirements, undefined, undefined, { amount: amount.toString() });
+    result = await (tab.type === "voucher" ? tabs.chargingWith(charge, settle) : settle());
   } catch (err) {
     const error = err instanceof SettleError ? [err.errorReason, err.errorMessage].filter(Boolean).join(": ") : describeError(err);
     return { receipt: { ...base, success: false, transaction: "", explorerUrl: null, error }, paymentResponse: null };
@@ -167,7 +183,6 @@ export async function chargeTab(ctx: ChargeContext, amount: bigint, usage: Usage
     const error = [result.errorReason, result.errorMessage].filter(Boolean).join(": ") || "settlement failed";
     return { receipt: { ...base, success: false, transaction: result.transaction ?? "", explorerUrl: null, error }, paymentResponse: result };
   }
-  const tabs = ledger.tabs(quote.network.caip2);
   // A voucher's settle response carries the channel's state after the charge; the ledger is read only for what
   // it lacks (a deposit's balance).
   const reported = channelStateOf(result);
@@ -190,7 +205,7 @@ export async function chargeTab(ctx: ChargeContext, amount: bigint, usage: Usage
       ...(depositTransaction ? { depositTransaction } : {}),
     },
   };
-  receipt.paymentId = await recordCharge(tabs, ctx, receipt.tab!, result, usage);
+  receipt.paymentId = charge.written ? charge.id : await recordCharge(tabs, ctx, charge, receipt.tab!, result, usage);
   return { receipt, paymentResponse: result };
 }
 
@@ -214,10 +229,11 @@ function receiptBase(quote: AgentQuote, tab: TabProof, amount: bigint) {
   };
 }
 
-/** The deposit (if any) and the charge, one tab_events row each; the charge's id is the receipt's paymentId. */
+/** A deposit and its charge, one tab_events row each; the charge's id is the receipt's paymentId. */
 async function recordCharge(
   tabs: TabLedger,
   { quote, tab }: ChargeContext,
+  { id }: PendingCharge,
   state: TabReceipt,
   result: SettleResponse,
   usage: UsageReport | null,
@@ -228,6 +244,7 @@ async function recordCharge(
       await tabs.recordEvent({ channelId: tab.channelId, kind: "deposit", amount: deposited, txHash: result.transaction, payer: tab.payer, agentId: quote.agent.id });
     }
     const charge = await tabs.recordEvent({
+      id,
       channelId: tab.channelId,
       kind: "charge",
       amount: state.chargedAmount,

@@ -1,0 +1,89 @@
+import type { PGlite } from "@electric-sql/pglite";
+import { x402Client } from "@x402/core/client";
+import { toClientEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme as TabClientScheme, InMemoryClientChannelStorage } from "@x402/evm/batch-settlement/client";
+import { wrapFetchWithPayment } from "@x402/fetch";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { createPublicClient, http } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NETWORKS } from "@/lib/chains/networks";
+import { openLedgerDb, type LedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
+import { Ledger } from "@/lib/ledger/ledger";
+import type { Receipt } from "@/lib/x402/shared/receipt";
+import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture } from "./support";
+
+/**
+ * Every statement a tab's voucher message costs the ledger, end to end through the paid route and the official
+ * client: on PGlite each one is a call into the WebAssembly Postgres on the app's own CPU.
+ */
+const stack = paidStackFixture();
+const NETWORK = NETWORKS.local.caip2;
+
+let opened: OpenedLedgerDb;
+let ledger: Ledger;
+const statements: string[] = [];
+
+beforeAll(async () => {
+  opened = await openLedgerDb({ dataDir: "memory://" });
+  const client = (opened.db as unknown as { $client: PGlite }).$client;
+  // PGlite sends a transaction's begin and commit itself, past drizzle's logger.
+  const transaction = client.transaction.bind(client);
+  client.transaction = (async (fn: Parameters<PGlite["transaction"]>[0]) => {
+    statements.push("begin");
+    try {
+      return await transaction(fn);
+    } finally {
+      statements.push("commit");
+    }
+  }) as PGlite["transaction"];
+  const counting = drizzlePglite({ client, logger: { logQuery: (query) => void statements.push(query) } });
+  ledger = new Ledger(counting as unknown as LedgerDb);
+  // The app's process-wide ledger (getLedger) is this counting one.
+  globalThis.x402Singletons = { ...globalThis.x402Singletons, ledger: Promise.resolve(ledger) };
+});
+
+afterAll(async () => {
+  delete globalThis.x402Singletons?.ledger;
+  await opened?.close();
+});
+
+function tabPayingFetch(payer: Awaited<ReturnType<typeof fundedPayer>>): typeof fetch {
+  const session = privateKeyToAccount(generatePrivateKey());
+  const scheme = new TabClientScheme(toClientEvmSigner(payer, createPublicClient({ transport: http(stack.anvil.rpcUrl) })), {
+    storage: new InMemoryClientChannelStorage(),
+    voucherSigner: toClientEvmSigner(session),
+    payerAuthorizer: session.address,
+    depositPolicy: { depositMultiplier: 30 },
+  });
+  const client = x402Client.fromConfig({
+    schemes: [{ network: NETWORK, client: scheme }],
+    spendControls: { allowedAssets: [{ network: NETWORK, asset: USDC }] },
+  });
+  return wrapFetchWithPayment(fetch, client);
+}
+
+async function message(pay: typeof fetch): Promise<Receipt> {
+  const res = await pay(`${stack.url}/api/x402/${MARKET_AGENT}/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: chatBody("What is the current price of ETH?"),
+  });
+  const body = await res.text();
+  expect(res.status, body).toBe(200);
+  return (JSON.parse(body) as { payment: Receipt }).payment;
+}
+
+describe("one voucher message of a tab on PGlite", () => {
+  it("costs the ledger 3 statements: the channel's read, its reservation, and the charge committed with its history row", async () => {
+    const pay = tabPayingFetch(await fundedPayer(stack.anvil.rpcUrl));
+    await message(pay); // the deposit
+    statements.length = 0;
+    const receipt = await message(pay);
+    expect(receipt.success).toBe(true);
+    expect(statements.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase()), statements.join("\n")).toEqual(["select", "update", "with"]);
+    // The receipt names the charge's row, which carries the channel's charged total.
+    const [row] = (await ledger.tabs(NETWORK).listEvents(receipt.tab!.channelId)).filter((e) => e.id === receipt.paymentId);
+    expect(row).toMatchObject({ kind: "charge", amount: receipt.tab!.chargedAmount, cumulative: receipt.tab!.chargedCumulativeAmount });
+  });
+});
