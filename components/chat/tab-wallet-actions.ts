@@ -16,6 +16,7 @@ import { tabDeposit } from "@/lib/x402/payer/tab-client";
 import { tabDepositFailed, tabDepositLanded, tabDepositSent, tabRefunded } from "@/lib/x402/payer/tab-ledger";
 import { tabStorage, type StoredTab } from "@/lib/x402/payer/tab-store";
 import { finishWithdrawal, requestWithdrawal, tabOnChain, type TabOnChain } from "@/lib/x402/payer/tab-withdraw";
+import { receiveWithAuthorization } from "@/lib/x402/shared/eip3009";
 
 const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
 
@@ -128,17 +129,7 @@ export async function topUpTab(network: Network, tab: StoredTab, amount: bigint)
   const nonce = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [tab.channelId as Hex, salt]));
   const signature = await wallet.signTypedData({
     domain: { name: network.usdc.eip712Name, version: network.usdc.eip712Version, chainId: network.chainId, verifyingContract: network.usdc.address },
-    types: {
-      ReceiveWithAuthorization: [
-        { name: "from", type: "address" },
-        { name: "to", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "validAfter", type: "uint256" },
-        { name: "validBefore", type: "uint256" },
-        { name: "nonce", type: "bytes32" },
-      ],
-    },
-    primaryType: "ReceiveWithAuthorization",
+    ...receiveWithAuthorization,
     message: { from: wallet.address, to: ERC3009_DEPOSIT_COLLECTOR_ADDRESS, value: amount, validAfter: 0n, validBefore, nonce },
   });
   const collectorData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }, { type: "bytes" }], [0n, validBefore, salt, signature]);

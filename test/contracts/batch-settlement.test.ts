@@ -49,6 +49,7 @@ import reentrantCollectorJson from "../../contracts/artifacts/test/ReentrantColl
 import testSmartWalletJson from "../../contracts/artifacts/test/TestSmartWallet.json";
 import { localFacilitatorSigner } from "../support/facilitator-signer";
 import { batchSettlementArtifacts, type BatchSettlementDeployment } from "../../lib/devchain/batch-settlement";
+import { receiveWithAuthorization } from "../../lib/x402/shared/eip3009";
 import {
   ensureLocalContracts,
   fundLocalAccount,
@@ -102,17 +103,6 @@ const walletAbi = [...parseAbi(["function execute(address target, bytes data) re
 const CHAIN_ID = foundry.id;
 const NETWORK = `eip155:${CHAIN_ID}` as const;
 const DELAY = 900;
-const receiveAuthorizationTypes = {
-  ReceiveWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-} as const;
-
 interface ChannelConfig {
   payer: Address;
   payerAuthorizer: Address;
@@ -236,8 +226,7 @@ async function erc3009CollectorData(
   const validBefore = timestamp + 3600n;
   const signature = await signer.signTypedData({
     domain: usdcDomain(),
-    types: receiveAuthorizationTypes,
-    primaryType: "ReceiveWithAuthorization",
+    ...receiveWithAuthorization,
     message: { from: config.payer, to: collector, value: amount, validAfter: 0n, validBefore, nonce },
   });
   return encodeAbiParameters(

@@ -3,6 +3,7 @@
  * EIP-3009 and EIP-2612 define (not the one compiled from our source, so a signature drift would show).
  */
 import { randomBytes } from "node:crypto";
+import { authorizationTypes } from "@x402/evm";
 import {
   createPublicClient,
   createWalletClient,
@@ -21,6 +22,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fundLocalAccount } from "../../lib/devchain";
+import { receiveWithAuthorization } from "../../lib/x402/shared/eip3009";
 import { testChainFixture } from "../support/fixtures";
 
 const usdcAbi = parseAbi([
@@ -53,17 +55,10 @@ const eip712DomainFields = [
   { name: "chainId", type: "uint256" },
   { name: "verifyingContract", type: "address" },
 ] as const;
-const authorizationFields = [
-  { name: "from", type: "address" },
-  { name: "to", type: "address" },
-  { name: "value", type: "uint256" },
-  { name: "validAfter", type: "uint256" },
-  { name: "validBefore", type: "uint256" },
-  { name: "nonce", type: "bytes32" },
-] as const;
+/** EIP-3009's authorizations as the SDK signs them (one field list, two primary types), then its cancel and EIP-2612's permit. */
 const types = {
-  TransferWithAuthorization: authorizationFields,
-  ReceiveWithAuthorization: authorizationFields,
+  ...authorizationTypes,
+  ...receiveWithAuthorization.types,
   CancelAuthorization: [
     { name: "authorizer", type: "address" },
     { name: "nonce", type: "bytes32" },

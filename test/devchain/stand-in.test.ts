@@ -5,6 +5,7 @@
  * the token. Each stand-in is also checked against what the real network's USDC calls itself (networks.ts).
  */
 import { randomBytes } from "node:crypto";
+import { authorizationTypes } from "@x402/evm";
 import { createPublicClient, createWalletClient, http, parseAbi, parseEther, toHex, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,17 +20,6 @@ const usdcAbi = parseAbi([
   "function balanceOf(address account) view returns (uint256)",
   "function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes signature)",
 ]);
-
-const authorizationTypes = {
-  TransferWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-} as const;
 
 const cases: { key: StandInKey; name: string; otherName: string }[] = [
   { key: "base-sepolia", name: "USDC", otherName: "USD Coin" },
