@@ -1,6 +1,6 @@
 /** buildTools: which tools an agent run gets. */
+import { asSchema } from "ai";
 import { describe, expect, test } from "vitest";
-import type { ZodTypeAny } from "zod";
 import type { AgentConfig } from "@/lib/agents/registry";
 import { buildTools, toToolkitName } from "@/lib/agents/tools";
 
@@ -36,6 +36,16 @@ describe("buildTools", () => {
     expect(buildTools(analyst).getPrice?.description).toContain("Local dev chain");
   });
 
+  test("a later run reuses the tools and their input schemas' JSON Schema instead of converting zod again", async () => {
+    const first = buildTools(analyst);
+    const again = buildTools(analyst, ["chainlink"]);
+    expect(again.getPrice).toBe(first.getPrice);
+    // What the AI SDK does with a tool's input schema on every step: the same wrapper, so the same JSON Schema object.
+    const jsonSchema = (set: typeof first) => asSchema(set.getPrice!.inputSchema).jsonSchema;
+    expect(await jsonSchema(again)).toBe(await jsonSchema(first));
+    expect(await jsonSchema(first)).toMatchObject({ type: "object", properties: { pair: { type: "string" } } });
+  });
+
   test("toToolkitName maps names and aliases", () => {
     expect(["chainlink", " DeFiLlama ", "wallet", "coinbase", "weather"].map(toToolkitName)).toEqual([
       "chainlink",
@@ -48,14 +58,15 @@ describe("buildTools", () => {
 });
 
 describe("tool input validation", () => {
-  test("getBalances and getTransaction refuse malformed input before touching the chain", () => {
+  test("getBalances and getTransaction refuse malformed input before touching the chain", async () => {
     const { getBalances, getTransaction } = buildTools(walletAssistant);
     // The toolkits define their inputs with zod; the AI SDK validates model output against them.
-    const accepts = (schema: unknown, value: unknown) => (schema as ZodTypeAny).safeParse(value).success;
+    const accepts = async (schema: Parameters<typeof asSchema>[0], value: unknown) =>
+      (await asSchema(schema).validate!(value)).success;
 
-    expect(accepts(getBalances?.inputSchema, { address: "0x1234" })).toBe(false);
-    expect(accepts(getBalances?.inputSchema, { address: "0x976EA74026E726554dB657fA54763abd0C3a0aa9" })).toBe(true);
-    expect(accepts(getTransaction?.inputSchema, { hash: "0xabc" })).toBe(false);
-    expect(accepts(getTransaction?.inputSchema, { hash: `0x${"ab".repeat(32)}` })).toBe(true);
+    expect(await accepts(getBalances?.inputSchema, { address: "0x1234" })).toBe(false);
+    expect(await accepts(getBalances?.inputSchema, { address: "0x976EA74026E726554dB657fA54763abd0C3a0aa9" })).toBe(true);
+    expect(await accepts(getTransaction?.inputSchema, { hash: "0xabc" })).toBe(false);
+    expect(await accepts(getTransaction?.inputSchema, { hash: `0x${"ab".repeat(32)}` })).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import type { ToolSet } from "ai";
+import { asSchema, type ToolSet } from "ai";
 import type { NetworkKey } from "@/lib/chains/networks";
 import type { AgentConfig } from "../registry";
 import { chainlinkTools } from "./chainlink";
@@ -25,6 +25,24 @@ export function toToolkitName(name: string): ToolkitName | undefined {
 }
 
 /**
+ * Each toolkit's tools, built once per network: they hold no state (they read env and chain when they run), and
+ * a reused tool keeps its input schema's JSON Schema, which the AI SDK otherwise converts from zod on every step.
+ */
+const built = new Map<string, ToolSet>();
+
+function toolkit(name: ToolkitName, network: NetworkKey): ToolSet {
+  const key = `${name}|${network}`;
+  let tools = built.get(key);
+  if (!tools) {
+    // asSchema's wrapper computes its JSON Schema on first use and keeps it; a bare zod schema is wrapped anew each time.
+    const made = Object.entries(FACTORIES[name]({ network }));
+    tools = Object.fromEntries(made.map(([id, tool]) => [id, { ...tool, inputSchema: asSchema(tool.inputSchema) }]));
+    built.set(key, tools);
+  }
+  return tools;
+}
+
+/**
  * The tools of one agent run: the toolkits that are both among the agent's capabilities and selected by the
  * user. No selection means all the agent's capabilities; unknown selected names are ignored.
  */
@@ -34,5 +52,5 @@ export function buildTools(
 ): ToolSet {
   const selected = selectedToolkits && new Set(selectedToolkits.map(toToolkitName));
   const toolkits = agent.capabilities.filter((name) => !selected || selected.has(name));
-  return Object.assign({}, ...toolkits.map((name) => FACTORIES[name]({ network: agent.network })));
+  return Object.assign({}, ...toolkits.map((name) => toolkit(name, agent.network)));
 }
