@@ -4,7 +4,7 @@
  * is what a withdrawal under way is read from after a reload. Loaded only from the open-tabs list.
  */
 import { BATCH_SETTLEMENT_ADDRESS, ERC3009_DEPOSIT_COLLECTOR_ADDRESS } from "@x402/evm";
-import { createPublicClient, createWalletClient, custom, encodeAbiParameters, erc20Abi, http, keccak256, parseAbi, parseEventLogs, type Hex, type Log } from "viem";
+import { createPublicClient, createWalletClient, custom, erc20Abi, http, keccak256, parseAbi, parseEventLogs, type Hex, type Log } from "viem";
 import { viemChainOf, type Network } from "@/lib/chains/networks";
 import { formatUsdc } from "@/lib/chains/usdc";
 import { walletSession } from "@/lib/wallet/session";
@@ -16,7 +16,7 @@ import { tabDeposit } from "@/lib/x402/payer/tab-client";
 import { tabDepositFailed, tabDepositLanded, tabDepositSent, tabRefunded } from "@/lib/x402/payer/tab-ledger";
 import { tabStorage, type StoredTab } from "@/lib/x402/payer/tab-store";
 import { finishWithdrawal, requestWithdrawal, tabOnChain, type TabOnChain } from "@/lib/x402/payer/tab-withdraw";
-import { receiveWithAuthorization } from "@/lib/x402/shared/eip3009";
+import { erc3009CollectorData, erc3009DepositNonce, receiveWithAuthorization } from "@/lib/x402/shared/eip3009";
 
 const stores = () => ({ local: window.localStorage, session: window.sessionStorage });
 
@@ -125,14 +125,12 @@ export async function topUpTab(network: Network, tab: StoredTab, amount: bigint)
   }
   const salt = BigInt(keccak256(`0x${[...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("")}`));
   const validBefore = BigInt(Math.floor(Date.now() / 1000) + 600);
-  // The collector's nonce binds the authorization to this channel (ERC3009DepositCollector: keccak(channelId, salt)).
-  const nonce = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [tab.channelId as Hex, salt]));
   const signature = await wallet.signTypedData({
     domain: { name: network.usdc.eip712Name, version: network.usdc.eip712Version, chainId: network.chainId, verifyingContract: network.usdc.address },
     ...receiveWithAuthorization,
-    message: { from: wallet.address, to: ERC3009_DEPOSIT_COLLECTOR_ADDRESS, value: amount, validAfter: 0n, validBefore, nonce },
+    message: { from: wallet.address, to: ERC3009_DEPOSIT_COLLECTOR_ADDRESS, value: amount, validAfter: 0n, validBefore, nonce: erc3009DepositNonce(tab.channelId as Hex, salt) },
   });
-  const collectorData = encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }, { type: "bytes" }], [0n, validBefore, salt, signature]);
+  const collectorData = erc3009CollectorData({ validAfter: 0n, validBefore, salt, signature });
   // Reserved against the budgets as it is sent, as the first deposit is (not spent: only charges are); released if
   // it did not go through.
   tabDepositSent(network, { channelId: tab.channelId, amount, kind: "topup" });

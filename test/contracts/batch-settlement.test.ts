@@ -11,6 +11,7 @@ import {
   BatchSettlementEvmScheme as ClientBatchScheme,
   InMemoryClientChannelStorage,
   computeChannelId,
+  createBatchSettlementEIP3009DepositPayload,
   signVoucher,
   updateChannelFromSettle,
 } from "@x402/evm/batch-settlement/client";
@@ -20,7 +21,7 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
-  encodeAbiParameters,
+  decodeFunctionData,
   encodeFunctionData,
   erc20Abi,
   getAbiItem,
@@ -49,7 +50,7 @@ import reentrantCollectorJson from "../../contracts/artifacts/test/ReentrantColl
 import testSmartWalletJson from "../../contracts/artifacts/test/TestSmartWallet.json";
 import { localFacilitatorSigner } from "../support/facilitator-signer";
 import { batchSettlementArtifacts, type BatchSettlementDeployment } from "../../lib/devchain/batch-settlement";
-import { receiveWithAuthorization } from "../../lib/x402/shared/eip3009";
+import { erc3009CollectorData as encodeCollectorData, erc3009DepositNonce, receiveWithAuthorization } from "../../lib/x402/shared/eip3009";
 import {
   ensureLocalContracts,
   fundLocalAccount,
@@ -221,18 +222,14 @@ async function erc3009CollectorData(
   { signer = payer, channelId = idOf(config) }: { signer?: PrivateKeyAccount; channelId?: Hex } = {},
 ): Promise<Hex> {
   const salt = BigInt(randomSalt());
-  const nonce = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [channelId, salt]));
   const { timestamp } = await publicClient.getBlock();
   const validBefore = timestamp + 3600n;
   const signature = await signer.signTypedData({
     domain: usdcDomain(),
     ...receiveWithAuthorization,
-    message: { from: config.payer, to: collector, value: amount, validAfter: 0n, validBefore, nonce },
+    message: { from: config.payer, to: collector, value: amount, validAfter: 0n, validBefore, nonce: erc3009DepositNonce(channelId, salt) },
   });
-  return encodeAbiParameters(
-    [{ type: "uint256" }, { type: "uint256" }, { type: "uint256" }, { type: "bytes" }],
-    [0n, validBefore, salt, signature],
-  );
+  return encodeCollectorData({ validAfter: 0n, validBefore, salt, signature });
 }
 
 async function deposit(config: ChannelConfig, amount: bigint): Promise<TransactionReceipt> {
@@ -809,6 +806,44 @@ describe("gas", () => {
 });
 
 describe("the official SDK against these contracts", () => {
+  it("takes a deposit signed and encoded as a top-up is (lib/x402/shared/eip3009.ts): the SDK's typed data, nonce and collectorData bytes", async () => {
+    const facilitatorAccount = newAccount();
+    const client = newAccount();
+    await fundLocalAccount(anvil.rpcUrl, facilitatorAccount.address, { usdc: 0n, eth: parseEther("10") });
+    await fundLocalAccount(anvil.rpcUrl, client.address, { usdc: 10_000n, eth: 0n });
+    const facilitator = new FacilitatorBatchScheme(localFacilitatorSigner(facilitatorAccount, anvil.rpcUrl), newAccount());
+    const requirements: PaymentRequirements = {
+      scheme: "batch-settlement",
+      network: NETWORK,
+      amount: "1000",
+      asset: usdc,
+      payTo: newAccount().address,
+      maxTimeoutSeconds: 3600,
+      extra: { ...facilitator.getExtra(NETWORK), withdrawDelay: DELAY, name: "USD Coin", version: "2" },
+    };
+    const signer = toClientEvmSigner(client, publicClient);
+    const config = new ClientBatchScheme(signer, { storage: new InMemoryClientChannelStorage() }).buildChannelConfig(requirements);
+    const { payload } = await createBatchSettlementEIP3009DepositPayload(signer, 2, requirements, config, "1000", "1000");
+    const settled = await facilitator.settle({ x402Version: 2, accepted: requirements, payload }, requirements);
+    expect(settled).toMatchObject({ success: true });
+
+    const auth = (payload as { deposit: { authorization: { erc3009Authorization: { validAfter: string; validBefore: string; salt: Hex; signature: Hex } } } })
+      .deposit.authorization.erc3009Authorization;
+    const [validAfter, validBefore, salt] = [BigInt(auth.validAfter), BigInt(auth.validBefore), BigInt(auth.salt)];
+    // ECDSA here is deterministic (RFC 6979): the same typed data and nonce give the SDK's very signature...
+    const ours = await client.signTypedData({
+      domain: usdcDomain(),
+      ...receiveWithAuthorization,
+      message: { from: client.address, to: collector, value: 1000n, validAfter, validBefore, nonce: erc3009DepositNonce(computeChannelId(config, NETWORK), salt) },
+    });
+    expect(ours).toBe(auth.signature);
+    // ...and the same authorization encodes to the collectorData the SDK's facilitator sent.
+    const sent = await publicClient.getTransaction({ hash: settled.transaction as Hex });
+    const call = decodeFunctionData({ abi: sdkAbi, data: sent.input });
+    expect(call.functionName).toBe("deposit");
+    expect(encodeCollectorData({ validAfter, validBefore, salt, signature: ours })).toBe((call.args as readonly unknown[])[3]);
+  });
+
   it("drives deposit, voucher, claim, settle and refund through the SDK's facilitator and client schemes", async () => {
     const facilitatorAccount = newAccount();
     const authorizer = newAccount();
