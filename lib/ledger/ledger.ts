@@ -1,6 +1,6 @@
 import "server-only";
 
-import { and, asc, count, desc, eq, inArray, is, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, inArray, is, or, sql, type SQL } from "drizzle-orm";
 import { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { LedgerDb } from "./db";
@@ -97,6 +97,18 @@ const reserving = (since: Date) =>
     and(eq(payments.status, "settled"), sql`${payments.settledAt} >= ${since.toISOString()}`),
   );
 
+const PAYMENT_COLUMNS = getTableColumns(payments);
+
+/** A payments row as a raw statement returns it (column names, driver values), as drizzle's select would. */
+function paymentOfRow(raw: Record<string, unknown>): Payment {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(PAYMENT_COLUMNS)) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as Payment;
+}
+
 /** All database access of the server's payment ledger. */
 export class Ledger {
   /**
@@ -170,29 +182,62 @@ export class Ledger {
       nonce: lower(p.nonce),
     };
     if (!funds) return this.insertClaim(this.db, row);
+    if (!this.lockPayers) {
+      // PGlite runs one statement at a time: the conditional insert alone is atomic, and claims in one statement.
+      const claimed = await this.insertIfCovered(this.db, row, funds);
+      if (claimed) return { claimed: true, payment: claimed };
+      return this.db.transaction((tx) => this.claimChecked(tx, row, funds));
+    }
     return this.db.transaction(async (tx) => {
-      // One payer's claims on one token queue here, across processes; other payers are not held up.
-      if (this.lockPayers) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${row.network}:${row.asset}:${row.payer}`}, 402))`);
-      // One read for both checks, over the payer's rows on this token: this authorization's row, if it was
-      // claimed (a replay is reported as used, not as a lack of funds), and what the payer's payments reserve.
-      const since = new Date(funds.readAt.getTime() - CLOCK_SKEW_MS);
-      const [seen] = await tx
-        .select({
-          existingId: sql<string | null>`(array_agg(${payments.id}) filter (where ${payments.nonce} = ${row.nonce}))[1]`,
-          reserved: sql<string>`coalesce(sum(${payments.amount}) filter (where ${reserving(since)}), 0)::text`,
-        })
-        .from(payments)
-        .where(ofPayer(row));
-      if (seen?.existingId) {
-        const [existing] = await tx.select().from(payments).where(eq(payments.id, seen.existingId));
-        if (existing) return { claimed: false, existing };
-      }
-      const reserved = BigInt(seen?.reserved ?? "0");
-      if (funds.balance - reserved < BigInt(row.amount)) {
-        return { claimed: false, insufficient: { balance: funds.balance.toString(), reserved: reserved.toString() } };
-      }
-      return this.insertClaim(tx, row);
+      // One payer's claims on one token queue here, across processes; other payers are not held up. Its own
+      // statement: a statement's snapshot is taken when it starts, so it must start after the lock is held.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${row.network}:${row.asset}:${row.payer}`}, 402))`);
+      const claimed = await this.insertIfCovered(tx, row, funds);
+      if (claimed) return { claimed: true, payment: claimed };
+      return this.claimChecked(tx, row, funds);
     });
+  }
+
+  /**
+   * The claim of a new payment, in one statement: inserted only if the payer's balance, less what the payer's
+   * payments reserve, covers it, and its authorization was not claimed before. Undefined when it was not
+   * inserted; claimChecked then says why (or claims it, if something settled or was voided meanwhile).
+   */
+  private async insertIfCovered(db: LedgerDb, row: NewPayment, funds: PayerBalance): Promise<Payment | undefined> {
+    const since = new Date(funds.readAt.getTime() - CLOCK_SKEW_MS);
+    const fields = Object.entries({ ...row, status: "verified" }).filter(([, value]) => value !== undefined) as [keyof typeof PAYMENT_COLUMNS, unknown][];
+    const returned = (await db.execute(sql`
+      insert into ${payments} (${sql.join(fields.map(([key]) => sql.identifier(PAYMENT_COLUMNS[key].name)), sql`, `)})
+      select ${sql.join(fields.map(([key, value]) => sql`cast(${sql.param(value, PAYMENT_COLUMNS[key])} as ${sql.raw(PAYMENT_COLUMNS[key].getSQLType())})`), sql`, `)}
+      where (select coalesce(sum(${payments.amount}) filter (where ${reserving(since)}), 0) from ${payments} where ${ofPayer(row)})
+        + ${row.amount}::numeric <= ${funds.balance.toString()}::numeric
+      on conflict (network, asset, payer, nonce) do nothing
+      returning *`)) as unknown as { rows: Record<string, unknown>[] };
+    const [inserted] = returned.rows;
+    return inserted && paymentOfRow(inserted);
+  }
+
+  /** The claim's checks read first, then the insert: the path that says why a payment was not claimed. */
+  private async claimChecked(tx: LedgerDb, row: NewPayment, funds: PayerBalance): Promise<ClaimResult> {
+    // One read for both checks, over the payer's rows on this token: this authorization's row, if it was
+    // claimed (a replay is reported as used, not as a lack of funds), and what the payer's payments reserve.
+    const since = new Date(funds.readAt.getTime() - CLOCK_SKEW_MS);
+    const [seen] = await tx
+      .select({
+        existingId: sql<string | null>`(array_agg(${payments.id}) filter (where ${payments.nonce} = ${row.nonce}))[1]`,
+        reserved: sql<string>`coalesce(sum(${payments.amount}) filter (where ${reserving(since)}), 0)::text`,
+      })
+      .from(payments)
+      .where(ofPayer(row));
+    if (seen?.existingId) {
+      const [existing] = await tx.select().from(payments).where(eq(payments.id, seen.existingId));
+      if (existing) return { claimed: false, existing };
+    }
+    const reserved = BigInt(seen?.reserved ?? "0");
+    if (funds.balance - reserved < BigInt(row.amount)) {
+      return { claimed: false, insufficient: { balance: funds.balance.toString(), reserved: reserved.toString() } };
+    }
+    return this.insertClaim(tx, row);
   }
 
   private async insertClaim(db: LedgerDb, row: NewPayment): Promise<ClaimResult> {

@@ -2,7 +2,8 @@ import "server-only";
 
 import { and, eq, sql } from "drizzle-orm";
 import type { LedgerDb } from "./db";
-import { replies } from "./schema";
+import { replies, usage } from "./schema";
+import type { NewUsage } from "./ledger";
 
 /** How long a paid reply stays fetchable by its payer: long enough to come back after a reload or a lost tab. */
 export const REPLY_KEEP_MS = 24 * 60 * 60 * 1000;
@@ -18,8 +19,14 @@ export class ReplyStore {
     private readonly keepMs = REPLY_KEEP_MS,
   ) {}
 
-  async keep(paymentId: string, message: string): Promise<void> {
-    await this.db.insert(replies).values({ paymentId, message }).onConflictDoUpdate({ target: replies.paymentId, set: { message } });
+  /**
+   * Keeps a reply; with `withUsage`, its usage row is written by the same statement (one statement per reply: on
+   * PGlite each one is a call into the database on the app's CPU).
+   */
+  async keep(paymentId: string, message: string, withUsage?: NewUsage): Promise<void> {
+    // A data-modifying CTE runs whether or not the statement reads it.
+    const db = withUsage ? this.db.with(this.db.$with("kept_usage").as(this.db.insert(usage).values(withUsage).returning({ id: usage.id }))) : this.db;
+    await db.insert(replies).values({ paymentId, message }).onConflictDoUpdate({ target: replies.paymentId, set: { message } });
     if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
       await this.prune();

@@ -73,6 +73,27 @@ describe("a paid reply kept for its payer (GET/POST /api/payments/:nonce)", () =
     expect(kept.message.parts.find((p) => p.type === "data-receipt")?.data?.paymentId).toBe(paymentId);
   });
 
+  it("stores the reply as its chunks, each part's deltas joined, and still reads a reply stored as a message", async () => {
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const { nonce, paymentId, chunks } = await paidReply(payer);
+    const ledger = await getLedger();
+    await vi.waitFor(async () => expect(await ledger.replies().get(paymentId)).toBeDefined(), { timeout: 10_000 });
+    // Cheap to write: the chunks as they went out, not a message rebuilt for every reply.
+    const stored = JSON.parse((await ledger.replies().get(paymentId))!) as Array<{ type: string; id?: string; delta?: string }>;
+    expect(Array.isArray(stored)).toBe(true);
+    const textIds = new Set(chunks.filter((c) => c.type === "text-delta").map((c) => c.id));
+    expect(chunks.filter((c) => c.type === "text-delta").length).toBeGreaterThan(textIds.size);
+    expect(stored.filter((c) => c.type === "text-delta")).toHaveLength(textIds.size);
+    expect(stored.at(-1)?.type).toBe("data-receipt");
+
+    // A reply kept by an earlier version, as the message itself, is given back as it was.
+    const message = { id: "m1", role: "assistant", parts: [{ type: "text", text: "kept before" }] };
+    await ledger.replies().keep(paymentId, JSON.stringify(message));
+    const res = await askReply(payer, payer.address, nonce);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { message: unknown }).message).toEqual(message);
+  });
+
   it("refuses anyone but the payer, a stale or far-off expiry, and payments it does not have", async () => {
     const payer = await fundedPayer(stack.anvil.rpcUrl);
     const { nonce, paymentId } = await paidReply(payer);

@@ -7,6 +7,7 @@ import { formatUsdc } from "@/lib/chains/usdc";
 import { describeError, type WireError } from "@/lib/errors";
 import type { Receipt, UsageReport } from "@/lib/x402/shared/receipt";
 import type { ExactPaidRequest, PaidRequest } from "./gate";
+import { keptReplyOf } from "./reply-store";
 import { settleAndRecord } from "./settlement";
 import { chargeTab, paymentResponseHeaders } from "./tab-payment";
 
@@ -157,6 +158,9 @@ export class PaidReply {
       if (unpaid) {
         const receipt = await this.voidDelivered(paid);
         out?.receipt(receipt);
+        // The reply was delivered, so it is kept; not paid for, so it has no usage row.
+        const kept = keptReplyOf(paid);
+        if (kept !== undefined) void paid.ledger.replies().keep(paid.record.id, kept).catch((err: unknown) => notKept(paid, err));
         return { usage, receipt };
       }
       // No answer began (reasoning alone, or a tool call the payer hung up on), but content was delivered: paid.
@@ -164,7 +168,8 @@ export class PaidReply {
     }
     const receipt = await this.settlement!;
     out?.receipt(receipt);
-    await this.recordUsage(paid, usage).catch((err) => console.error(`[x402] usage not recorded: ${(err as Error).message}`));
+    // After the receipt, beside the reply's end: nothing the payer gets waits for it.
+    void this.recordUsage(paid, usage).catch((err: unknown) => console.error(`[x402] usage of payment ${paid.record.id} (and its kept reply) not recorded: ${describeError(err)}`));
     return { usage, receipt };
   }
 
@@ -257,8 +262,9 @@ export class PaidReply {
     };
   }
 
+  /** The usage of the reply, and the reply itself when it is kept (a stream's), in one statement. */
   private async recordUsage(paid: ExactPaidRequest, usage: UsageReport): Promise<void> {
-    await paid.ledger.recordUsage({
+    const row = {
       paymentId: paid.record.id,
       agentId: this.paid.quote.agent.id,
       model: usage.model,
@@ -268,8 +274,15 @@ export class PaidReply {
       latencyMs: usage.latencyMs,
       firstTokenMs: usage.firstTokenMs,
       price: paid.payment.requirements.amount,
-    });
+    };
+    const kept = keptReplyOf(paid);
+    if (kept === undefined) await paid.ledger.recordUsage(row);
+    else await paid.ledger.replies().keep(paid.record.id, kept, row);
   }
+}
+
+function notKept(paid: ExactPaidRequest, err: unknown): void {
+  console.error(`[x402] reply of payment ${paid.record.id} not kept: ${describeError(err)}`);
 }
 
 /** What every exact receipt of this payment says, whatever its outcome. */

@@ -14,41 +14,72 @@ import {
 } from "@/lib/x402/shared/reply-access";
 
 /**
- * The paid reply's stream writer, which also keeps the reply: every chunk goes to the payer as before, and once
- * the receipt is written (a delivered reply, paid for) the whole message is stored by its payment, so a payer who
- * lost it (reloaded mid-reply) can fetch it again (an `exact` payment's: by its authorization). Storing never
- * holds up or fails the reply.
+ * The paid reply's stream writer, which also keeps the reply: every chunk goes to the payer as before, and is
+ * collected, so a payer who lost the reply (reloaded mid-reply) can fetch it again (an `exact` payment's: by its
+ * authorization). PaidReply stores it once the receipt is written (a delivered reply), with its usage, in one
+ * statement (keptReplyOf); storing never holds up or fails the reply.
  */
 export function keepingReply(writer: UIMessageStreamWriter<ChatMessage>, paid: PaidRequest): UIMessageStreamWriter<ChatMessage> {
   // A tab's payer is known by its channel, not by an authorization nonce: its replies are not kept (yet).
   if (paid.kind !== "exact") return writer;
-  const { ledger } = paid;
-  const paymentId = paid.record.id;
   const chunks: ChatChunk[] = [];
+  keptChunks.set(paid, chunks);
   return {
     ...writer,
     write(chunk) {
       writer.write(chunk);
-      chunks.push(chunk);
-      if (chunk.type === "data-receipt") {
-        void keep(ledger, paymentId, chunks.splice(0)).catch((err: unknown) =>
-          console.error(`[x402] reply of payment ${paymentId} not kept: ${(err as Error).message}`),
-        );
-      }
+      collect(chunks, chunk);
     },
   };
 }
 
-async function keep(ledger: Ledger, paymentId: string, chunks: ChatChunk[]): Promise<void> {
+const keptChunks = new WeakMap<PaidRequest, ChatChunk[]>();
+
+/**
+ * The reply as it is stored: its chunks as written, the deltas of one part joined. The message is rebuilt from
+ * them only when a payer asks for it again (rare), not for every reply. Undefined: a reply not kept (JSON, tab).
+ */
+export function keptReplyOf(paid: PaidRequest): string | undefined {
+  const chunks = keptChunks.get(paid);
+  // The message ends at its receipt: an error said after it is not part of it.
+  let end = chunks ? chunks.length - 1 : -1;
+  while (end >= 0 && chunks![end]!.type !== "data-receipt") end -= 1;
+  return end < 0 ? undefined : JSON.stringify(chunks!.slice(0, end + 1));
+}
+
+/** Appends a chunk, joining a delta to the one before it of the same part (copies: the written chunks are the payer's). */
+function collect(chunks: ChatChunk[], chunk: ChatChunk): void {
+  // A failure is transient: the message keeps none.
+  if (chunk.type === "data-error") return;
+  const last = chunks.at(-1);
+  if (last && chunk.type === last.type) {
+    if ((chunk.type === "text-delta" || chunk.type === "reasoning-delta") && chunk.id === (last as typeof chunk).id) {
+      (last as typeof chunk).delta += chunk.delta;
+      return;
+    }
+    if (chunk.type === "tool-input-delta" && chunk.toolCallId === (last as typeof chunk).toolCallId) {
+      (last as typeof chunk).inputTextDelta += chunk.inputTextDelta;
+      return;
+    }
+  }
+  const joinable = chunk.type === "text-delta" || chunk.type === "reasoning-delta" || chunk.type === "tool-input-delta";
+  chunks.push(joinable ? { ...chunk } : chunk);
+}
+
+/** The kept message: stored as its chunks (keptReplyOf), or as the message itself by earlier versions. */
+async function keptMessage(kept: string): Promise<unknown> {
+  const stored = JSON.parse(kept) as unknown;
+  if (!Array.isArray(stored)) return stored;
+  const chunks = stored as ChatChunk[];
   const stream = new ReadableStream<ChatChunk>({
     start(controller) {
-      for (const chunk of chunks) if (chunk.type !== "data-error") controller.enqueue(chunk);
+      for (const chunk of chunks) controller.enqueue(chunk);
       controller.close();
     },
   });
   let message: ChatMessage | undefined;
   for await (const snapshot of readUIMessageStream<ChatMessage>({ stream })) message = snapshot;
-  if (message) await ledger.replies().keep(paymentId, JSON.stringify(message));
+  return message;
 }
 
 export interface PaymentKey {
@@ -101,5 +132,5 @@ export async function readKeptReply(ledger: Ledger, nonce: string, req: ReplyAcc
   if (kept === undefined) {
     return { ok: false, status: 404, code: "reply_not_kept", message: `No reply is kept for this payment (it is ${payment.status}, or older than a day).` };
   }
-  return { ok: true, payment: { ...describe(payment), message: JSON.parse(kept) as unknown } };
+  return { ok: true, payment: { ...describe(payment), message: await keptMessage(kept) } };
 }
