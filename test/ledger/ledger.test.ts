@@ -222,33 +222,63 @@ describe.each([pgliteBackend(), postgresBackend()])("ledger on $name", (backend)
   describe("claimPayment with the payer's balance (reservation)", () => {
     const funds = (balance: bigint, readAt = new Date()) => ({ balance, readAt });
 
-    it("claims in one statement on PGlite, outside any transaction; in two on Postgres (its payer lock), besides begin and commit", async () => {
+    /** The same database through a drizzle that logs every statement it sends, begin and commit included. */
+    function countingLedger() {
       const statements: string[] = [];
-      // node-postgres's drizzle logs begin and commit too; PGlite's sends them itself, so they are counted here.
-      const logger = { logQuery: (query: string) => void (/^(begin|commit)$/.test(query) || statements.push(query)) };
+      const logger = { logQuery: (query: string) => void statements.push(query) };
       let transactions = 0;
-      // The same database through a drizzle that logs every statement it sends, in transactions too.
       let db: unknown;
       let restore = () => undefined as void;
       if (is(opened.db, PgliteDatabase)) {
+        // PGlite sends a transaction's begin and commit itself, past drizzle's logger: counted here.
         const client = (opened.db as unknown as { $client: PGlite }).$client;
         const transaction = client.transaction;
-        client.transaction = ((fn: Parameters<PGlite["transaction"]>[0]) => {
+        client.transaction = (async (fn: Parameters<PGlite["transaction"]>[0]) => {
           transactions += 1;
-          return transaction.call(client, fn);
+          statements.push("begin");
+          try {
+            return await transaction.call(client, fn);
+          } finally {
+            statements.push("commit");
+          }
         }) as PGlite["transaction"];
         restore = () => void (client.transaction = transaction);
         db = drizzlePglite({ client, logger });
       } else {
+        // node-postgres's drizzle logs begin and commit itself.
         db = drizzlePg({ client: (opened.db as unknown as { $client: pg.Pool }).$client, logger });
       }
-      const counting = new Ledger(db as LedgerDb);
-      const claim = await counting.claimPayment(newPayment(), funds(10_000n)).finally(restore);
+      return { ledger: new Ledger(db as LedgerDb), statements, transactions: () => transactions, restore };
+    }
+
+    it("claims in one statement on PGlite, outside any transaction; on Postgres its payer lock and that statement", async () => {
+      const counting = countingLedger();
+      const claim = await counting.ledger.claimPayment(newPayment(), funds(10_000n)).finally(counting.restore);
       expect(claim.claimed).toBe(true);
-      expect(statements, statements.join("\n")).toHaveLength(backend.name === "PGlite" ? 1 : 2);
-      expect(transactions).toBe(0);
+      const { statements } = counting;
+      expect(statements, statements.join("\n")).toHaveLength(backend.name === "PGlite" ? 1 : 4);
+      expect(counting.transactions()).toBe(0);
       // The row the one statement returns is the row as the ledger reads it.
       if (claim.claimed) expect(claim.payment).toEqual(await ledger.getPayment(claim.payment.id));
+    });
+
+    it("costs an exact message 4 statements on PGlite, 7 on Postgres: claim, settling, settled, usage with the kept reply", async () => {
+      const counting = countingLedger();
+      try {
+        const claim = await counting.ledger.claimPayment(newPayment(), funds(10_000n));
+        if (!claim.claimed) throw new Error("not claimed");
+        const id = claim.payment.id;
+        expect((await counting.ledger.markSettling(id)).moved).toBe(true);
+        expect((await counting.ledger.markSettled(id, { txHash: `0x${"ab".repeat(32)}` })).moved).toBe(true);
+        counting.ledger.replies().prune = () => Promise.resolve(0); // once a minute, not per message
+        await counting.ledger.replies().keep(id, "[]", newUsage({ paymentId: id }));
+      } finally {
+        counting.restore();
+      }
+      const { statements } = counting;
+      expect(statements, statements.join("\n")).toHaveLength(backend.name === "PGlite" ? 4 : 7);
+      // The one statement wrote both rows.
+      expect(await ledger.usageSummary()).toMatchObject([{ agentId: "echo", messages: 1, revenue: "10000" }]);
     });
 
     it("claims 20 concurrent authorizations against one price of balance exactly once", async () => {
