@@ -1,8 +1,8 @@
 /**
  * One app process for multi-process tests, without a Next build: its own Node process serving the app's paid chat
  * and facilitator route handlers on 127.0.0.1, and starting what instrumentation.ts starts (the ledger, the
- * reconciler, the tab claimer). Configured by the environment (LOCAL_RPC_URL, DATABASE_URL, ...), as the app is.
- * Prints one JSON line {"url"} once it serves; SIGTERM stops the claimer (freeing its lock) and the server.
+ * reconciler, the tab claimer, the exact settlement worker). Configured by the environment (LOCAL_RPC_URL, DATABASE_URL, ...), as the app is.
+ * Prints one JSON line {"url"} once it serves; SIGTERM stops the claimer and the worker (freeing their locks) and the server.
  *
  * Test-only route: POST /test/claimer with {"action":"tick"|"claimNow"} runs this process's claimer once and
  * answers its report, so a test can see which process claims and which stands by. POST /test/reconcile with
@@ -17,7 +17,7 @@ import { getLedger } from "@/lib/ledger";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 import { reconcileUnfinishedPayments, startReconciler } from "@/lib/x402/server/reconcile";
 import { handlePaidAgentChat, handlePaidAgentGet } from "@/lib/x402/server/paid-chat";
-import { getTabClaimer, startTabClaimer, stopTabClaimer } from "@/lib/x402/settlement/start";
+import { getTabClaimer, startSettlement, stopSettlement } from "@/lib/x402/settlement/start";
 import { getSettlementWorker } from "@/lib/x402/settlement/worker";
 
 const routes: Route[] = [
@@ -58,13 +58,13 @@ const routes: Route[] = [
 
 await getLedger();
 startReconciler();
-await startTabClaimer();
+await startSettlement();
 const server = await serveRoutes(routes);
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 
 process.once("SIGTERM", () => {
   void (async () => {
-    await stopTabClaimer();
+    await stopSettlement();
     await server.close();
     process.exit(0);
   })();

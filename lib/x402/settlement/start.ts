@@ -7,6 +7,7 @@ import { getLedger } from "@/lib/ledger";
 import { processSingletonRetrying, resetProcessSingleton } from "@/lib/singleton";
 import { getLocalFacilitator } from "@/lib/x402/facilitator";
 import { TabClaimer, type ClaimerNetwork } from "./claimer";
+import { getSettlementWorker, settlementWorkerEnabled, stopSettlementWorker } from "./worker";
 
 /**
  * The app's claimer: one per process, over every network our own facilitator serves tabs on (it relays the claims
@@ -57,4 +58,40 @@ export async function stopTabClaimer(): Promise<void> {
   if (!held) return;
   resetProcessSingleton("tabClaimer");
   await (await held.catch(() => undefined))?.stop();
+}
+
+/**
+ * What a server process starts for settlement (instrumentation.ts): the tab claimer and, where it runs, the exact
+ * settlement worker, so it listens and takes over what a previous worker left before the first payment. Never throws.
+ */
+export async function startSettlement(): Promise<void> {
+  await startTabClaimer();
+  if (!settlementWorkerEnabled()) return;
+  try {
+    await getSettlementWorker();
+  } catch (err) {
+    // The first paid reply tries again.
+    console.error(`[x402] settlement worker not started: ${(err as Error).message}`);
+  }
+}
+
+/** Stops the claimer and the worker, freeing their locks for another process. */
+export async function stopSettlement(): Promise<void> {
+  await Promise.all([stopTabClaimer(), stopSettlementWorker()]);
+}
+
+/**
+ * On SIGTERM / SIGINT, stops the claimer (between runs) and the worker, freeing their locks at once for another
+ * process (a killed process frees them too: its database sessions end). Here, not in instrumentation.ts: Next
+ * also compiles that file for the Edge runtime, which has no process.once / process.listenerCount.
+ */
+export function stopSettlementOnSignals(): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      // Next's own handlers end the process; when none is there, end it as the signal would have.
+      void stopSettlement().finally(() => {
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    });
+  }
 }

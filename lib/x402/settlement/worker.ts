@@ -4,7 +4,8 @@ import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { describeError } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { getLedger, type Ledger, type Payment } from "@/lib/ledger";
-import { processSingletonRetrying } from "@/lib/singleton";
+import type { QueueListener } from "@/lib/ledger/settlement-queue";
+import { processSingletonRetrying, resetProcessSingleton } from "@/lib/singleton";
 import { getResourceServer } from "@/lib/x402/server/resource-server";
 import { settleNow, type SettlementOutcome } from "@/lib/x402/server/settlement";
 
@@ -15,16 +16,21 @@ import { settleNow, type SettlementOutcome } from "@/lib/x402/server/settlement"
  * batcher (batch.ts) sends each flush as one Multicall3 transaction. So the processes' payments share batches and
  * one sender, and N processes share one facilitator key.
  *
- * A worker that dies frees its lock with its session; the next process to take it takes the rows still queued.
- * A row whose batch the dead worker had sent is not sent twice: the batch's simulation finds its authorization
- * used (`authorization is used or canceled`), which is recorded as retryable, and reconciliation records the
- * transaction from the chain (reconcile.ts). Rows a worker recorded but did not delete are dropped on the next take.
+ * Nothing polls while idle: queuing a payment notifies the worker, and recording an outcome notifies the waiting
+ * process with the outcome (Postgres LISTEN/NOTIFY, on a connection of each process's own). A process that waits
+ * for outcomes also reads them itself every SAFETY_POLL_MS and, past that long, wakes the worker again, so a lost
+ * notification delays a payment but never loses it; a process whose listening connection is down polls at that
+ * pace until it is back, and then catches up.
+ *
+ * A worker that dies frees its lock with its session; the next process that waits for an outcome takes it, and the
+ * rows still queued. A row whose batch the dead worker had sent is not sent twice: the batch's simulation finds its
+ * authorization used (`authorization is used or canceled`), which is recorded as retryable, and reconciliation
+ * records the transaction from the chain (reconcile.ts). Rows a worker recorded but did not delete are dropped by
+ * the next worker when it takes the lock.
  */
 
-/** How often a process looks for outcomes it waits for, and the worker for queued payments. */
-const POLL_MS = 50;
-/** How often a process without the lock tries to take it (a dead worker's lock is free at once). */
-const STANDBY_POLL_MS = 1_000;
+/** See above: a waiting process's own reads and wake-ups, and how often a process that is not the worker tries its lock. */
+const SAFETY_POLL_MS = 1_000;
 /** A reply's receipt waits this long for the worker, then says pending (the worker still settles it). */
 const WAIT_TIMEOUT_MS = 60_000;
 
@@ -36,14 +42,23 @@ export function settlementWorkerEnabled(): boolean {
 export function getSettlementWorker(): Promise<SettlementWorker> {
   return processSingletonRetrying("settlementWorker", async () => {
     const worker = new SettlementWorker(await getLedger(), getResourceServer);
-    worker.start();
+    // Listening before its first payment; its first pass never throws.
+    await worker.start();
     return worker;
   });
 }
 
+/** Stops the process's worker, freeing its lock and its listening connection (on shutdown, and in tests). */
+export async function stopSettlementWorker(): Promise<void> {
+  const held = globalThis.x402Singletons?.settlementWorker;
+  if (!held) return;
+  resetProcessSingleton("settlementWorker");
+  await (await held.catch(() => undefined))?.stop();
+}
+
 interface Waiter {
   resolve(outcome: SettlementOutcome): void;
-  deadline: number;
+  since: number;
 }
 
 export class SettlementWorker {
@@ -52,8 +67,17 @@ export class SettlementWorker {
   private readonly inFlight = new Set<string>();
   private readonly queue;
   private readonly lock;
+  private readonly batchMax: number | undefined;
+  private readonly safetyPollMs: number;
+  private readonly waitTimeoutMs: number;
   private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private listener: QueueListener | null = null;
+  private stopped = false;
+  private stopping: Promise<void> | null = null;
+  /** The pass running now, if any. */
+  private pass: Promise<void> | null = null;
+  /** A tick was asked for while one ran: run another, so a notification that came meanwhile is not missed. */
+  private again = false;
   private nextLockTry = 0;
   /** Whether this process holds the worker's lock, and how many payments it settled as the worker (for tests). */
   holder = false;
@@ -62,27 +86,45 @@ export class SettlementWorker {
   constructor(
     private readonly ledger: Ledger,
     private readonly server: () => Promise<x402ResourceServer>,
-    private readonly opts: { batchMax?: number } = {},
+    opts: { batchMax?: number; safetyPollMs?: number; waitTimeoutMs?: number } = {},
   ) {
     this.queue = ledger.settlementQueue();
     this.lock = this.queue.lock();
+    this.batchMax = opts.batchMax;
+    this.safetyPollMs = opts.safetyPollMs ?? SAFETY_POLL_MS;
+    this.waitTimeoutMs = opts.waitTimeoutMs ?? WAIT_TIMEOUT_MS;
   }
 
-  start(): void {
+  /**
+   * Listens, takes the lock if it is free and what a previous worker left queued, and arms the safety poll.
+   * Resolves after that first pass, which never throws.
+   */
+  start(): Promise<void> {
     // unref: the timer alone must not keep a stopping server alive.
-    this.timer ??= setInterval(() => void this.tick(), POLL_MS).unref();
+    this.timer ??= setInterval(() => this.safetyTick(), this.safetyPollMs).unref();
+    return this.tick();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.lock.release().catch(() => undefined);
-    this.holder = false;
+  /** Stops for good: frees the lock and the listening connection; a second call resolves with the first. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+      // Not while a pass may still take the lock.
+      await this.pass;
+      const listener = this.listener;
+      this.listener = null;
+      await listener?.close();
+      await this.lock.release().catch(() => undefined);
+      this.holder = false;
+    })();
+    return this.stopping;
   }
 
   /** Queues a payment already `settling` and resolves with its outcome once a worker (any process) recorded it. */
   async settle(paymentId: string): Promise<SettlementOutcome> {
-    const outcome = new Promise<SettlementOutcome>((resolve) => this.waiting.set(paymentId, { resolve, deadline: performance.now() + WAIT_TIMEOUT_MS }));
+    const outcome = new Promise<SettlementOutcome>((resolve) => this.waiting.set(paymentId, { resolve, since: performance.now() }));
     try {
       await this.queue.enqueue(paymentId);
     } catch (err) {
@@ -90,32 +132,75 @@ export class SettlementWorker {
       // Not queued: reconciliation finds the row settling and settles it.
       return { status: "pending", transaction: "", reason: `settlement_pending: not queued: ${describeError(err)}` };
     }
-    void this.tick();
+    // The worker listening here hears its own notification; otherwise look now (the lock may be free).
+    if (!(this.holder && this.listener)) void this.tick();
     return outcome;
   }
 
-  /** One pass: as the worker, take and settle what is queued; then hand out the outcomes this process waits for. */
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  /**
+   * One pass: as the worker, take and settle what is queued; then hand out the outcomes this process waits for.
+   * `safety`: also read them from the ledger and wake the worker for the overdue (the safety poll's pass).
+   */
+  tick(safety = false): Promise<void> {
+    if (this.pass) {
+      this.again = true;
+      return this.pass;
+    }
+    this.pass = (async () => {
+      try {
+        do {
+          this.again = false;
+          if (!this.listener && !this.stopped) await this.listen();
+          await this.work();
+          await this.collect(safety || !this.listener);
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        console.error(`[x402] settlement worker: ${describeError(err)}`);
+      } finally {
+        this.pass = null;
+      }
+    })();
+    return this.pass;
+  }
+
+  /** The timer's pass: nothing to do, and no query, while nobody here waits and notifications come in. */
+  private safetyTick(): void {
+    if (this.listener && this.waiting.size === 0) return;
+    void this.tick(true);
+  }
+
+  private async listen(): Promise<void> {
     try {
-      await this.work();
-      await this.collect();
+      const listener = await this.queue.listen({
+        queued: () => {
+          if (this.holder) void this.tick();
+        },
+        done: (id, outcome) => this.onDone(id, outcome),
+        lost: () => {
+          console.error("[x402] settlement worker: lost its listening connection; polling until it is back");
+          this.listener = null;
+        },
+      });
+      if (this.stopped) await listener.close();
+      else this.listener = listener;
     } catch (err) {
-      console.error(`[x402] settlement worker: ${describeError(err)}`);
-    } finally {
-      this.running = false;
+      // The safety poll tries again; meanwhile this process polls.
+      console.error(`[x402] settlement worker: cannot listen: ${describeError(err)}`);
     }
   }
 
   private async work(): Promise<void> {
+    if (this.stopped) return;
     if (!this.holder && performance.now() < this.nextLockTry) return;
+    const was = this.holder;
     this.holder = await this.lock.acquire();
     if (!this.holder) {
-      this.nextLockTry = performance.now() + STANDBY_POLL_MS;
+      this.nextLockTry = performance.now() + this.safetyPollMs;
       return;
     }
-    const limit = (this.opts.batchMax ?? env.SETTLEMENT_BATCH_MAX) * 2;
+    // Just taken over: rows the previous worker recorded but did not delete.
+    if (!was) await this.queue.purge();
+    const limit = (this.batchMax ?? env.SETTLEMENT_BATCH_MAX) * 2;
     if (this.inFlight.size >= limit) return;
     const rows = (await this.queue.take(limit)).filter((row) => !this.inFlight.has(row.id));
     // All at once: the facilitator's batcher gathers them into one transaction per flush.
@@ -133,10 +218,10 @@ export class SettlementWorker {
         const requirements = JSON.parse(row.paymentRequirements) as PaymentRequirements;
         outcome = await settleNow(await this.server(), this.ledger, row.id, payload, requirements);
       }
-      // Off the queue once recorded; a waiter in this process needs no poll.
-      await this.queue.done(row.id);
+      // Off the queue once recorded, telling the process that waits for it (a waiter here is resolved now).
       this.settled += 1;
       this.resolve(row.id, outcome);
+      await this.queue.done(row.id, outcome);
     } catch (err) {
       // The row stays queued and settling: the next pass (or reconciliation) takes it again.
       console.error(`[x402] settlement worker: payment ${row.id}: ${describeError(err)}`);
@@ -145,15 +230,31 @@ export class SettlementWorker {
     }
   }
 
-  private async collect(): Promise<void> {
+  private onDone(id: string, outcome: unknown): void {
+    if (!this.waiting.has(id)) return;
+    if (isOutcome(outcome)) return this.resolve(id, outcome);
+    // Sent without it (too long): read the row.
+    void this.queue
+      .finished([id])
+      .then((rows) => rows.forEach((row) => this.resolve(row.id, outcomeOf(row))))
+      .catch((err: unknown) => console.error(`[x402] settlement worker: ${describeError(err)}`));
+  }
+
+  private async collect(readRows: boolean): Promise<void> {
     if (this.waiting.size === 0) return;
-    for (const row of await this.queue.finished([...this.waiting.keys()])) this.resolve(row.id, outcomeOf(row));
+    if (readRows) {
+      for (const row of await this.queue.finished([...this.waiting.keys()])) this.resolve(row.id, outcomeOf(row));
+    }
     const now = performance.now();
+    let overdue = false;
     for (const [id, waiter] of this.waiting) {
-      if (waiter.deadline > now) continue;
+      if (now - waiter.since >= this.safetyPollMs) overdue = true;
+      if (now - waiter.since < this.waitTimeoutMs) continue;
       this.waiting.delete(id);
       waiter.resolve({ status: "pending", transaction: "", reason: "settlement_pending: the settlement worker has not finished it yet" });
     }
+    // A notification to the worker may have been lost: wake it (the worker itself took the queue in this pass).
+    if (readRows && overdue && !this.holder && this.waiting.size > 0) await this.queue.wake();
   }
 
   private resolve(id: string, outcome: SettlementOutcome): void {
@@ -162,6 +263,11 @@ export class SettlementWorker {
     this.waiting.delete(id);
     waiter.resolve(outcome);
   }
+}
+
+function isOutcome(value: unknown): value is SettlementOutcome {
+  const status = (value as { status?: unknown } | null)?.status;
+  return status === "settled" || status === "pending" || status === "failed";
 }
 
 /** A recorded payment row as the outcome settleNow would have returned. */
