@@ -1,16 +1,17 @@
 import "server-only";
-import { x402Facilitator } from "@x402/core/facilitator";
-import { toFacilitatorEvmSigner } from "@x402/evm";
+import { InMemoryPendingSettlementStore, x402Facilitator } from "@x402/core/facilitator";
+import type { FacilitatorContext, PaymentPayload, PaymentRequirements, SchemeNetworkFacilitator, SettleResponse, VerifyResponse } from "@x402/core/types";
+import { eip3009ABI, isEIP3009Payload, resolveDataSuffix, toFacilitatorEvmSigner, type ExactEIP3009Payload, type FacilitatorEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/facilitator";
 import { ExactEvmScheme } from "@x402/evm/exact/facilitator";
 import { ExactEvmSchemeV1 } from "@x402/evm/exact/v1/facilitator";
-import { createWalletClient, http, publicActions, verifyTypedData, type Hex } from "viem";
+import { createWalletClient, getAddress, http, parseSignature, publicActions, verifyTypedData, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { NETWORKS, viemChainOf, type Caip2, type Network } from "@/lib/chains/networks";
 import { rpcUrlOf } from "@/lib/chains/rpc";
 import { describeError } from "@/lib/errors";
 import { env } from "@/lib/env";
-import { SettlementBatcher } from "@/lib/x402/settlement/batch";
+import { BatchCallFailed, SettlementBatcher } from "@/lib/x402/settlement/batch";
 import { defaultSendLock, FacilitatorSender, type CrossProcessLock } from "./sender";
 
 /**
@@ -67,6 +68,116 @@ class CodeCache {
   }
 }
 const codeCache = new CodeCache();
+
+/** How long a verification stands in for settle's own signature check (a paid reply settles within seconds). */
+const VERIFIED_TTL_MS = 10 * 60_000;
+/** The SDK's errorReason for a transfer that failed once sent (its ErrTransactionFailed, not exported). */
+const TRANSACTION_FAILED = "invalid_exact_evm_transaction_failed";
+
+/**
+ * The SDK's exact scheme, except that a payload this instance verified is not verified again when it settles.
+ *
+ * The SDK's settle starts with a verification of its own whose ECDSA recovery (~3 ms of CPU) repeats the one verify
+ * made on the same payload moments before, in this process: our routes verify before the reply and settle after
+ * it. So a successful verify is remembered, keyed by all the signature check reads (the payload and the
+ * requirements: domain name and version, network, asset), and settling that very payload skips the recovery:
+ * - only for a 65-byte ECDSA signature by a payer without code (ERC-1271 / ERC-6492 payers go the SDK's way);
+ * - the time window, which is what can change since, is checked again: outside it the SDK's settle refuses;
+ * - only through the batcher, whose write resolves once the token logged this authorization used (and the token
+ *   checks the signature on chain whatever happens here).
+ * The sent transaction is then handed to the SDK's settle as already broadcast (its pending-settlement store, the
+ * SDK's way of resuming a settlement), so the receipt checks and the response are the SDK's. A call refused before
+ * it was sent goes the SDK's whole way, which meets the same refusal and words it as for any settlement.
+ */
+class ExactSchemeVerifiedOnce implements SchemeNetworkFacilitator {
+  readonly scheme = "exact";
+  readonly caipFamily = "eip155:*";
+  private readonly inner: ExactEvmScheme;
+  private readonly broadcast = new InMemoryPendingSettlementStore();
+  /** Verified payloads (verifiedKey) and until when their verification stands in, in ms. */
+  private readonly verified = new Map<string, number>();
+
+  constructor(
+    signer: FacilitatorEvmSigner,
+    private readonly batcher: SettlementBatcher,
+    private readonly codeAt: (address: Hex) => Promise<Hex | undefined>,
+  ) {
+    this.inner = new ExactEvmScheme(signer, { pendingSettlementStore: this.broadcast });
+  }
+
+  getExtra(network: string) {
+    return this.inner.getExtra(network);
+  }
+
+  getSigners(network: string) {
+    return this.inner.getSigners(network);
+  }
+
+  async verify(payload: PaymentPayload, requirements: PaymentRequirements, context?: FacilitatorContext): Promise<VerifyResponse> {
+    const result = await this.inner.verify(payload, requirements, context);
+    const signed = ecdsaAuthorization(payload);
+    // The payer's code was read by this very verification (a cached read): code means another kind of signature.
+    if (result.isValid && signed && !hasCode(await this.codeAt(signed.authorization.from as Hex).catch(() => "0xff" as Hex))) {
+      const now = Date.now();
+      if (this.verified.size > 10_000) for (const [key, until] of this.verified) if (until <= now) this.verified.delete(key);
+      this.verified.set(verifiedKey(payload, requirements), Math.min(now + VERIFIED_TTL_MS, Number(signed.authorization.validBefore) * 1000));
+    }
+    return result;
+  }
+
+  async settle(payload: PaymentPayload, requirements: PaymentRequirements, context?: FacilitatorContext): Promise<SettleResponse> {
+    const signed = ecdsaAuthorization(payload);
+    if (!signed || !this.takeVerified(payload, requirements) || !withinWindow(signed)) return this.inner.settle(payload, requirements, context);
+    const { authorization: a, signature } = signed;
+    const { r, s, v, yParity } = parseSignature(signature);
+    let tx: Hex;
+    try {
+      tx = await this.batcher.submit({
+        address: getAddress(requirements.asset),
+        abi: eip3009ABI,
+        functionName: "transferWithAuthorization",
+        args: [getAddress(a.from), getAddress(a.to), BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce, Number(v ?? BigInt(yParity + 27)), r, s],
+        dataSuffix: await resolveDataSuffix(context, { paymentPayload: payload, paymentRequirements: requirements }),
+      });
+    } catch (err) {
+      if (err instanceof BatchCallFailed && err.beforeSending) return this.inner.settle(payload, requirements, context);
+      // Sent (or maybe sent) and not settled: what the SDK answers for a write that failed.
+      const errorMessage = err instanceof Error ? err.message : String(err);
+      return { success: false, errorReason: TRANSACTION_FAILED, errorMessage, transaction: "", network: payload.accepted.network, payer: a.from };
+    }
+    await this.broadcast.set(signature, tx);
+    return this.inner.settle(payload, requirements, context);
+  }
+
+  private takeVerified(payload: PaymentPayload, requirements: PaymentRequirements): boolean {
+    const key = verifiedKey(payload, requirements);
+    const until = this.verified.get(key);
+    this.verified.delete(key);
+    return until !== undefined && until > Date.now();
+  }
+}
+
+/** Everything the SDK's verification of an EIP-3009 payload reads, as one string. */
+function verifiedKey(payload: PaymentPayload, requirements: PaymentRequirements): string {
+  return JSON.stringify([payload.x402Version, payload.accepted, payload.payload, requirements]);
+}
+
+/** The payload's authorization when it is EIP-3009 signed by a plain 65-byte ECDSA signature. */
+function ecdsaAuthorization(payload: PaymentPayload): ExactEIP3009Payload & { signature: Hex } | null {
+  const inner = payload.payload as unknown as ExactEIP3009Payload;
+  if (!isEIP3009Payload(inner) || typeof inner.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(inner.signature)) return null;
+  return inner as ExactEIP3009Payload & { signature: Hex };
+}
+
+/** The SDK's time checks of verification: valid from validAfter, and for at least 6 s more. */
+function withinWindow({ authorization }: ExactEIP3009Payload): boolean {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  return BigInt(authorization.validBefore) >= now + 6n && BigInt(authorization.validAfter) <= now;
+}
+
+function hasCode(code: Hex | undefined): boolean {
+  return Boolean(code && code !== "0x");
+}
 
 /**
  * One instance per process (index.ts). `sendLock` keeps its sends and those of the deployment's other processes,
@@ -147,7 +258,10 @@ export function createLocalFacilitatorWithBatchers({ sendLock = defaultSendLock(
     );
     // Registered per network (not with registerExactEvmScheme, which gives every
     // v1 network one signer): each signer's client is bound to its own chain.
-    facilitator.register(network.caip2, new ExactEvmScheme(signer));
+    facilitator.register(
+      network.caip2,
+      batcher ? new ExactSchemeVerifiedOnce(signer, batcher, (address) => codeCache.get(client, address)) : new ExactEvmScheme(signer),
+    );
     // Tabs (batch-settlement): the same key relays deposits, claims, settlements and refunds, and signs as
     // the receiver authorizer our agents' channels name (advertised in /supported). Over HTTP the guard
     // lets only this app's own paid routes reach it, so no stranger can ask it to sign a refund.

@@ -81,9 +81,16 @@ interface Entry {
   reject(err: Error): void;
 }
 
-/** A call of a batch that did not settle; the message carries the token's reason where there is one. */
+/**
+ * A call of a batch that did not settle; the message carries the token's reason where there is one. `beforeSending`:
+ * it was refused before any transaction carried it (the simulation's revert, a duplicate), so nothing of it is on
+ * its way to the chain.
+ */
 export class BatchCallFailed extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly beforeSending = false,
+  ) {
     super(message);
     this.name = "BatchCallFailed";
   }
@@ -145,7 +152,7 @@ export class SettlementBatcher {
     const unique: Entry[] = [];
     for (const entry of batch) {
       const key = `${entry.token}:${entry.from}:${entry.nonce}`.toLowerCase();
-      if (seen.has(key)) entry.reject(new BatchCallFailed("transferWithAuthorization reverted: authorization is used or canceled (twice in one batch)"));
+      if (seen.has(key)) entry.reject(new BatchCallFailed("transferWithAuthorization reverted: authorization is used or canceled (twice in one batch)", true));
       else {
         seen.add(key);
         unique.push(entry);
@@ -211,7 +218,7 @@ export class SettlementBatcher {
     simulated.result.forEach((result, i) => {
       const entry = entries[i]!;
       if (result.success) live.push(entry);
-      else entry.reject(new BatchCallFailed(`transferWithAuthorization reverted: ${revertReason(result.returnData)}`));
+      else entry.reject(new BatchCallFailed(`transferWithAuthorization reverted: ${revertReason(result.returnData)}`, true));
     });
     return live;
   }
