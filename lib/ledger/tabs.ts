@@ -19,6 +19,16 @@ export type NewTabEvent = Omit<typeof tabEvents.$inferInsert, "createdAt" | "net
 
 const lower = (hex: string) => hex.toLowerCase();
 
+/**
+ * A strict update (see updateChannel) found the channel in another state than this process knew: its caller decided
+ * on a state that is no longer the row's, so nothing was written.
+ */
+export class StaleChannelState extends Error {
+  constructor(readonly channelId: string) {
+    super(`ledger: channel ${channelId} changed since this process read it`);
+  }
+}
+
 /** How many channels' states a store remembers for its compare-and-swap writes, least recently used out first. */
 export const KNOWN_CHANNELS_CAP = 10_000;
 
@@ -146,18 +156,44 @@ export class TabLedger implements ChannelStorage {
   }
 
   /**
+   * The channel as this process last read or wrote it, without a statement (`cached`), else read from its row and
+   * remembered. Whoever decides on a cached state must write with a strict update, which refuses if the row is no
+   * longer in that state.
+   */
+  async recalled(channelId: string): Promise<{ channel: Channel | undefined; cached: boolean }> {
+    const id = lower(channelId);
+    const known = this.recall(id);
+    if (known) return { channel: JSON.parse(known) as Channel, cached: true };
+    const [row] = await this.db.select({ state: channels.state }).from(channels).where(and(eq(channels.channelId, id), eq(channels.network, this.network)));
+    this.remember(id, row?.state ?? null);
+    return { channel: row ? (JSON.parse(row.state) as Channel) : undefined, cached: false };
+  }
+
+  /**
    * Reads and writes one channel atomically across processes: first as one compare-and-swap statement against the
    * state this process knows; when that finds another state, in a transaction that reads the row and writes it,
    * on Postgres under a transaction-scoped advisory lock on the channel id (a row lock could not hold a channel
    * that has no row yet) and a row lock (so a concurrent compare-and-swap waits, then sees the new state); on
    * PGlite the transaction alone excludes everything else.
+   *
+   * `strict`: the update was decided (beyond `update`'s own argument) on the state this process knows, so it is only
+   * the compare-and-swap: a row in another state is not read again but refused (StaleChannelState) and forgotten, so
+   * the caller's next read is the row's.
    */
-  async updateChannel(channelId: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
+  async updateChannel(
+    channelId: string,
+    update: (current: Channel | undefined) => Channel | undefined,
+    { strict = false }: { strict?: boolean } = {},
+  ): Promise<ChannelUpdateResult> {
     const id = lower(channelId);
     const known = this.recall(id);
     if (known !== undefined) {
       const swapped = await this.swap(id, known, update);
       if (swapped) return swapped;
+    }
+    if (strict) {
+      this.known.delete(id);
+      throw new StaleChannelState(id);
     }
     return this.lockedUpdate(id, update);
   }

@@ -7,7 +7,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLedgerDb, type LedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
-import { TabLedger, type PendingCharge } from "@/lib/ledger/tabs";
+import { StaleChannelState, TabLedger, type PendingCharge } from "@/lib/ledger/tabs";
 import { startPostgres, type TestPostgres } from "@/test/support/postgres";
 
 const NETWORK = "eip155:31337";
@@ -160,6 +160,22 @@ describe.each(["PGlite", "PostgreSQL"] as const)("tabs in the ledger on %s", (ba
       [second.id, "charge", "1000", "6000", PAYER.toLowerCase(), "agent", 12, 34],
     ]);
     expect(await tabs.listEvents(other)).toEqual([]);
+  });
+
+  it("recalls a channel it knows without a statement; a strict update on a row changed outside refuses and forgets it", async () => {
+    const { statements, store } = countedStore();
+    const id = newChannelId();
+    await store.updateChannel(id, () => channel(id));
+    statements.length = 0;
+    expect(await store.recalled(id)).toEqual({ channel: channel(id), cached: true });
+    expect(statements).toHaveLength(0);
+    expect((await store.updateChannel(id, charge(1_000n), { strict: true })).channel?.chargedCumulativeAmount).toBe("1000");
+
+    await tabs.updateChannel(id, () => channel(id, { chargedCumulativeAmount: "5000" }));
+    await expect(store.updateChannel(id, charge(1_000n), { strict: true })).rejects.toBeInstanceOf(StaleChannelState);
+    expect((await tabs.get(id))?.chargedCumulativeAmount).toBe("5000");
+    // Forgotten: the next recall is the row's.
+    expect(await store.recalled(id)).toEqual({ channel: channel(id, { chargedCumulativeAmount: "5000" }), cached: false });
   });
 
   it("remembers at most its cap of channels, the least recently used forgotten first", async () => {

@@ -1,5 +1,6 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { x402Client } from "@x402/core/client";
+import { decodePaymentRequiredHeader } from "@x402/core/http";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as TabClientScheme, InMemoryClientChannelStorage } from "@x402/evm/batch-settlement/client";
 import { wrapFetchWithPayment } from "@x402/fetch";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NETWORKS } from "@/lib/chains/networks";
 import { openLedgerDb, type LedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
 import { Ledger } from "@/lib/ledger/ledger";
+import { TabLedger } from "@/lib/ledger/tabs";
 import type { Receipt } from "@/lib/x402/shared/receipt";
 import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture } from "./support";
 
@@ -75,15 +77,54 @@ async function message(pay: typeof fetch): Promise<Receipt> {
 }
 
 describe("one voucher message of a tab on PGlite", () => {
-  it("costs the ledger 3 statements: the channel's read, its reservation, and the charge committed with its history row", async () => {
+  it("costs the ledger 2 statements: the channel's reservation, and the charge committed with its history row", async () => {
     const pay = tabPayingFetch(await fundedPayer(stack.anvil.rpcUrl));
     await message(pay); // the deposit
     statements.length = 0;
     const receipt = await message(pay);
     expect(receipt.success).toBe(true);
-    expect(statements.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase()), statements.join("\n")).toEqual(["select", "update", "with"]);
+    expect(statements.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase()), statements.join("\n")).toEqual(["update", "with"]);
     // The receipt names the charge's row, which carries the channel's charged total.
     const [row] = (await ledger.tabs(NETWORK).listEvents(receipt.tab!.channelId)).filter((e) => e.id === receipt.paymentId);
     expect(row).toMatchObject({ kind: "charge", amount: receipt.tab!.chargedAmount, cumulative: receipt.tab!.chargedCumulativeAmount });
+  });
+});
+
+/**
+ * The channel is read from this process's memory: a row changed by another process (here a store of its own on the
+ * same database) must still decide the next message, never the state remembered.
+ */
+describe("a tab whose channel another process changed", () => {
+  const elsewhere = () => new TabLedger(drizzlePglite({ client: (opened.db as unknown as { $client: PGlite }).$client }) as unknown as LedgerDb, NETWORK);
+
+  it("keeps the claimed total another process recorded, and serves the next message", async () => {
+    const pay = tabPayingFetch(await fundedPayer(stack.anvil.rpcUrl));
+    await message(pay);
+    const { tab } = await message(pay);
+    // The claimer, elsewhere, claimed everything charged so far.
+    await elsewhere().updateChannel(tab!.channelId, (c) => c && { ...c, totalClaimed: c.chargedCumulativeAmount });
+    const next = await message(pay);
+    expect(next.success).toBe(true);
+    const channel = await ledger.tabs(NETWORK).get(tab!.channelId);
+    expect(channel?.totalClaimed).toBe(tab!.chargedCumulativeAmount);
+    expect(channel?.chargedCumulativeAmount).toBe(next.tab!.chargedCumulativeAmount);
+  });
+
+  it("refuses a voucher beyond a balance another process lowered", async () => {
+    const pay = tabPayingFetch(await fundedPayer(stack.anvil.rpcUrl));
+    await message(pay);
+    const { tab } = await message(pay);
+    // Another process saw the balance fall to what is charged (a partial refund there): nothing is left to spend.
+    await elsewhere().updateChannel(tab!.channelId, (c) => c && { ...c, balance: c.chargedCumulativeAmount });
+    const res = await pay(`${stack.url}/api/x402/${MARKET_AGENT}/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: chatBody("What is the current price of ETH?"),
+    });
+    expect(res.status).toBe(402);
+    expect(decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!).error).toBe("invalid_batch_settlement_evm_cumulative_exceeds_balance");
+    const channel = await ledger.tabs(NETWORK).get(tab!.channelId);
+    expect(channel).toMatchObject({ chargedCumulativeAmount: tab!.chargedCumulativeAmount, balance: tab!.chargedCumulativeAmount });
+    expect(channel?.pendingRequest).toBeUndefined();
   });
 });

@@ -338,6 +338,32 @@ describe("a tab refuses what it must", () => {
     expect((await serverChannel(channelId))?.chargedCumulativeAmount).toBe(price.toString());
     expect((await serverChannel(channelId))?.pendingRequest).toBeUndefined();
   });
+
+  it("refuses a voucher signed by anyone but the channel's payer authorizer, and charges nothing for it", async () => {
+    const guide = getAgent(GUIDE_AGENT)!;
+    const price = priceAtomic(guide);
+    const payer = await fundedPayer(stack.anvil.rpcUrl);
+    const { pay, session } = tabClient(payer);
+    const first = await sendJson(pay, GUIDE_AGENT);
+    const requirements = await tabRequirements(GUIDE_AGENT);
+    const channelConfig = new TabClientScheme(toClientEvmSigner(payer), { payerAuthorizer: session.address }).buildChannelConfig(requirements);
+    const channelId = computeChannelId(channelConfig, NETWORK);
+    const charged = first.payment.tab!.chargedCumulativeAmount;
+    const next = (BigInt(charged) + price).toString();
+    // The right channel and amount, signed by other keys: a stranger, and the payer itself (not the channel's signer).
+    for (const signer of [privateKeyToAccount(generatePrivateKey()), payer]) {
+      const voucher = await signVoucher(toClientEvmSigner(signer), channelId, next, NETWORK);
+      const header = encodePaymentSignatureHeader({ x402Version: 2, accepted: requirements, payload: { type: "voucher", channelConfig, voucher } });
+      const res = await fetch(chatUrl(GUIDE_AGENT), { method: "POST", headers: { ...asJson, "PAYMENT-SIGNATURE": header }, body: chatBody("What is x402?") });
+      expect(res.status).toBe(402);
+      expect(decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!).error).toBe("invalid_batch_settlement_evm_voucher_signature");
+      const channel = await serverChannel(channelId);
+      expect(channel?.chargedCumulativeAmount).toBe(charged);
+      expect(channel?.pendingRequest).toBeUndefined();
+    }
+    // The channel's own signer still pays.
+    expect((await sendJson(pay, GUIDE_AGENT)).payment.tab!.chargedCumulativeAmount).toBe(next);
+  });
 });
 
 describe("a payer who hangs up mid-stream", () => {

@@ -1,4 +1,5 @@
 import "server-only";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { x402ResourceServer } from "@x402/core/server";
 import { BatchSettlementEvmScheme, type Channel, type ChannelStorage, type ChannelUpdateResult } from "@x402/evm/batch-settlement/server";
 import { ExactEvmScheme } from "@x402/evm/exact/server";
@@ -6,6 +7,7 @@ import { bazaarResourceServerExtension } from "@x402/extensions/bazaar";
 import { zeroAddress } from "viem";
 import { NETWORK_LIST, type Caip2 } from "@/lib/chains/networks";
 import { getLedger, type TabLedger } from "@/lib/ledger";
+import { StaleChannelState } from "@/lib/ledger/tabs";
 import { processSingleton, processSingletonRetrying } from "@/lib/singleton";
 import { facilitatorClients } from "@/lib/x402/facilitator";
 
@@ -45,6 +47,28 @@ export function tabSchemeFor(network: Caip2): BatchSettlementEvmScheme {
   return scheme;
 }
 
+/** A tab's verification (verifyOnKnownState): the channels it read from this process's memory, and whether one was stale. */
+interface Verification {
+  fresh: boolean;
+  cachedReads: Set<string>;
+  stale: boolean;
+}
+
+const verifications = new AsyncLocalStorage<Verification>();
+
+/**
+ * Runs the SDK's verification of a tab proof reading its channel as this process last read or wrote it (no
+ * statement: a voucher message's one read). The SDK decides on that snapshot (the voucher's base, the balance, the
+ * claimed total it writes back with the reservation), so the reservation is then written only if the row is still
+ * in that state; if it is not (another process, or the claimer elsewhere, changed it), nothing is written and the
+ * verification runs once more on the row read afresh.
+ */
+export async function verifyOnKnownState<T>(verify: () => Promise<T>): Promise<T> {
+  const first: Verification = { fresh: false, cachedReads: new Set(), stale: false };
+  const verdict = await verifications.run(first, verify);
+  return first.stale ? verifications.run({ fresh: true, cachedReads: new Set(), stale: false }, verify) : verdict;
+}
+
 /**
  * The SDK's channel storage on the process's ledger, opened on first use (the resource server is built before any
  * request needs the database, and a ledger that fails to open is retried by the next request).
@@ -55,12 +79,26 @@ class LedgerChannelStorage implements ChannelStorage {
     return getLedger().then((ledger) => ledger.tabs(this.network));
   }
   async get(channelId: string): Promise<Channel | undefined> {
-    return (await this.tabs()).get(channelId);
+    const tabs = await this.tabs();
+    const verification = verifications.getStore();
+    if (!verification || verification.fresh) return tabs.get(channelId);
+    const { channel, cached } = await tabs.recalled(channelId);
+    if (cached) verification.cachedReads.add(channelId.toLowerCase());
+    return channel;
   }
   async list(): Promise<Channel[]> {
     return (await this.tabs()).list();
   }
   async updateChannel(channelId: string, update: (current: Channel | undefined) => Channel | undefined): Promise<ChannelUpdateResult> {
-    return (await this.tabs()).updateChannel(channelId, update);
+    const tabs = await this.tabs();
+    const verification = verifications.getStore();
+    // The first update after a read from memory is the reservation decided on it: strict.
+    if (!verification?.cachedReads.delete(channelId.toLowerCase())) return tabs.updateChannel(channelId, update);
+    try {
+      return await tabs.updateChannel(channelId, update, { strict: true });
+    } catch (err) {
+      if (err instanceof StaleChannelState) verification.stale = true;
+      throw err;
+    }
   }
 }

@@ -15,6 +15,7 @@ import type { Receipt, TabReceipt, UsageReport } from "@/lib/x402/shared/receipt
 import { corsHeaders, paidRouteError } from "./cors";
 import { describeMismatch } from "./payment";
 import { paymentRequiredResponse, TAB_SCHEME, type AgentQuote } from "./quote";
+import { verifyOnKnownState } from "./resource-server";
 
 /**
  * Tabs (x402 `batch-settlement`) on the paid route: a proof is a deposit (first message or top-up: an EIP-3009
@@ -107,7 +108,7 @@ export function isTabRefund(payload: PaymentPayload | null): boolean {
 export async function verifyTab(server: x402ResourceServer, quote: AgentQuote, proof: TabProof): Promise<{ ok: true; tab: VerifiedTab } | { ok: false; response: Response }> {
   let verdict: VerifyResponse & { skipHandler?: unknown };
   try {
-    verdict = await server.verifyPayment(proof.payload, proof.requirements);
+    verdict = await verifyOnKnownState(() => server.verifyPayment(proof.payload, proof.requirements));
   } catch (err) {
     return { ok: false, response: paidRouteError(503, "facilitator_unavailable", `The tab payment could not be verified: ${describeError(err)}`) };
   }
