@@ -1,5 +1,6 @@
 import "server-only";
-import { stepCountIs, streamText, type LanguageModel, type ModelMessage } from "ai";
+import { stepCountIs, streamText, UI_MESSAGE_STREAM_HEADERS, type LanguageModel, type ModelMessage, type UIMessageChunk } from "ai";
+import { toEventStream } from "@/lib/http/stream";
 import { resolveModel } from "./models";
 import type { AgentConfig } from "./registry";
 import { buildTools } from "./tools";
@@ -45,4 +46,14 @@ export function runAgent({ agent, messages, selectedToolkits, abortSignal, model
     onError: ({ error }) =>
       console.error(`agent ${agent.id} (${agent.model}): ${error instanceof Error ? error.message : String(error)}`),
   });
+}
+
+/**
+ * A UI message stream as the response the AI SDK's createUIMessageStreamResponse makes (same headers, same bytes),
+ * with the chunks of one burst written together (toEventStream). `headers` add to or replace the SDK's.
+ */
+export function uiMessageStreamResponse(stream: ReadableStream<UIMessageChunk>, headers?: HeadersInit): Response {
+  const all = new Headers(headers);
+  for (const [name, value] of Object.entries(UI_MESSAGE_STREAM_HEADERS)) if (!all.has(name)) all.set(name, value);
+  return new Response(toEventStream(stream, "[DONE]"), { headers: all });
 }

@@ -1,6 +1,7 @@
 /** The bench's unpaid route: served only with BENCH_FREE_ROUTE=1, a plain 404 otherwise (a deployment has no free agent). */
 import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/bench/[agentId]/chat/route";
+import { streamChunks } from "@/lib/http/stream";
 import { setEnv } from "../support/fixtures";
 
 const MARKET = "00000000-0000-0000-0000-000000000001";
@@ -29,5 +30,21 @@ describe("POST /api/bench/:agentId/chat", () => {
     const bad = await call(MARKET, "{}");
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.code).toBe("invalid_request");
+  });
+
+  it("writes the reply in a few bursts, not one write per chunk", async () => {
+    restore = setEnv({ BENCH_FREE_ROUTE: "1", OFFLINE_MODEL_DELAY_MS: "0" });
+    const res = await call(MARKET);
+    let writes = 0;
+    let body = "";
+    for await (const chunk of streamChunks(res.body!)) {
+      writes += 1;
+      body += new TextDecoder().decode(chunk);
+    }
+    const events = body.split("\n\n").filter(Boolean);
+    expect(events.at(-1)).toBe("data: [DONE]");
+    expect(events.length).toBeGreaterThan(20);
+    // The offline model makes each step in one burst: the first chunk of a burst, then the rest of it together.
+    expect(writes).toBeLessThanOrEqual(8);
   });
 });

@@ -1,5 +1,6 @@
+import { createUIMessageStreamResponse, type UIMessageChunk } from "ai";
 import { describe, expect, it } from "vitest";
-import { streamChunks } from "@/lib/http/stream";
+import { streamChunks, toEventStream } from "@/lib/http/stream";
 
 describe("streamChunks", () => {
   it("yields every chunk of a web stream in order", async () => {
@@ -39,5 +40,65 @@ describe("streamChunks", () => {
       for await (const chunk of streamChunks(stream)) void chunk;
     };
     await expect(loop()).rejects.toThrow("body too large");
+  });
+});
+
+describe("toEventStream", () => {
+  const decoder = new TextDecoder();
+  /** Every chunk the stream yields, decoded: one entry per write the server would make. */
+  async function writes(stream: ReadableStream<Uint8Array>): Promise<string[]> {
+    const seen: string[] = [];
+    for await (const chunk of streamChunks(stream)) seen.push(decoder.decode(chunk));
+    return seen;
+  }
+  const burst = (chunks: unknown[]) =>
+    new ReadableStream<unknown>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+  const uiChunks: UIMessageChunk[] = [
+    { type: "start" },
+    { type: "text-start", id: "t" },
+    { type: "text-delta", id: "t", delta: 'say "hi" ✓\n' },
+    { type: "text-end", id: "t" },
+    { type: "finish", finishReason: "stop" },
+  ];
+
+  it("writes the AI SDK's UI message stream bytes", async () => {
+    const sdk = createUIMessageStreamResponse({ stream: burst(uiChunks) as ReadableStream<UIMessageChunk> });
+    const ours = (await writes(toEventStream(burst(uiChunks), "[DONE]"))).join("");
+    expect(ours).toBe(await sdk.text());
+  });
+
+  it("sends the first chunk of a burst at once and the rest of the burst as one write", async () => {
+    expect(await writes(toEventStream(burst(uiChunks), "[DONE]"))).toEqual([
+      'data: {"type":"start"}\n\n',
+      uiChunks.slice(1).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("") + "data: [DONE]\n\n",
+    ]);
+  });
+
+  it("sends a chunk that comes alone without waiting for the next one or the end", async () => {
+    let source!: ReadableStreamDefaultController<unknown>;
+    const reader = toEventStream(new ReadableStream({ start: (c) => void (source = c) }), "[DONE]").getReader();
+    source.enqueue({ n: 1 });
+    expect(decoder.decode((await reader.read()).value)).toBe('data: {"n":1}\n\n');
+    await new Promise((resolve) => setImmediate(resolve)); // a later turn: the next token of a streaming model
+    source.enqueue({ n: 2 });
+    expect(decoder.decode((await reader.read()).value)).toBe('data: {"n":2}\n\n');
+    source.close();
+    expect(decoder.decode((await reader.read()).value)).toBe("data: [DONE]\n\n");
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it("drops what a burst still holds when the reader goes away, and passes a source's error on", async () => {
+    const reader = toEventStream(burst(uiChunks), "[DONE]").getReader();
+    await reader.read();
+    await reader.cancel();
+    await new Promise((resolve) => setImmediate(resolve)); // the held chunks' turn ends: nothing throws
+
+    const failing = new ReadableStream({ pull: (c) => c.error(new Error("model down")) });
+    await expect(writes(toEventStream(failing, "[DONE]"))).rejects.toThrow("model down");
   });
 });

@@ -3,7 +3,7 @@
  * with no payment around it. Served in the production app only when it starts with BENCH_FREE_ROUTE=1 (the bench
  * does): without it the route answers 404 like a path that does not exist, so a deployment has no free agent.
  */
-import { runAgent } from "../../agents/engine";
+import { runAgent, uiMessageStreamResponse } from "../../agents/engine";
 import { getAgent, type AgentConfig } from "../../agents/registry";
 import { ChatRequestSchema, toModelMessages } from "../../agents/request";
 import { env } from "../../env";
@@ -15,7 +15,7 @@ const MAX_BODY_BYTES = 2_000_000;
 
 export async function freeReply(req: Request, agent: AgentConfig): Promise<Response> {
   const body = ChatRequestSchema.parse(await req.json());
-  return runAgent({ agent, messages: await toModelMessages(body.messages) }).toUIMessageStreamResponse();
+  return uiMessageStreamResponse(runAgent({ agent, messages: await toModelMessages(body.messages) }).toUIMessageStream());
 }
 
 /** POST /api/bench/:agentId/chat. */
@@ -27,5 +27,5 @@ export async function handleBenchFreeChat(req: Request, agentId: string): Promis
   if (!json.ok) return jsonError(json.status, json.status === 413 ? "body_too_large" : "invalid_json", json.message);
   const parsed = ChatRequestSchema.safeParse(json.value);
   if (!parsed.success) return jsonError(400, "invalid_request", formatZodError(parsed.error));
-  return runAgent({ agent, messages: await toModelMessages(parsed.data.messages) }).toUIMessageStreamResponse();
+  return uiMessageStreamResponse(runAgent({ agent, messages: await toModelMessages(parsed.data.messages) }).toUIMessageStream());
 }

@@ -1,5 +1,6 @@
 import "server-only";
-import { createUIMessageStream, createUIMessageStreamResponse, type UIMessageStreamWriter } from "ai";
+import { createUIMessageStream, type UIMessageStreamWriter } from "ai";
+import { uiMessageStreamResponse } from "@/lib/agents/engine";
 import type { ChatChunk, ChatMessage } from "@/lib/x402/shared/chat-message";
 import { corsHeaders } from "./cors";
 import type { PaidRequest } from "./gate";
@@ -66,7 +67,7 @@ export function replyAsStream(paid: PaidRequest, signal: AbortSignal): Response 
     },
     onError: describeAgentError,
   });
-  return createUIMessageStreamResponse({ stream, headers: { ...corsHeaders, "Cache-Control": "no-store" } });
+  return uiMessageStreamResponse(stream, { ...corsHeaders, "Cache-Control": "no-store" });
 }
 
 /**
