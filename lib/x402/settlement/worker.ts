@@ -78,6 +78,9 @@ export class SettlementWorker {
   private pass: Promise<void> | null = null;
   /** A tick was asked for while one ran: run another, so a notification that came meanwhile is not missed. */
   private again = false;
+  private againSafety = false;
+  /** The last take left rows queued (it took its limit, or this worker had its limit in flight): take again soon. */
+  private backlog = false;
   private nextLockTry = 0;
   /** Whether this process holds the worker's lock, and how many payments it settled as the worker (for tests). */
   holder = false;
@@ -144,15 +147,19 @@ export class SettlementWorker {
   tick(safety = false): Promise<void> {
     if (this.pass) {
       this.again = true;
+      this.againSafety ||= safety;
       return this.pass;
     }
     this.pass = (async () => {
+      let readRows = safety;
       try {
         do {
           this.again = false;
           if (!this.listener && !this.stopped) await this.listen();
           await this.work();
-          await this.collect(safety || !this.listener);
+          await this.collect(readRows || !this.listener);
+          readRows = this.againSafety;
+          this.againSafety = false;
         } while (this.again && !this.stopped);
       } catch (err) {
         console.error(`[x402] settlement worker: ${describeError(err)}`);
@@ -201,8 +208,13 @@ export class SettlementWorker {
     // Just taken over: rows the previous worker recorded but did not delete.
     if (!was) await this.queue.purge();
     const limit = (this.batchMax ?? env.SETTLEMENT_BATCH_MAX) * 2;
-    if (this.inFlight.size >= limit) return;
-    const rows = (await this.queue.take(limit)).filter((row) => !this.inFlight.has(row.id));
+    if (this.inFlight.size >= limit) {
+      this.backlog = true;
+      return;
+    }
+    const taken = await this.queue.take(limit);
+    this.backlog = taken.length >= limit;
+    const rows = taken.filter((row) => !this.inFlight.has(row.id));
     // All at once: the facilitator's batcher gathers them into one transaction per flush.
     for (const row of rows) void this.settleRow(row);
   }
@@ -227,6 +239,11 @@ export class SettlementWorker {
       console.error(`[x402] settlement worker: payment ${row.id}: ${describeError(err)}`);
     } finally {
       this.inFlight.delete(row.id);
+      // Room again for what the last take left queued (no notification will come for it).
+      if (this.backlog && !this.stopped) {
+        this.backlog = false;
+        void this.tick();
+      }
     }
   }
 

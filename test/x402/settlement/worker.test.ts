@@ -35,7 +35,7 @@ afterAll(async () => {
 const noServer = () => Promise.reject(new Error("no facilitator in this test"));
 
 /** Process A's worker first, so it holds the lock; then B's, standing by. */
-async function twoWorkers(opts: { waitTimeoutMs?: number } = {}): Promise<[SettlementWorker, SettlementWorker]> {
+async function twoWorkers(opts: { batchMax?: number; safetyPollMs?: number; waitTimeoutMs?: number } = {}): Promise<[SettlementWorker, SettlementWorker]> {
   const [a, b] = opened.map((o) => new SettlementWorker(new Ledger(o.db), noServer, { safetyPollMs: SAFETY_POLL_MS, ...opts }));
   workers.push(a!, b!);
   for (const worker of [a!, b!]) {
@@ -94,6 +94,18 @@ describe("the settlement worker without polling", () => {
     await expect(b.settle(id)).resolves.toMatchObject({ status: "pending", reason: NO_PAYLOAD });
     expect(a.settled).toBe(1);
   });
+
+  it("takes again what its last take left queued once it has room, without another notification", async () => {
+    // At most 2 in flight (twice the batch size), and no safety poll within the test's time.
+    const [a, b] = await twoWorkers({ batchMax: 1, safetyPollMs: 3_600_000 });
+    const ids = [await settlingPayment(), await settlingPayment(), await settlingPayment()];
+    // Queued at once, with one notification for the three.
+    await opened[0]!.db.insert(settlementQueue).values(ids.map((paymentId) => ({ paymentId })));
+    const outcomes = Promise.all(ids.map((id) => b.settle(id)));
+    await new Ledger(opened[0]!.db).settlementQueue().wake();
+    for (const outcome of await outcomes) expect(outcome).toMatchObject({ status: "pending", reason: NO_PAYLOAD });
+    expect(a.settled).toBe(3);
+  }, 20_000);
 
   it("takes over the queue when the worker stops, at the waiting process's next look", async () => {
     const [a, b] = await twoWorkers();
