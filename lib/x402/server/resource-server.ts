@@ -61,12 +61,14 @@ const verifications = new AsyncLocalStorage<Verification>();
  * statement: a voucher message's one read). The SDK decides on that snapshot (the voucher's base, the balance, the
  * claimed total it writes back with the reservation), so the reservation is then written only if the row is still
  * in that state; if it is not (another process, or the claimer elsewhere, changed it), nothing is written and the
- * verification runs once more on the row read afresh.
+ * verification runs once more on the row read afresh. A refusal decided on the snapshot alone (a voucher on another
+ * base, whose corrective 402 carries the channel's state; beyond the balance) is decided again on the row too.
  */
-export async function verifyOnKnownState<T>(verify: () => Promise<T>): Promise<T> {
+export async function verifyOnKnownState<T extends { isValid: boolean }>(verify: () => Promise<T>): Promise<T> {
   const first: Verification = { fresh: false, cachedReads: new Set(), stale: false };
   const verdict = await verifications.run(first, verify);
-  return first.stale ? verifications.run({ fresh: true, cachedReads: new Set(), stale: false }, verify) : verdict;
+  if (!first.stale && (verdict.isValid || first.cachedReads.size === 0)) return verdict;
+  return verifications.run({ fresh: true, cachedReads: new Set(), stale: false }, verify);
 }
 
 /**
