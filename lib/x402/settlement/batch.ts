@@ -5,6 +5,8 @@ import {
   encodeFunctionData,
   parseAbi,
   parseEventLogs,
+  TransactionReceiptNotFoundError,
+  WaitForTransactionReceiptTimeoutError,
   type Abi,
   type Address,
   type Chain,
@@ -57,7 +59,8 @@ const GAS_MARGIN_PERCENT = 110n;
 /** Outcomes of recent batches, for the SDK's receipt wait that follows each settle. */
 const RECEIPT_MEMORY_MS = 60_000;
 
-type BatchClient = PublicActions<Transport, Chain>;
+/** The client's polling interval paces the receipt wait. */
+type BatchClient = PublicActions<Transport, Chain> & { pollingInterval: number };
 
 export interface BatcherOptions {
   client: BatchClient;
@@ -170,7 +173,7 @@ export class SettlementBatcher {
     this.sent.push({ hash, calls: live.length });
     if (this.sent.length > 1_000) this.sent.splice(0, this.sent.length - 1_000);
     // One receipt wait for the whole batch.
-    const receipt = await this.opts.client.waitForTransactionReceipt({ hash, timeout: this.opts.confirmationTimeoutMs });
+    const receipt = await this.waitForReceipt(hash);
     this.remember(receipt);
     if (receipt.status !== "success") {
       for (const entry of live) entry.reject(new BatchCallFailed(`the batch transaction ${hash} reverted`));
@@ -221,6 +224,26 @@ export class SettlementBatcher {
       else entry.reject(new BatchCallFailed(`transferWithAuthorization reverted: ${revertReason(result.returnData)}`, true));
     });
     return live;
+  }
+
+  /**
+   * The batch's one receipt wait: asks for the receipt every polling interval until it is there (viem's wait also
+   * watches block numbers and looks the transaction up for replacements, two more calls a poll). A failed poll is
+   * asked again; past the timeout the last failure, or viem's timeout error, is thrown.
+   */
+  private async waitForReceipt(hash: Hex): Promise<TransactionReceipt> {
+    const { client, confirmationTimeoutMs } = this.opts;
+    const deadline = performance.now() + confirmationTimeoutMs;
+    let failure: unknown = new WaitForTransactionReceiptTimeoutError({ hash });
+    for (;;) {
+      try {
+        return await client.getTransactionReceipt({ hash });
+      } catch (err) {
+        if (!(err instanceof TransactionReceiptNotFoundError)) failure = err;
+      }
+      if (performance.now() >= deadline) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, client.pollingInterval));
+    }
   }
 
   private remember(receipt: TransactionReceipt): void {

@@ -118,18 +118,7 @@ describe("batched exact settlement", () => {
   it("sends a lone payment to its token, not through Multicall3, and simulates only when a call would fail", async () => {
     const req = requirements();
     const { batcher, calls } = countedBatcher(4);
-    const tokenAbi = parseAbi(["function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s)"]);
-    // What the SDK's settle asks its signer to write for a payload (v, r, s form).
-    const write = (p: PaymentPayload) => {
-      const { authorization: a, signature } = p.payload as { authorization: Record<string, string>; signature: Hex };
-      const { v, yParity, r, s } = parseSignature(signature);
-      return batcher.submit({
-        address: req.asset as Address,
-        abi: tokenAbi,
-        functionName: "transferWithAuthorization",
-        args: [a.from, a.to, BigInt(a.value!), BigInt(a.validAfter!), BigInt(a.validBefore!), a.nonce, Number(v ?? BigInt(yParity + 27)), r, s],
-      });
-    };
+    const write = (p: PaymentPayload) => batcher.submit(writeArgs(p, req));
     const client = createPublicClient({ transport: http(chain.rpcUrl) });
     const multicallCalls = () => calls.filter((c) => c.method === "eth_call" && c.to === MULTICALL3.toLowerCase()).length;
 
@@ -152,8 +141,22 @@ describe("batched exact settlement", () => {
   });
 });
 
+const tokenAbi = parseAbi(["function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s)"]);
+
+/** What the SDK's settle asks its signer to write for a payload (v, r, s form). */
+function writeArgs(p: PaymentPayload, req: PaymentRequirements) {
+  const { authorization: a, signature } = p.payload as { authorization: Record<string, string>; signature: Hex };
+  const { v, yParity, r, s } = parseSignature(signature);
+  return {
+    address: req.asset as Address,
+    abi: tokenAbi,
+    functionName: "transferWithAuthorization",
+    args: [a.from, a.to, BigInt(a.value!), BigInt(a.validAfter!), BigInt(a.validBefore!), a.nonce, Number(v ?? BigInt(yParity + 27)), r, s] as const,
+  };
+}
+
 /** A batcher on the local facilitator's key whose client counts what it asks the chain. */
-function countedBatcher(maxSize: number) {
+function countedBatcher(maxSize: number, confirmationTimeoutMs = 10_000) {
   const account = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
   const base = http(chain.rpcUrl)({ chain: foundry });
   const calls: { method: string; to?: string }[] = [];
@@ -171,7 +174,50 @@ function countedBatcher(maxSize: number) {
     send: (args) => sender.sendTransaction(args),
     maxSize,
     maxWaitMs: 50,
-    confirmationTimeoutMs: 10_000,
+    confirmationTimeoutMs,
   });
-  return { batcher, calls };
+  return { batcher, calls, client };
 }
+
+describe("a batch's receipt wait", () => {
+  it("asks for the receipt only, however long the block takes (no block-number watch, no transaction look-ups)", async () => {
+    const req = requirements();
+    const { batcher, client, calls } = countedBatcher(4);
+    const p = await payload(await fundedPayer(chain.rpcUrl, "1"), req);
+    // The chain mines when this test says: the receipt is not there at the first ask.
+    await client.request({ method: "evm_setAutomine" as "eth_chainId", params: [false] as unknown as undefined });
+    let outcome: Promise<Hex>;
+    try {
+      const sent = batcher.sent.length;
+      outcome = batcher.submit(writeArgs(p, req));
+      while (batcher.sent.length === sent) await new Promise((resolve) => setImmediate(resolve));
+      const from = calls.length;
+      while (!calls.slice(from).some((c) => c.method === "eth_getTransactionReceipt")) await new Promise((resolve) => setImmediate(resolve));
+      await client.request({ method: "evm_mine" as "eth_chainId" });
+      await outcome;
+      const waited = calls.slice(from).map((c) => c.method);
+      expect(waited.filter((m) => m !== "eth_getTransactionReceipt" && m !== "evm_mine")).toEqual([]);
+    } finally {
+      await client.request({ method: "evm_setAutomine" as "eth_chainId", params: [true] as unknown as undefined });
+    }
+  });
+
+  it("fails its calls with viem's timeout when the receipt does not come within confirmationTimeoutMs; mined later, it moved the money once", async () => {
+    const req = requirements();
+    const { batcher, client } = countedBatcher(4, 300);
+    const p = await payload(await fundedPayer(chain.rpcUrl, "1"), req);
+    const from = (p.payload as { authorization: { from: Address } }).authorization.from;
+    // The chain stops mining: the batch is sent and stays pending.
+    await client.request({ method: "evm_setAutomine" as "eth_chainId", params: [false] as unknown as undefined });
+    try {
+      const outcome = batcher.submit(writeArgs(p, req));
+      await expect(outcome).rejects.toThrow(/Timed out while waiting for transaction/);
+    } finally {
+      await client.request({ method: "evm_setAutomine" as "eth_chainId", params: [true] as unknown as undefined });
+    }
+    // Mined later, it moved the payment once.
+    await client.request({ method: "evm_mine" as "eth_chainId" });
+    await client.waitForTransactionReceipt({ hash: batcher.sent.at(-1)!.hash });
+    expect(await usdcBalance(chain.rpcUrl, from)).toBe(10n ** 6n - BigInt(req.amount));
+  });
+});
