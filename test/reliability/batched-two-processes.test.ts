@@ -12,50 +12,26 @@
  */
 import { sql } from "drizzle-orm";
 import { createPublicClient, http, type Address, type Hex } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listAgents } from "@/lib/agents/registry";
 import { loadAgentsFrom } from "@/lib/devtools/load/agents";
 import { fundedPayers } from "@/lib/devtools/load/payers";
 import { chainSettlements, ledgerSettlements, reconcile, type Settlement } from "@/lib/devtools/load/reconcile";
 import { runLoad } from "@/lib/devtools/load/run";
-import { Ledger, openLedgerDb, type OpenedLedgerDb } from "@/lib/ledger";
 import type { ReconcileReport } from "@/lib/x402/server/reconcile";
-import { startDefiLlamaDouble } from "../agents/support/defillama-double";
 import { testChainFixture } from "../support/fixtures";
-import { startPostgres, type TestPostgres } from "../support/postgres";
-import { startRoutesProcess, type RoutesProcess } from "../support/routes-process";
+import type { RoutesProcess } from "../support/routes-process";
+import { twoAppProcessesFixture } from "../support/two-app-processes";
 
 const chain = testChainFixture();
 const CLIENTS = 16;
 const MESSAGES = 96;
 
-let postgres: TestPostgres;
-let defillama: Awaited<ReturnType<typeof startDefiLlamaDouble>>;
-let apps: RoutesProcess[] = [];
-let opened: OpenedLedgerDb;
-let ledger: Ledger;
-
-beforeAll(async () => {
-  [postgres, defillama] = await Promise.all([startPostgres(), startDefiLlamaDouble()]);
-  const env = {
-    DATABASE_URL: postgres.url,
-    LOCAL_RPC_URL: chain.rpcUrl,
-    DEFILLAMA_BASE_URL: defillama.url,
-    DEFILLAMA_COINS_URL: defillama.url,
-    SETTLEMENT_BATCH_MAX: "50",
-    SETTLEMENT_BATCH_WAIT_MS: "100",
-    // Reconciliation runs when the test asks (POST /test/reconcile), not on its own meanwhile.
-    RECONCILE_AFTER_MS: "3600000",
-  };
-  apps = await Promise.all([startRoutesProcess(env), startRoutesProcess(env)]);
-  opened = await openLedgerDb({ databaseUrl: postgres.url });
-  ledger = new Ledger(opened.db);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  await opened?.close();
-  await Promise.all([postgres?.stop(), defillama?.close()]);
+const stack = twoAppProcessesFixture(chain, {
+  SETTLEMENT_BATCH_MAX: "50",
+  SETTLEMENT_BATCH_WAIT_MS: "100",
+  // Reconciliation runs when the test asks (POST /test/reconcile), not on its own meanwhile.
+  RECONCILE_AFTER_MS: "3600000",
 });
 
 /** The agents our own facilitator settles for here (the local chain; Base Sepolia needs FACILITATOR_PRIVATE_KEY). */
@@ -75,12 +51,12 @@ const isWorker = async (app: RoutesProcess) => (await workerState(app)).holder;
 
 async function unfinished(payers: Address[]): Promise<string[]> {
   const mine = new Set(payers.map((p) => p.toLowerCase()));
-  return (await ledger.listUnfinishedPayments()).filter((p) => mine.has(p.payer)).map((p) => `${p.id} ${p.status} ${p.error ?? ""}`);
+  return (await stack.ledger.listUnfinishedPayments()).filter((p) => mine.has(p.payer)).map((p) => `${p.id} ${p.status} ${p.error ?? ""}`);
 }
 
 /** Ledger = chain, payment by payment (transaction and payer) and to the unit, per agent. */
 async function ledgerMatchesChain(payers: Address[], fromBlock: bigint): Promise<{ ledger: Settlement[]; chain: Settlement[] }> {
-  const onLedger = await ledgerSettlements(ledger, payers);
+  const onLedger = await ledgerSettlements(stack.ledger, payers);
   const onChain = await chainSettlements({
     rpcUrl: chain.rpcUrl,
     fromBlock,
@@ -96,12 +72,12 @@ describe("batched exact settlement from two app processes on one Postgres and on
   it("settles every paid reply once, in shared batch transactions, and reconciles exactly", async () => {
     const payers = await fundedPayers(chain.rpcUrl, CLIENTS, "1");
     const report = await runLoad({
-      baseUrl: apps.map((a) => a.url),
+      baseUrl: stack.apps.map((a) => a.url),
       rpcUrl: chain.rpcUrl,
       agents: agents(),
       payers,
       messages: MESSAGES,
-      readLedger: (addresses) => ledgerSettlements(ledger, addresses),
+      readLedger: (addresses) => ledgerSettlements(stack.ledger, addresses),
     });
     expect(report.failed).toEqual({});
     expect(report.settled).toBe(MESSAGES);
@@ -110,15 +86,15 @@ describe("batched exact settlement from two app processes on one Postgres and on
     expect(await unfinished(payers.map((p) => p.address))).toEqual([]);
     // One worker across both processes: exactly one holds the lock and settled every payment, both processes'
     // clients' alike; nothing is left queued.
-    const states = await Promise.all(apps.map(workerState));
+    const states = await Promise.all(stack.apps.map(workerState));
     expect(states.filter((s) => s.holder)).toEqual([{ holder: true, settled: MESSAGES }]);
     expect(states.filter((s) => !s.holder)).toEqual([{ holder: false, settled: 0 }]);
-    const queued = (await opened.db.execute(sql`select count(*)::int as n from settlement_queue`)) as unknown as { rows: { n: number }[] };
+    const queued = (await stack.db.execute(sql`select count(*)::int as n from settlement_queue`)) as unknown as { rows: { n: number }[] };
     expect(queued.rows[0]!.n).toBe(0);
 
     // Batched: fewer transactions than payments. Gas per message over the run's batch transactions.
     const client = createPublicClient({ transport: http(chain.rpcUrl) });
-    const ledgerRows = await ledgerSettlements(ledger, payers.map((p) => p.address));
+    const ledgerRows = await ledgerSettlements(stack.ledger, payers.map((p) => p.address));
     const hashes = [...new Set(ledgerRows.map((s) => s.txHash))];
     expect(hashes.length).toBeLessThan(MESSAGES);
     const gas = (await Promise.all(hashes.map((hash) => client.getTransactionReceipt({ hash: hash as Hex })))).reduce((sum, r) => sum + r.gasUsed, 0n);
@@ -131,10 +107,10 @@ describe("batched exact settlement from two app processes on one Postgres and on
     const client = createPublicClient({ transport: http(chain.rpcUrl) });
     const fromBlock = (await client.getBlockNumber()) + 1n;
     // The process to kill is the settlement worker: it dies with batches queued, sent, or mined but not recorded.
-    const holders = await Promise.all(apps.map(isWorker));
+    const holders = await Promise.all(stack.apps.map(isWorker));
     expect(holders.filter(Boolean)).toHaveLength(1);
-    const victim = apps[holders.indexOf(true)]!;
-    const survivor = apps[holders.indexOf(false)]!;
+    const victim = stack.apps[holders.indexOf(true)]!;
+    const survivor = stack.apps[holders.indexOf(false)]!;
     let killed: Promise<void> | null = null;
     const report = await runLoad({
       baseUrl: [survivor.url, victim.url],
@@ -142,7 +118,7 @@ describe("batched exact settlement from two app processes on one Postgres and on
       agents: agents(),
       payers,
       messages: MESSAGES,
-      readLedger: (a) => ledgerSettlements(ledger, a),
+      readLedger: (a) => ledgerSettlements(stack.ledger, a),
       // A third of the way in, with every client's next message in flight on one process or the other.
       onOutcome: (_outcome, done) => {
         if (done === Math.floor(MESSAGES / 3)) killed ??= victim.kill();

@@ -12,20 +12,17 @@ import { BatchSettlementEvmScheme as TabClientScheme, InMemoryClientChannelStora
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { createPublicClient, getAddress, http, parseAbi, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getAgent, priceAtomic } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { localPayingFetch, sendPaidMessage } from "@/lib/devtools/load/client";
 import { fundedPayers } from "@/lib/devtools/load/payers";
 import { chainSettlements, ledgerSettlements, reconcile, type Settlement } from "@/lib/devtools/load/reconcile";
-import { Ledger, openLedgerDb, type OpenedLedgerDb } from "@/lib/ledger";
 import type { TickReport } from "@/lib/x402/settlement/claimer";
 import { reconcileTabs } from "@/lib/x402/settlement/claimer";
 import type { Receipt } from "@/lib/x402/shared/receipt";
-import { startDefiLlamaDouble } from "../agents/support/defillama-double";
 import { testChainFixture } from "../support/fixtures";
-import { startPostgres, type TestPostgres } from "../support/postgres";
-import { startRoutesProcess, type RoutesProcess } from "../support/routes-process";
+import { twoAppProcessesFixture } from "../support/two-app-processes";
 
 const chain = testChainFixture();
 const NETWORK = NETWORKS.local.caip2;
@@ -43,36 +40,14 @@ const tabsAbi = parseAbi([
   "function receivers(address receiver, address token) view returns (uint128 totalClaimed, uint128 totalSettled)",
 ]);
 
-let postgres: TestPostgres;
-let defillama: Awaited<ReturnType<typeof startDefiLlamaDouble>>;
-let apps: RoutesProcess[] = [];
-let opened: OpenedLedgerDb;
-let ledger: Ledger;
-
-beforeAll(async () => {
-  [postgres, defillama] = await Promise.all([startPostgres(), startDefiLlamaDouble()]);
-  const env = {
-    DATABASE_URL: postgres.url,
-    LOCAL_RPC_URL: chain.rpcUrl,
-    DEFILLAMA_BASE_URL: defillama.url,
-    DEFILLAMA_COINS_URL: defillama.url,
-    // The claimer claims when the test asks (claimNow), not on its own threshold or period meanwhile.
-    TAB_CLAIM_THRESHOLD_USDC: "1000",
-    TAB_CLAIM_INTERVAL_SECONDS: "3600",
-    TAB_CLAIM_POLL_SECONDS: "3600",
-  };
-  apps = await Promise.all([startRoutesProcess(env), startRoutesProcess(env)]);
-  opened = await openLedgerDb({ databaseUrl: postgres.url });
-  ledger = new Ledger(opened.db);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  await opened?.close();
-  await Promise.all([postgres?.stop(), defillama?.close()]);
+const stack = twoAppProcessesFixture(chain, {
+  // The claimer claims when the test asks (claimNow), not on its own threshold or period meanwhile.
+  TAB_CLAIM_THRESHOLD_USDC: "1000",
+  TAB_CLAIM_INTERVAL_SECONDS: "3600",
+  TAB_CLAIM_POLL_SECONDS: "3600",
 });
 
-const chatUrl = (app: number, agentId = MARKET_AGENT) => `${apps[app % 2]!.url}/api/x402/${agentId}/chat`;
+const chatUrl = (app: number, agentId = MARKET_AGENT) => `${stack.apps[app % 2]!.url}/api/x402/${agentId}/chat`;
 
 /** The official client for a tab: the payer's key signs the deposit, a session key signs the vouchers. */
 function tabClient(payer: PrivateKeyAccount) {
@@ -102,7 +77,7 @@ async function sendJson(pay: typeof fetch, url: string): Promise<Receipt> {
 }
 
 async function claimer(app: number, action: "tick" | "claimNow"): Promise<TickReport> {
-  const res = await fetch(`${apps[app]!.url}/test/claimer`, { method: "POST", body: JSON.stringify({ action }) });
+  const res = await fetch(`${stack.apps[app]!.url}/test/claimer`, { method: "POST", body: JSON.stringify({ action }) });
   if (!res.ok) throw new Error(`claimer ${action} in process ${app}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as TickReport;
 }
@@ -165,7 +140,7 @@ describe("two app processes, one Postgres, one chain, one facilitator key", () =
 
     // Tabs: the ledger's claims equal totalClaimed on chain, which equals each tab's charges (reconcileTabs, over
     // the tabs still open).
-    const rows = await reconcileTabs({ network: NETWORK, tabs: ledger.tabs(NETWORK), client: publicClient }, ledger.tabClaimer());
+    const rows = await reconcileTabs({ network: NETWORK, tabs: stack.ledger.tabs(NETWORK), client: publicClient }, stack.ledger.tabClaimer());
     const open = tabs.filter((t) => !t.refund).map((t) => t.receipts[0]!.tab!.channelId.toLowerCase());
     expect(rows.map((r) => r.channelId).sort()).toEqual(open.sort());
     for (const row of rows) {
@@ -178,7 +153,7 @@ describe("two app processes, one Postgres, one chain, one facilitator key", () =
       const id = receipts[0]!.tab!.channelId.toLowerCase() as Hex;
       const [, totalClaimed] = await publicClient.readContract({ address: TABS_CONTRACT, abi: tabsAbi, functionName: "channels", args: [id] });
       expect(totalClaimed).toBe(chargedByChannel.get(id));
-      const events = await ledger.tabs(NETWORK).listEvents(id);
+      const events = await stack.ledger.tabs(NETWORK).listEvents(id);
       const sum = (kind: string) => events.filter((e) => e.kind === kind).reduce((total, e) => total + BigInt(e.amount), 0n);
       expect(sum("deposit") - sum("refund")).toBe(chargedByChannel.get(id));
       expect(sum("refund").toString()).toBe(refund!.amount);
@@ -200,7 +175,7 @@ describe("two app processes, one Postgres, one chain, one facilitator key", () =
     const payers = exactPayers.map((p) => p.address as Address);
     const reconciliation = reconcile({
       receipts,
-      ledger: await ledgerSettlements(ledger, payers),
+      ledger: await ledgerSettlements(stack.ledger, payers),
       chain: await chainSettlements({ rpcUrl: chain.rpcUrl, fromBlock, payers, agentByPayTo: new Map([[market.payTo.toLowerCase(), MARKET_AGENT]]) }),
     });
     expect(reconciliation.mismatches).toEqual([]);
