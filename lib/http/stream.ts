@@ -26,43 +26,37 @@ const encoder = new TextEncoder();
  * Server-sent events, one `data:` line of JSON per chunk, then `data: <last>` when the chunks end: the AI SDK's
  * UI message stream bytes (JsonToSseTransformStream + TextEncoderStream, in one stage).
  *
- * Each chunk would otherwise be its own write to the socket, and a reply is dozens of small chunks, most of them
- * produced in one burst. So the first chunk of a burst goes out at once (the first token never waits), and the
- * chunks that follow in the same turn of the event loop go out together, as one write, when the turn ends
- * (setImmediate) or with the last one. A chunk that comes alone in its turn (a model streaming token by token)
- * goes out at once, as before.
+ * A reply is dozens of small chunks, most of them made in bursts (a model's network read holds several tokens; the
+ * offline model makes a whole step at once). Each chunk was its own trip down the response stream and its own
+ * res.write (four buffers with the chunked framing); Node then sent the whole burst in one writev anyway, when it
+ * uncorked the socket on the next tick. So a burst is sent here as one chunk, on that same tick: when the chunks
+ * made by the current run of microtasks are all in (process.nextTick runs after them). The first token waits for
+ * nothing more than it did; a chunk that comes alone (a model streaming token by token) still goes out alone.
  */
 export function toEventStream(chunks: ReadableStream<unknown>, last: string): ReadableStream<Uint8Array> {
-  let held: string[] = [];
-  let turnOpen = false;
+  let burst = "";
   let ended = false;
   return chunks.pipeThrough(
     new TransformStream<unknown, Uint8Array>({
       transform(chunk, controller) {
-        const event = `data: ${JSON.stringify(chunk)}\n\n`;
-        if (turnOpen) {
-          held.push(event);
-          return;
+        if (burst === "") {
+          process.nextTick(() => {
+            if (ended) return;
+            const bytes = encoder.encode(burst);
+            burst = "";
+            try {
+              controller.enqueue(bytes);
+            } catch {
+              // The reader went away (the client hung up): nothing left to send to.
+            }
+          });
         }
-        controller.enqueue(encoder.encode(event));
-        turnOpen = true;
-        setImmediate(() => {
-          turnOpen = false;
-          if (ended || held.length === 0) return;
-          const burst = held.join("");
-          held = [];
-          try {
-            controller.enqueue(encoder.encode(burst));
-          } catch {
-            // The reader went away (the client hung up): nothing left to send to.
-          }
-        });
+        burst += `data: ${JSON.stringify(chunk)}\n\n`;
       },
       flush(controller) {
         ended = true;
-        held.push(`data: ${last}\n\n`);
-        controller.enqueue(encoder.encode(held.join("")));
-        held = [];
+        controller.enqueue(encoder.encode(`${burst}data: ${last}\n\n`));
+        burst = "";
       },
     }),
   );

@@ -44,7 +44,7 @@ describe("POST /api/bench/:agentId/chat", () => {
     const events = body.split("\n\n").filter(Boolean);
     expect(events.at(-1)).toBe("data: [DONE]");
     expect(events.length).toBeGreaterThan(20);
-    // The offline model makes each step in one burst: the first chunk of a burst, then the rest of it together.
+    // The offline model makes each step in one burst, sent as one write (the SDK's response: one per chunk).
     expect(writes).toBeLessThanOrEqual(8);
   });
 });

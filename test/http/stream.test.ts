@@ -72,31 +72,32 @@ describe("toEventStream", () => {
     expect(ours).toBe(await sdk.text());
   });
 
-  it("sends the first chunk of a burst at once and the rest of the burst as one write", async () => {
+  it("sends the chunks made in one burst as one write", async () => {
     expect(await writes(toEventStream(burst(uiChunks), "[DONE]"))).toEqual([
-      'data: {"type":"start"}\n\n',
-      uiChunks.slice(1).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("") + "data: [DONE]\n\n",
+      uiChunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join("") + "data: [DONE]\n\n",
     ]);
   });
 
-  it("sends a chunk that comes alone without waiting for the next one or the end", async () => {
+  it("sends each burst when it is made, without waiting for the next one or the end", async () => {
     let source!: ReadableStreamDefaultController<unknown>;
     const reader = toEventStream(new ReadableStream({ start: (c) => void (source = c) }), "[DONE]").getReader();
     source.enqueue({ n: 1 });
     expect(decoder.decode((await reader.read()).value)).toBe('data: {"n":1}\n\n');
     await new Promise((resolve) => setImmediate(resolve)); // a later turn: the next token of a streaming model
     source.enqueue({ n: 2 });
-    expect(decoder.decode((await reader.read()).value)).toBe('data: {"n":2}\n\n');
+    source.enqueue({ n: 3 });
+    expect(decoder.decode((await reader.read()).value)).toBe('data: {"n":2}\n\ndata: {"n":3}\n\n');
     source.close();
     expect(decoder.decode((await reader.read()).value)).toBe("data: [DONE]\n\n");
     expect((await reader.read()).done).toBe(true);
   });
 
-  it("drops what a burst still holds when the reader goes away, and passes a source's error on", async () => {
-    const reader = toEventStream(burst(uiChunks), "[DONE]").getReader();
-    await reader.read();
-    await reader.cancel();
-    await new Promise((resolve) => setImmediate(resolve)); // the held chunks' turn ends: nothing throws
+  it("drops what a burst holds when the reader goes away, and passes a source's error on", async () => {
+    let source!: ReadableStreamDefaultController<unknown>;
+    const reader = toEventStream(new ReadableStream({ start: (c) => void (source = c) }), "[DONE]").getReader();
+    source.enqueue({ n: 1 });
+    await reader.cancel(); // before the burst's tick: sending it then must not throw
+    await new Promise((resolve) => setImmediate(resolve));
 
     const failing = new ReadableStream({ pull: (c) => c.error(new Error("model down")) });
     await expect(writes(toEventStream(failing, "[DONE]"))).rejects.toThrow("model down");
