@@ -228,20 +228,20 @@ export class SettlementBatcher {
 
   /**
    * The batch's one receipt wait: asks for the receipt every polling interval until it is there (viem's wait also
-   * watches block numbers and looks the transaction up for replacements, two more calls a poll). A failed poll is
-   * asked again; past the timeout the last failure, or viem's timeout error, is thrown.
+   * watches block numbers and looks the transaction up for replacements, two more calls a poll). As with viem's, an
+   * RPC failure ends the wait with that error at once (the payments are then pending, and reconciliation reads the
+   * chain), and a receipt still missing at the timeout ends it with viem's timeout error.
    */
   private async waitForReceipt(hash: Hex): Promise<TransactionReceipt> {
     const { client, confirmationTimeoutMs } = this.opts;
     const deadline = performance.now() + confirmationTimeoutMs;
-    let failure: unknown = new WaitForTransactionReceiptTimeoutError({ hash });
     for (;;) {
       try {
         return await client.getTransactionReceipt({ hash });
       } catch (err) {
-        if (!(err instanceof TransactionReceiptNotFoundError)) failure = err;
+        if (!(err instanceof TransactionReceiptNotFoundError)) throw err;
       }
-      if (performance.now() >= deadline) throw failure;
+      if (performance.now() >= deadline) throw new WaitForTransactionReceiptTimeoutError({ hash });
       await new Promise((resolve) => setTimeout(resolve, client.pollingInterval));
     }
   }

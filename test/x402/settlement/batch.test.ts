@@ -156,13 +156,14 @@ function writeArgs(p: PaymentPayload, req: PaymentRequirements) {
 }
 
 /** A batcher on the local facilitator's key whose client counts what it asks the chain. */
-function countedBatcher(maxSize: number, confirmationTimeoutMs = 10_000) {
+function countedBatcher(maxSize: number, confirmationTimeoutMs = 10_000, failing: (method: string) => boolean = () => false) {
   const account = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
   const base = http(chain.rpcUrl)({ chain: foundry });
   const calls: { method: string; to?: string }[] = [];
   const transport = custom({
     async request({ method, params }) {
       calls.push({ method, to: method === "eth_call" ? String((params as [{ to?: string }])[0].to).toLowerCase() : undefined });
+      if (failing(method)) throw new Error(`${method} failed (test)`);
       return base.request({ method, params });
     },
   });
@@ -200,6 +201,13 @@ describe("a batch's receipt wait", () => {
     } finally {
       await client.request({ method: "evm_setAutomine" as "eth_chainId", params: [true] as unknown as undefined });
     }
+  });
+
+  it("ends at the first RPC failure with its error, as viem's did, not at the timeout", async () => {
+    const req = requirements();
+    const { batcher } = countedBatcher(4, 10 * 60_000, (method) => method === "eth_getTransactionReceipt");
+    const p = await payload(await fundedPayer(chain.rpcUrl, "1"), req);
+    await expect(batcher.submit(writeArgs(p, req))).rejects.toThrow(/eth_getTransactionReceipt failed \(test\)/);
   });
 
   it("fails its calls with viem's timeout when the receipt does not come within confirmationTimeoutMs; mined later, it moved the money once", async () => {
