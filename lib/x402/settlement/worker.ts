@@ -212,9 +212,13 @@ export class SettlementWorker {
       this.backlog = true;
       return;
     }
+    // What is in flight as the take starts: a row of it may finish (its queue row deleted, then out of inFlight)
+    // while the take runs, yet be in the take's result, read before the delete committed. Filtering on inFlight
+    // alone after the take settled such a row twice.
+    const busy = new Set(this.inFlight);
     const taken = await this.queue.take(limit);
     this.backlog = taken.length >= limit;
-    const rows = taken.filter((row) => !this.inFlight.has(row.id));
+    const rows = taken.filter((row) => !busy.has(row.id) && !this.inFlight.has(row.id));
     // All at once: the facilitator's batcher gathers them into one transaction per flush.
     for (const row of rows) void this.settleRow(row);
   }
