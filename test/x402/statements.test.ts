@@ -1,10 +1,7 @@
-import type { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { openLedgerDb, type LedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
-import { Ledger } from "@/lib/ledger/ledger";
+import { describe, expect, it, vi } from "vitest";
 import { replies, usage } from "@/lib/ledger/schema";
+import { countingLedgerFixture } from "../support/counting-ledger";
 import { readUIChunks } from "../support/ui-stream";
 import { MARKET_AGENT, chatBody, fundedPayer, paidStackFixture, payingFetch } from "./support";
 
@@ -15,34 +12,8 @@ import { MARKET_AGENT, chatBody, fundedPayer, paidStackFixture, payingFetch } fr
 const stack = paidStackFixture();
 const chatUrl = () => `${stack.url}/api/x402/${MARKET_AGENT}/chat`;
 
-let opened: OpenedLedgerDb;
-/** The same database, through a drizzle that does not log: for the test's own reads. */
-let quiet: LedgerDb;
-const statements: string[] = [];
-
-beforeAll(async () => {
-  opened = await openLedgerDb({ dataDir: "memory://" });
-  const client = (opened.db as unknown as { $client: PGlite }).$client;
-  // PGlite sends a transaction's begin and commit itself, past drizzle's logger.
-  const transaction = client.transaction.bind(client);
-  client.transaction = (async (fn: Parameters<PGlite["transaction"]>[0]) => {
-    statements.push("begin");
-    try {
-      return await transaction(fn);
-    } finally {
-      statements.push("commit");
-    }
-  }) as PGlite["transaction"];
-  const counting = drizzlePglite({ client, logger: { logQuery: (query) => void statements.push(query) } });
-  quiet = drizzlePglite({ client }) as unknown as LedgerDb;
-  // The app's process-wide ledger (getLedger) is this counting one.
-  globalThis.x402Singletons = { ...globalThis.x402Singletons, ledger: Promise.resolve(new Ledger(counting as unknown as LedgerDb)) };
-});
-
-afterAll(async () => {
-  delete globalThis.x402Singletons?.ledger;
-  await opened?.close();
-});
+const counted = countingLedgerFixture();
+const { statements } = counted;
 
 /** One paid streamed message, read to its end; resolves once its usage and kept reply are written. */
 async function paidMessage(): Promise<string> {
@@ -54,8 +25,8 @@ async function paidMessage(): Promise<string> {
   expect(receipt.success).toBe(true);
   // The reply is kept beside the stream's end: wait for its row (and the usage's) before counting.
   await vi.waitFor(async () => {
-    expect(await quiet.select({ id: replies.paymentId }).from(replies).where(eq(replies.paymentId, receipt.paymentId))).toHaveLength(1);
-    expect(await quiet.select({ id: usage.id }).from(usage).where(eq(usage.paymentId, receipt.paymentId))).toHaveLength(1);
+    expect(await counted.quiet().select({ id: replies.paymentId }).from(replies).where(eq(replies.paymentId, receipt.paymentId))).toHaveLength(1);
+    expect(await counted.quiet().select({ id: usage.id }).from(usage).where(eq(usage.paymentId, receipt.paymentId))).toHaveLength(1);
   });
   return receipt.paymentId;
 }

@@ -1,18 +1,15 @@
-import type { PGlite } from "@electric-sql/pglite";
 import { x402Client } from "@x402/core/client";
 import { decodePaymentRequiredHeader } from "@x402/core/http";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as TabClientScheme, InMemoryClientChannelStorage } from "@x402/evm/batch-settlement/client";
 import { wrapFetchWithPayment } from "@x402/fetch";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { createPublicClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NETWORKS } from "@/lib/chains/networks";
-import { openLedgerDb, type LedgerDb, type OpenedLedgerDb } from "@/lib/ledger/db";
-import { Ledger } from "@/lib/ledger/ledger";
 import { TabLedger } from "@/lib/ledger/tabs";
 import type { Receipt } from "@/lib/x402/shared/receipt";
+import { countingLedgerFixture } from "../support/counting-ledger";
 import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture } from "./support";
 
 /**
@@ -22,33 +19,8 @@ import { MARKET_AGENT, USDC, chatBody, fundedPayer, paidStackFixture } from "./s
 const stack = paidStackFixture();
 const NETWORK = NETWORKS.local.caip2;
 
-let opened: OpenedLedgerDb;
-let ledger: Ledger;
-const statements: string[] = [];
-
-beforeAll(async () => {
-  opened = await openLedgerDb({ dataDir: "memory://" });
-  const client = (opened.db as unknown as { $client: PGlite }).$client;
-  // PGlite sends a transaction's begin and commit itself, past drizzle's logger.
-  const transaction = client.transaction.bind(client);
-  client.transaction = (async (fn: Parameters<PGlite["transaction"]>[0]) => {
-    statements.push("begin");
-    try {
-      return await transaction(fn);
-    } finally {
-      statements.push("commit");
-    }
-  }) as PGlite["transaction"];
-  const counting = drizzlePglite({ client, logger: { logQuery: (query) => void statements.push(query) } });
-  ledger = new Ledger(counting as unknown as LedgerDb);
-  // The app's process-wide ledger (getLedger) is this counting one.
-  globalThis.x402Singletons = { ...globalThis.x402Singletons, ledger: Promise.resolve(ledger) };
-});
-
-afterAll(async () => {
-  delete globalThis.x402Singletons?.ledger;
-  await opened?.close();
-});
+const counted = countingLedgerFixture();
+const { statements } = counted;
 
 function tabPayingFetch(payer: Awaited<ReturnType<typeof fundedPayer>>): typeof fetch {
   const session = privateKeyToAccount(generatePrivateKey());
@@ -85,7 +57,7 @@ describe("one voucher message of a tab on PGlite", () => {
     expect(receipt.success).toBe(true);
     expect(statements.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase()), statements.join("\n")).toEqual(["update", "with"]);
     // The receipt names the charge's row, which carries the channel's charged total.
-    const [row] = (await ledger.tabs(NETWORK).listEvents(receipt.tab!.channelId)).filter((e) => e.id === receipt.paymentId);
+    const [row] = (await counted.ledger().tabs(NETWORK).listEvents(receipt.tab!.channelId)).filter((e) => e.id === receipt.paymentId);
     expect(row).toMatchObject({ kind: "charge", amount: receipt.tab!.chargedAmount, cumulative: receipt.tab!.chargedCumulativeAmount });
   });
 });
@@ -95,7 +67,7 @@ describe("one voucher message of a tab on PGlite", () => {
  * same database) must still decide the next message, never the state remembered.
  */
 describe("a tab whose channel another process changed", () => {
-  const elsewhere = () => new TabLedger(drizzlePglite({ client: (opened.db as unknown as { $client: PGlite }).$client }) as unknown as LedgerDb, NETWORK);
+  const elsewhere = () => new TabLedger(counted.quiet(), NETWORK);
 
   it("keeps the claimed total another process recorded, and serves the next message", async () => {
     const pay = tabPayingFetch(await fundedPayer(stack.anvil.rpcUrl));
@@ -105,7 +77,7 @@ describe("a tab whose channel another process changed", () => {
     await elsewhere().updateChannel(tab!.channelId, (c) => c && { ...c, totalClaimed: c.chargedCumulativeAmount });
     const next = await message(pay);
     expect(next.success).toBe(true);
-    const channel = await ledger.tabs(NETWORK).get(tab!.channelId);
+    const channel = await counted.ledger().tabs(NETWORK).get(tab!.channelId);
     expect(channel?.totalClaimed).toBe(tab!.chargedCumulativeAmount);
     expect(channel?.chargedCumulativeAmount).toBe(next.tab!.chargedCumulativeAmount);
   });
@@ -123,7 +95,7 @@ describe("a tab whose channel another process changed", () => {
     });
     expect(res.status).toBe(402);
     expect(decodePaymentRequiredHeader(res.headers.get("PAYMENT-REQUIRED")!).error).toBe("invalid_batch_settlement_evm_cumulative_exceeds_balance");
-    const channel = await ledger.tabs(NETWORK).get(tab!.channelId);
+    const channel = await counted.ledger().tabs(NETWORK).get(tab!.channelId);
     expect(channel).toMatchObject({ chargedCumulativeAmount: tab!.chargedCumulativeAmount, balance: tab!.chargedCumulativeAmount });
     expect(channel?.pendingRequest).toBeUndefined();
   });
