@@ -66,11 +66,15 @@ export function parsePrivateKey(input: string): UnlockedKey {
 
 /**
  * Loads what a decrypt needs before the user asks for one: the page imports this module and calls this when the
- * unlock form shows, so the click pays only the KDF. A scrypt at N=2 compiles and caches hash-wasm's WebAssembly
- * modules (scrypt, and SHA-256 for its PBKDF2 steps) for every later call.
+ * unlock form shows, so the click pays only the KDF. A whole round trip at N=2 compiles and caches hash-wasm's
+ * WebAssembly modules (scrypt, and SHA-256 for its PBKDF2 steps), and makes the first-use work of the rest happen
+ * now: secp256k1's precomputed tables for G (its first point multiplication in a page takes tens of ms), AES's
+ * tables, keccak, the schema.
  */
 export async function prepareKeystore(): Promise<void> {
-  await scrypt({ password: "", salt: new Uint8Array(1), costFactor: 2, blockSize: 8, parallelism: 1, hashLength: 32, outputType: "binary" });
+  const password = "x".repeat(MIN_PASSWORD_LENGTH);
+  const { privateKey } = await decryptKeystore(await encryptKeystore(createPrivateKey(), password, { scryptN: 2 }), password);
+  accountOf(privateKey);
 }
 
 /**
