@@ -71,7 +71,7 @@ test("create, fund, lock, unlock, export, and import in a fresh browser profile"
   }
 });
 
-test("the unlock form loads the keystore's crypto while the password is typed: the click downloads no script", async ({ page }) => {
+test("the unlock form loads the keystore's crypto and the QR code while the password is typed: the click downloads no script", async ({ page }) => {
   const wallet = new WalletPage(page);
   await page.goto("/");
   await wallet.create();
@@ -79,12 +79,13 @@ test("the unlock form loads the keystore's crypto while the password is typed: t
   await expect(wallet.area).toHaveAttribute("data-state", "locked");
   await wallet.open();
   await expect(page.getByTestId("unlock-form")).toHaveAttribute("data-prepared", "true");
-  // From here on every script request fails: an unlock that still had to load its module would fail with it.
-  // (What the unlocked panel loads afterwards, the QR code's library, fails too; the test does not look at it.)
+  // From here on every script request fails: an unlock that still had to load its module would fail with it, and
+  // so would the unlocked panel's QR code if its library were loaded only then (it was, inside the user's wait).
   await page.route(/\.js(\?|$)/, (route) => route.abort());
   await wallet.unlock(PASSWORD);
   await expect(wallet.area).toHaveAttribute("data-state", "unlocked");
   await expect(wallet.unlockError).toHaveCount(0);
+  await expect(page.getByTestId("wallet-qr")).toBeVisible();
 });
 
 test("a keystore file imported under its own password keeps the file's scrypt strength (never weaker)", async ({ page }) => {

@@ -3,12 +3,15 @@
 import { useEffect, useState } from "react";
 import type { Address } from "viem";
 
+/** The QR-code library, loaded on demand; the unlock form starts this early so the unlocked panel finds it loaded. */
+export const loadQrCode = () => import("qrcode");
+
 /** The address as a QR code, drawn in the browser (qrcode is loaded on demand). */
 export function AddressQr({ address }: { address: Address }) {
   const [qr, setQr] = useState<{ address: Address; url: string } | null>(null);
   useEffect(() => {
     let current = true;
-    void import("qrcode").then(({ toDataURL }) =>
+    void loadQrCode().then(({ toDataURL }) =>
       toDataURL(address, { margin: 1, width: 160 }).then((url) => {
         if (current) setQr({ address, url });
       }),

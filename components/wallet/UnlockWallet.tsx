@@ -6,19 +6,20 @@ import type { Vault } from "@/lib/wallet/vault";
 import { Button } from "@/components/ui/Button";
 import { FormError } from "@/components/ui/FormError";
 import { useFormSubmit } from "@/components/ui/useFormSubmit";
+import { loadQrCode } from "./AddressQr";
 import { SecretField } from "./fields";
 
 export function UnlockWallet({ chainId, vault }: { chainId: number; vault: Vault }) {
   const [password, setPassword] = useState("");
-  // Fetched and compiled while the user types, so the click pays only the KDF (issue 17: unlock ≤ 300 ms).
-  // A failure here is left to the click, which loads the module again and reports what goes wrong.
+  // Fetched and compiled while the user types, so the click pays only the KDF (issue 17: unlock ≤ 300 ms): the
+  // keystore's crypto, and the QR code the unlocked panel shows first. A failure here is left to the click (and
+  // the panel), which load the module again and report what goes wrong.
   const [prepared, setPrepared] = useState(false);
   useEffect(() => {
     let live = true;
-    import("@/lib/wallet/keystore")
-      .then((keystore) => keystore.prepareKeystore())
-      .catch(() => undefined)
-      .finally(() => live && setPrepared(true));
+    Promise.allSettled([import("@/lib/wallet/keystore").then((keystore) => keystore.prepareKeystore()), loadQrCode()]).finally(
+      () => live && setPrepared(true),
+    );
     return () => {
       live = false;
     };
