@@ -69,6 +69,61 @@ class CodeCache {
 }
 const codeCache = new CodeCache();
 
+type ReadClient = { readContract(args: never): Promise<unknown>; getCode(args: { address: Hex }): Promise<Hex | undefined>; chain?: { id: number } };
+
+/**
+ * The SDK's verification of an EIP-3009 payload reads the chain one call after another, with the signature's ECDSA
+ * recovery between them: the payer's code, the asset's code, then the transferWithAuthorization simulation. All three
+ * are known from the payload, so they are started together when verification starts (one JSON-RPC batch, beside
+ * the recovery) and the SDK's own calls are answered from them. The SDK still makes every check on their results.
+ */
+class ReadsAhead {
+  private readonly calls = new Map<string, Promise<unknown>>();
+  constructor(private readonly client: ReadClient) {}
+
+  readContract(args: Parameters<FacilitatorEvmSigner["readContract"]>[0]): Promise<unknown> {
+    const key = callKey(args);
+    const ahead = this.calls.get(key);
+    if (!ahead) return this.client.readContract(args as never);
+    this.calls.delete(key);
+    return ahead;
+  }
+
+  async around<T>(payload: PaymentPayload, requirements: PaymentRequirements, verify: () => Promise<T>): Promise<T> {
+    const signed = ecdsaAuthorization(payload);
+    if (!signed || requirements.scheme !== "exact" || !/^0x[0-9a-fA-F]{40}$/.test(requirements.asset)) return verify();
+    const { authorization: a, signature } = signed;
+    const asset = getAddress(requirements.asset);
+    // Into the code cache, where the SDK's getCode finds them; a failure is not remembered (CodeCache).
+    codeCache.get(this.client, a.from as Hex);
+    codeCache.get(this.client, asset);
+    const { r, s, v, yParity } = parseSignature(signature);
+    // The SDK's simulation, argument for argument (simulateEip3009TransferResult).
+    const simulation = {
+      address: asset,
+      abi: eip3009ABI,
+      functionName: "transferWithAuthorization",
+      args: [getAddress(a.from), getAddress(a.to), BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce, v ?? yParity, r, s],
+    };
+    const key = callKey(simulation);
+    const call = this.client.readContract(simulation as never);
+    call.catch(() => {}); // the SDK's own await sees the failure
+    this.calls.set(key, call);
+    try {
+      return await verify();
+    } finally {
+      if (this.calls.get(key) === call) this.calls.delete(key);
+    }
+  }
+}
+
+/** One contract read as a string: its address, function and arguments. */
+function callKey(args: { address: string; functionName: string; args?: readonly unknown[] }): string {
+  return JSON.stringify([args.address.toLowerCase(), args.functionName, args.args ?? []], (_, value: unknown) =>
+    typeof value === "bigint" ? `${value}n` : typeof value === "string" ? value.toLowerCase() : value,
+  );
+}
+
 /** How long a verification stands in for settle's own signature check (a paid reply settles within seconds). */
 const VERIFIED_TTL_MS = 10 * 60_000;
 /** The SDK's errorReason for a transfer that failed once sent (its ErrTransactionFailed, not exported). */
@@ -101,6 +156,7 @@ class ExactSchemeVerifiedOnce implements SchemeNetworkFacilitator {
     signer: FacilitatorEvmSigner,
     private readonly batcher: SettlementBatcher,
     private readonly codeAt: (address: Hex) => Promise<Hex | undefined>,
+    private readonly reads: ReadsAhead,
   ) {
     this.inner = new ExactEvmScheme(signer, { pendingSettlementStore: this.broadcast });
   }
@@ -114,7 +170,7 @@ class ExactSchemeVerifiedOnce implements SchemeNetworkFacilitator {
   }
 
   async verify(payload: PaymentPayload, requirements: PaymentRequirements, context?: FacilitatorContext): Promise<VerifyResponse> {
-    const result = await this.inner.verify(payload, requirements, context);
+    const result = await this.reads.around(payload, requirements, () => this.inner.verify(payload, requirements, context));
     const signed = ecdsaAuthorization(payload);
     // The payer's code was read by this very verification (a cached read): code means another kind of signature.
     if (result.isValid && signed && !hasCode(await this.codeAt(signed.authorization.from as Hex).catch(() => "0xff" as Hex))) {
@@ -154,6 +210,20 @@ class ExactSchemeVerifiedOnce implements SchemeNetworkFacilitator {
     const until = this.verified.get(key);
     this.verified.delete(key);
     return until !== undefined && until > Date.now();
+  }
+}
+
+/** The SDK's exact scheme, its verification's reads started together (ReadsAhead). */
+class ExactSchemeReadingAhead extends ExactEvmScheme {
+  constructor(
+    signer: FacilitatorEvmSigner,
+    private readonly reads: ReadsAhead,
+  ) {
+    super(signer);
+  }
+
+  override verify(...args: Parameters<ExactEvmScheme["verify"]>): ReturnType<ExactEvmScheme["verify"]> {
+    return this.reads.around(args[0], args[1], () => super.verify(...args));
   }
 }
 
@@ -220,6 +290,13 @@ export function createLocalFacilitatorWithBatchers({ sendLock = defaultSendLock(
       // anvil mines on each transaction: poll receipts often rather than every 4 s.
       pollingInterval: network.key === "local" ? 25 : 1_000,
     }).extend(publicActions);
+    // Verification's reads, on a transport that sends the reads of one tick as one JSON-RPC batch (ReadsAhead).
+    const reader = createWalletClient({
+      account,
+      chain: viemChainOf(network, rpcUrl),
+      transport: http(rpcUrl, { retryCount: 0, timeout: 15_000, batch: { wait: 0 } }),
+    }).extend(publicActions);
+    const reads = new ReadsAhead(reader);
     pings.set(network.caip2, () => client.getBlockNumber({ cacheTime: 0 }));
     // Every transaction of this key on this chain goes through it, in nonce order.
     const sender = new FacilitatorSender(client, account, sendLock);
@@ -240,7 +317,7 @@ export function createLocalFacilitatorWithBatchers({ sendLock = defaultSendLock(
     const signer = toFacilitatorEvmSigner(
       {
         address: account.address,
-        readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
+        readContract: (args) => reads.readContract(args),
         verifyTypedData: async (args) => {
           const typed = args as Parameters<typeof client.verifyTypedData>[0];
           // A plain ECDSA signature by the payer is checked here, without the chain; anything else
@@ -252,7 +329,7 @@ export function createLocalFacilitatorWithBatchers({ sendLock = defaultSendLock(
         writeContract: (args) => (batcher && SettlementBatcher.takes(args) ? batcher.submit(args) : sender.writeContract(args)),
         sendTransaction: (args) => sender.sendTransaction(args),
         waitForTransactionReceipt: async (args) => batcher?.receiptOf(args.hash) ?? client.waitForTransactionReceipt(args),
-        getCode: (args) => codeCache.get(client, args.address),
+        getCode: (args) => codeCache.get(reader, args.address),
       },
       { confirmationTimeoutMs: CONFIRMATION_TIMEOUT_MS },
     );
@@ -260,7 +337,7 @@ export function createLocalFacilitatorWithBatchers({ sendLock = defaultSendLock(
     // v1 network one signer): each signer's client is bound to its own chain.
     facilitator.register(
       network.caip2,
-      batcher ? new ExactSchemeVerifiedOnce(signer, batcher, (address) => codeCache.get(client, address)) : new ExactEvmScheme(signer),
+      batcher ? new ExactSchemeVerifiedOnce(signer, batcher, (address) => codeCache.get(reader, address), reads) : new ExactSchemeReadingAhead(signer, reads),
     );
     // Tabs (batch-settlement): the same key relays deposits, claims, settlements and refunds, and signs as
     // the receiver authorizer our agents' channels name (advertised in /supported). Over HTTP the guard

@@ -10,10 +10,12 @@ export async function startRpcDouble(upstream: string) {
   const failing = new Set<string>();
   const failed: string[] = [];
   const seen: string[] = [];
+  const requests: string[][] = [];
   const server = await listen(async (req, res) => {
     const body = await readBody(req);
     const calls = ([] as Array<{ method?: string }>).concat(JSON.parse(body) as { method?: string });
     seen.push(...calls.map((c) => c.method ?? ""));
+    requests.push(calls.map((c) => c.method ?? ""));
     const refused = calls.find((c) => failing.has("*") || failing.has(c.method ?? ""));
     if (refused) {
       failed.push(refused.method!);
@@ -29,6 +31,8 @@ export async function startRpcDouble(upstream: string) {
     failed,
     /** Every method asked for, in order (batched calls one by one). */
     seen,
+    /** The methods of each HTTP request, in order (a JSON-RPC batch is one request). */
+    requests,
     fail(methods: string[]) {
       for (const m of methods) failing.add(m);
     },
