@@ -2,7 +2,6 @@ import "server-only";
 import type { x402ResourceServer } from "@x402/core/server";
 import type { ModelMessage } from "ai";
 import { erc20Abi, type Address } from "viem";
-import { runAgent } from "@/lib/agents/engine";
 import { agentStatus, getAgent, type AgentConfig } from "@/lib/agents/registry";
 import { ChatRequestSchema, toModelMessages, type ChatRequest } from "@/lib/agents/request";
 import { publicClientOf } from "@/lib/chains/rpc";
@@ -41,16 +40,11 @@ interface PaidRequestBase {
   startedAt: number;
 }
 
-/** The agent's reply as runAgent starts it. */
-export type AgentRun = ReturnType<typeof runAgent>;
-
 /** An `exact` payment that passed the gate: verified and claimed (status `verified` in the ledger). */
 export interface ExactPaidRequest extends PaidRequestBase {
   kind: "exact";
   payment: VerifiedPayment;
   record: Payment;
-  /** The agent's run, started while the claim committed (runBesideClaim); absent: the reply starts it. */
-  run?: AgentRun;
 }
 
 /** A tab payment (deposit or voucher) that passed the gate: verified, its channel reserved for this reply. */
@@ -108,12 +102,7 @@ export async function passGate(req: Request, agentId: string): Promise<PaidReque
   }
   const payment = check.payment;
 
-  // The payment is verified: the agent may start while its claim commits (the model's first token takes longer than
-  // the claim). Nothing of the reply leaves before the claim did (the reply is returned below), and a failed claim
-  // stops the run.
-  const early = runBesideClaim(req, agent, request, payment.payer);
   const claim = await claimVerified(ledger, agent, quote, payment, funds);
-  early?.claimed(!(claim instanceof Response) && "claimed" in claim && claim.claimed);
   if (claim instanceof Response) return claim;
   if ("insufficient" in claim) {
     const usdc = (atomic: string) => formatUsdc(atomic, quote.network.usdc.decimals);
@@ -130,44 +119,7 @@ export async function passGate(req: Request, agentId: string): Promise<PaidReque
       status: claim.existing.status,
     });
   }
-  return { kind: "exact", server, ledger, quote, payment, record: claim.payment, request, run: early?.run, startedAt: performance.now() };
-}
-
-/** Payers with a run started beside a claim still committing (this process): a proof replayed at once starts one run. */
-const runningBesideClaim = new Set<string>();
-
-/**
- * Starts the agent's run of a verified payment before its claim committed; `claimed(false)` aborts it. Null when the
- * reply should start it as before: another claim of this payer is still committing here, or the model cannot be built
- * (the reply then reports that as it always has).
- */
-function runBesideClaim(
-  req: Request,
-  agent: AgentConfig,
-  request: ParsedChatRequest,
-  payer: string,
-): { run: AgentRun; claimed(ok: boolean): void } | null {
-  if (runningBesideClaim.has(payer)) return null;
-  const stop = new AbortController();
-  let run: AgentRun;
-  try {
-    run = runAgent({
-      agent,
-      messages: request.messages,
-      selectedToolkits: request.body.selectedToolkits,
-      abortSignal: AbortSignal.any([req.signal, stop.signal]),
-    });
-  } catch {
-    return null;
-  }
-  runningBesideClaim.add(payer);
-  return {
-    run,
-    claimed(ok) {
-      runningBesideClaim.delete(payer);
-      if (!ok) stop.abort(new Error("the payment was not claimed"));
-    },
-  };
+  return { kind: "exact", server, ledger, quote, payment, record: claim.payment, request, startedAt: performance.now() };
 }
 
 /**

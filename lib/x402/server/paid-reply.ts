@@ -45,7 +45,7 @@ export interface ReplyError extends WireError {
  * sent. A tool call failing after the answer began cannot void an exact payment already settling (a tab charges 0).
  */
 export class PaidReply {
-  /** The agent's run, started at once (or beside the claim) with the payer's signal: a hang-up aborts it. */
+  /** The agent's run, started at once with the payer's signal: a hang-up aborts it. */
   readonly run: ReturnType<typeof runAgent>;
   /** exact: the settlement, started at the first delivered content. */
   private settlement: Promise<Receipt> | null = null;
@@ -62,15 +62,12 @@ export class PaidReply {
     private readonly paid: PaidRequest,
     private readonly signal: AbortSignal,
   ) {
-    // An exact payment's run may have started while its claim committed (gate.ts), with the payer's signal too.
-    this.run =
-      (paid.kind === "exact" ? paid.run : undefined) ??
-      runAgent({
-        agent: paid.quote.agent,
-        messages: paid.request.messages,
-        selectedToolkits: paid.request.body.selectedToolkits,
-        abortSignal: signal,
-      });
+    this.run = runAgent({
+      agent: paid.quote.agent,
+      messages: paid.request.messages,
+      selectedToolkits: paid.request.body.selectedToolkits,
+      abortSignal: signal,
+    });
   }
 
   /** The agent produced its first content (the time to first token), whether or not the payer has it yet. */
