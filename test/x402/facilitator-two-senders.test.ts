@@ -1,25 +1,19 @@
-import type { PaymentRequirements } from "@x402/core/types";
 import pg from "pg";
 import { createWalletClient, custom, http, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { describe, expect, it } from "vitest";
-import { getAgent } from "@/lib/agents/registry";
 import { createLocalFacilitator } from "@/lib/x402/facilitator/local";
 import { FacilitatorSender, isNonceTaken, postgresSendLock } from "@/lib/x402/facilitator/sender";
-import { agentPrice } from "@/lib/x402/server/quote";
 import { setEnv, testChainFixture, fixture } from "../support/fixtures";
 import { startPostgres } from "../support/postgres";
-import { MARKET_AGENT, fundedPayer, usdcBalance, x402ClientFor } from "./support";
+import { marketRequirements, fundedPayer, usdcBalance, x402ClientFor } from "./support";
 
 const chain = testChainFixture();
 fixture(async () => setEnv({ DATA_DIR: "memory://" }), (restore) => restore());
 const postgres = fixture(startPostgres, (pg) => pg.stop());
 
-const requirements = (): PaymentRequirements => {
-  const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);
-  return { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
-};
+const requirements = marketRequirements;
 
 describe("two facilitators on one key and one Postgres (two app processes)", () => {
   it("settle 20 payments each, all at once, and every one settles", async () => {

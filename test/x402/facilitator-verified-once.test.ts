@@ -7,21 +7,16 @@ import { pathToFileURL } from "node:url";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import type { Address, Hex } from "viem";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { getAgent } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { createLocalFacilitatorWithBatchers } from "@/lib/x402/facilitator/local";
-import { agentPrice } from "@/lib/x402/server/quote";
 import { fixture, setEnv, testChainFixture } from "../support/fixtures";
-import { MARKET_AGENT, fundedPayer, usdcBalance, x402ClientFor } from "./support";
+import { marketRequirements, fundedPayer, usdcBalance, x402ClientFor } from "./support";
 
 const chain = testChainFixture();
 fixture(async () => setEnv({ DATA_DIR: "memory://", SETTLEMENT_BATCH_MAX: "50", SETTLEMENT_BATCH_WAIT_MS: "20" }), (restore) => restore());
 afterEach(() => vi.useRealTimers());
 
-const requirements = (): PaymentRequirements => {
-  const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);
-  return { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
-};
+const requirements = marketRequirements;
 
 async function payload(req: PaymentRequirements): Promise<PaymentPayload> {
   const payer = await fundedPayer(chain.rpcUrl, "1");

@@ -2,16 +2,11 @@ import { HTTPFacilitatorClient } from "@x402/core/server";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { PaymentRequirements } from "@x402/core/types";
 import { describe, expect, it } from "vitest";
-import { getAgent } from "@/lib/agents/registry";
-import { agentPrice } from "@/lib/x402/server/quote";
-import { MARKET_AGENT, fundedPayer, paidStackFixture, usdcBalance, x402ClientFor } from "./support";
+import { marketRequirements, fundedPayer, paidStackFixture, usdcBalance, x402ClientFor } from "./support";
 
 const stack = paidStackFixture();
 
-const requirements = (): PaymentRequirements => {
-  const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);
-  return { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
-};
+const requirements = marketRequirements;
 
 describe("the facilitator routes", () => {
   it("lists the local chain among the kinds it supports", async () => {

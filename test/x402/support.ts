@@ -1,6 +1,6 @@
 import { x402HTTPClient } from "@x402/core/client";
 import { decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
-import type { PaymentPayload, PaymentRequired } from "@x402/core/types";
+import type { PaymentPayload, PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import { createPublicClient, erc20Abi, http, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { NETWORKS } from "@/lib/chains/networks";
@@ -9,11 +9,19 @@ import { localX402Client } from "@/lib/devtools/load/client";
 import { serveRoutes, type Route } from "../../lib/devtools/route-server";
 import { setEnv, startTestChain, fixture } from "../support/fixtures";
 import { handlePaidAgentChat, handlePaidAgentGet } from "@/lib/x402/server/paid-chat";
+import { agentPrice } from "@/lib/x402/server/quote";
+import { getAgent } from "@/lib/agents/registry";
 import { handleFacilitatorRequest, handleFacilitatorSupported } from "@/lib/x402/facilitator/http";
 
 export const MARKET_AGENT = "00000000-0000-0000-0000-000000000001";
 export const WALLET_AGENT = "00000000-0000-0000-0000-000000000002";
 export const USDC = NETWORKS.local.usdc.address;
+
+/** The market agent's `exact` requirements, as its 402 quotes them (for tests that call the facilitator directly). */
+export function marketRequirements(): PaymentRequirements {
+  const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);
+  return { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
+}
 
 const PAID_ROUTES: Route[] = [
   { method: "POST", path: "/api/x402/:agentId/chat", handle: (req, p) => handlePaidAgentChat(req, p.agentId!) },

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import { listen, readBody } from "../../agents/support/http";
 
 /**
@@ -41,4 +42,20 @@ export async function startRpcDouble(upstream: string) {
     },
     close: server.close,
   };
+}
+
+/**
+ * A double in front of the test chain for a whole test file, read by this process's facilitator (LOCAL_RPC_URL
+ * points at it), to count what the facilitator asks the chain.
+ */
+export function facilitatorRpcDoubleFixture(chain: { rpcUrl: string }): () => Awaited<ReturnType<typeof startRpcDouble>> {
+  let rpc: Awaited<ReturnType<typeof startRpcDouble>> | undefined;
+  beforeAll(async () => {
+    rpc = await startRpcDouble(chain.rpcUrl);
+    process.env.LOCAL_RPC_URL = rpc.url;
+  });
+  afterAll(async () => {
+    await rpc?.close();
+  });
+  return () => rpc!;
 }

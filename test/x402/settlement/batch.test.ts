@@ -8,24 +8,19 @@ import { createPublicClient, createWalletClient, custom, http, parseAbi, parseSi
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { describe, expect, it } from "vitest";
-import { getAgent } from "@/lib/agents/registry";
 import { NETWORKS } from "@/lib/chains/networks";
 import { createLocalFacilitatorWithBatchers } from "@/lib/x402/facilitator/local";
 import { FacilitatorSender, noLock } from "@/lib/x402/facilitator/sender";
 import { MULTICALL3, SettlementBatcher } from "@/lib/x402/settlement/batch";
 import { checkSettlement } from "@/lib/x402/payer/receipt-check";
-import { agentPrice } from "@/lib/x402/server/quote";
 import type { SignedAuthorization } from "@/lib/x402/shared/receipt";
 import { fixture, setEnv, testChainFixture } from "../../support/fixtures";
-import { MARKET_AGENT, fundedPayer, usdcBalance, x402ClientFor } from "../support";
+import { marketRequirements, fundedPayer, usdcBalance, x402ClientFor } from "../support";
 
 const chain = testChainFixture();
 fixture(async () => setEnv({ DATA_DIR: "memory://", SETTLEMENT_BATCH_MAX: "50", SETTLEMENT_BATCH_WAIT_MS: "100" }), (restore) => restore());
 
-const requirements = (): PaymentRequirements => {
-  const { scheme, network, payTo, amount, asset, extra, maxTimeoutSeconds } = agentPrice(getAgent(MARKET_AGENT)!);
-  return { scheme, network, payTo, amount, asset, extra: { ...extra }, maxTimeoutSeconds };
-};
+const requirements = marketRequirements;
 
 async function payload(payer: Awaited<ReturnType<typeof fundedPayer>>, req: PaymentRequirements): Promise<PaymentPayload> {
   return x402ClientFor(payer).createPaymentPayload({ x402Version: 2, resource: { url: "http://test/resource" }, accepts: [req] });
